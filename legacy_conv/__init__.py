@@ -1,0 +1,52 @@
+"""legacy_conv: the Keras 1 convolutional layers, exact, on Keras 3 with TensorFlow."""
+
+import keras as _keras
+
+if _keras.backend.backend() != "tensorflow":
+    raise ImportError(
+        "legacy_conv runs on Keras 3's TensorFlow backend, but Keras is using the "
+        f"{_keras.backend.backend()!r} backend. Set the environment variable "
+        "KERAS_BACKEND=tensorflow before importing keras (or set \"backend\": \"tensorflow\" "
+        "in ~/.keras/keras.json)."
+    )
+
+from legacy_conv import constraints  # noqa: E402
+from legacy_conv import regularizers  # noqa: E402
+from legacy_conv.backend import image_dim_ordering  # noqa: E402
+from legacy_conv.backend import keras1_backend  # noqa: E402
+from legacy_conv.backend import set_image_dim_ordering  # noqa: E402
+from legacy_conv.backend import set_keras1_backend  # noqa: E402
+from legacy_conv.layers.convolution import AtrousConvolution1D  # noqa: E402
+from legacy_conv.layers.convolution import AtrousConvolution2D  # noqa: E402
+from legacy_conv.layers.convolution import Convolution1D  # noqa: E402
+from legacy_conv.layers.convolution import Convolution2D  # noqa: E402
+from legacy_conv.layers.convolution import Convolution3D  # noqa: E402
+from legacy_conv.layers.cropping import Cropping1D, Cropping2D, Cropping3D  # noqa: E402
+from legacy_conv.layers.deconvolution import Deconvolution2D  # noqa: E402
+from legacy_conv.layers.separable import SeparableConvolution2D  # noqa: E402
+from legacy_conv.layers.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D  # noqa: E402
+from legacy_conv.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D  # noqa: E402
+
+# Keras 1 aliases.
+Conv1D = Convolution1D
+Conv2D = Convolution2D
+Conv3D = Convolution3D
+Deconv2D = Deconvolution2D
+AtrousConv1D = AtrousConvolution1D
+AtrousConv2D = AtrousConvolution2D
+SeparableConv2D = SeparableConvolution2D
+
+LAYERS = (
+    Convolution1D, AtrousConvolution1D, Convolution2D, AtrousConvolution2D,
+    SeparableConvolution2D, Deconvolution2D, Convolution3D, Cropping1D, Cropping2D,
+    Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+    ZeroPadding3D,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [cls.__name__ for cls in LAYERS] + [
+    "Conv1D", "Conv2D", "Conv3D", "Deconv2D", "AtrousConv1D", "AtrousConv2D",
+    "SeparableConv2D", "constraints", "regularizers", "image_dim_ordering",
+    "set_image_dim_ordering", "keras1_backend", "set_keras1_backend",
+]

@@ -1,0 +1,115 @@
+"""Keras 1 weight initializations: Keras 1.2.2's names, distributions and fan computations.
+
+They differ from Keras 3's initializers of the same names: 'uniform' and 'normal' have a
+scale of 0.05, glorot_normal and he_normal are plain (not truncated) normals, orthogonal
+has a gain of 1.1, and fans follow Keras 1's `get_fans(shape, dim_ordering)`, which for
+'tf' kernels multiplies only the first two axes into the receptive field (so 'tf'
+Convolution3D kernels get other fans than 'th' ones) and which Convolution1D calls with
+'th' on its `(filter_length, 1, input_dim, nb_filter)` kernel.
+"""
+
+import random
+
+import keras
+import numpy as np
+
+from legacy_conv import _validation
+
+
+def get_fans(shape, dim_ordering="th"):
+    """Keras 1.2.2's `initializations.get_fans`."""
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    if len(shape) in (4, 5):
+        if dim_ordering == "th":
+            receptive_field = np.prod(shape[2:])
+            return shape[1] * receptive_field, shape[0] * receptive_field
+        receptive_field = np.prod(shape[:2])
+        return shape[-2] * receptive_field, shape[-1] * receptive_field
+    fan = np.sqrt(np.prod(shape))
+    return fan, fan
+
+
+def _uniform(shape, scale, seed):
+    return keras.random.uniform(shape, -scale, scale, seed=seed)
+
+
+def _normal(shape, scale, seed):
+    return keras.random.normal(shape, 0.0, scale, seed=seed)
+
+
+def _scaled(draw, numerator, fans_of):
+    def init(shape, dim_ordering, seed):
+        return draw(shape, float(np.sqrt(numerator / fans_of(*get_fans(shape, dim_ordering)))), seed)
+
+    return init
+
+
+def _orthogonal(shape, dim_ordering, seed):
+    flat_shape = (shape[0], int(np.prod(shape[1:])))
+    a = np.random.RandomState(seed).normal(0.0, 1.0, flat_shape)
+    u, _, v = np.linalg.svd(a, full_matrices=False)
+    q = u if u.shape == flat_shape else v
+    return 1.1 * q.reshape(shape)
+
+
+def _identity(shape, dim_ordering, seed):
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(
+            "init='identity' can only initialize 2D square matrices (as in Keras 1). "
+            f"Received: a weight of shape {tuple(shape)}"
+        )
+    return np.identity(shape[0])
+
+
+# name -> f(shape, dim_ordering, seed), as in Keras 1.2.2's initializations.py
+INITIALIZATIONS = {
+    "uniform": lambda shape, dim_ordering, seed: _uniform(shape, 0.05, seed),
+    "normal": lambda shape, dim_ordering, seed: _normal(shape, 0.05, seed),
+    "lecun_uniform": _scaled(_uniform, 3.0, lambda fan_in, fan_out: fan_in),
+    "glorot_normal": _scaled(_normal, 2.0, lambda fan_in, fan_out: fan_in + fan_out),
+    "glorot_uniform": _scaled(_uniform, 6.0, lambda fan_in, fan_out: fan_in + fan_out),
+    "he_normal": _scaled(_normal, 2.0, lambda fan_in, fan_out: fan_in),
+    "he_uniform": _scaled(_uniform, 6.0, lambda fan_in, fan_out: fan_in),
+    "orthogonal": _orthogonal,
+    "identity": _identity,
+    "zero": lambda shape, dim_ordering, seed: np.zeros(shape),
+    "one": lambda shape, dim_ordering, seed: np.ones(shape),
+}
+
+
+@keras.saving.register_keras_serializable(package="legacy_conv")
+class Keras1Initializer(keras.initializers.Initializer):
+    """A Keras 1 initialization by name, for a kernel in Keras 1 layout and `dim_ordering`."""
+
+    def __init__(self, init="glorot_uniform", dim_ordering="th", seed=None):
+        self.init = init
+        self.dim_ordering = dim_ordering
+        self.seed = random.randint(1, int(1e9)) if seed is None else seed
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        if callable(self.init):  # Keras 1 signature: f(shape, name=None, dim_ordering='th')
+            value = self.init(shape, name=None, dim_ordering=self.dim_ordering)
+        else:
+            value = INITIALIZATIONS[self.init](shape, self.dim_ordering, self.seed)
+        return keras.ops.cast(keras.ops.convert_to_tensor(value), dtype or "float32")
+
+    def get_config(self):
+        return {"init": self.init, "dim_ordering": self.dim_ordering, "seed": self.seed}
+
+
+def check(owner, init):
+    """Validates a Keras 1 `init` argument: a name of INITIALIZATIONS or a callable."""
+    if callable(init):
+        return init
+    if init == "identity":
+        raise _validation.argument_error(
+            owner, "init", init, "cannot be 'identity' for a convolution kernel",
+            "Keras 1 accepts it only for 2D square matrices",
+        )
+    return _validation.check_choice(owner, "init", init, tuple(INITIALIZATIONS))
+
+
+def name_of(init):
+    return init if isinstance(init, str) else getattr(init, "__name__", repr(init))

@@ -1,0 +1,1 @@
+"""The sixteen Keras 1 convolutional layers."""

@@ -1,0 +1,78 @@
+"""What every Keras 1 layer of this package shares: Keras 1's layer keywords and weights."""
+
+import keras
+import numpy as np
+
+from legacy_conv import _validation
+
+# Keras 1.2.2's `Layer.__init__` keywords.
+KERAS1_LAYER_KWARGS = ("input_shape", "batch_input_shape", "input_dtype", "name", "trainable")
+
+
+class Keras1Layer(keras.layers.Layer):
+    """A Keras 3 layer that takes Keras 1's layer keywords.
+
+    `input_shape` / `batch_input_shape` make the layer usable first in a `Sequential` model,
+    `input_dtype` is recorded, `name` and `trainable` are Keras 3's.
+    """
+
+    def __init__(self, input_shape=None, batch_input_shape=None, input_dtype=None,
+                 name=None, trainable=True, dtype=None, **kwargs):
+        if kwargs:
+            allowed = ", ".join(KERAS1_LAYER_KWARGS)
+            raise TypeError(
+                f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}. "
+                f"Besides its own arguments, a Keras 1 layer accepts: {allowed}"
+            )
+        super().__init__(name=name, trainable=trainable, dtype=dtype)
+        owner = _validation.owner_name(self)
+        if batch_input_shape is not None:
+            batch_input_shape = self._check_shape(owner, "batch_input_shape", batch_input_shape)
+        elif input_shape is not None:
+            batch_input_shape = (None,) + self._check_shape(owner, "input_shape", input_shape)
+        self._batch_input_shape = batch_input_shape
+        self._input_dtype = input_dtype
+        if batch_input_shape is not None:
+            self._input_shape_arg = batch_input_shape[1:]
+
+    @staticmethod
+    def _check_shape(owner, arg, shape):
+        if not isinstance(shape, (tuple, list)) or not all(
+            d is None or (isinstance(d, (int, np.integer)) and d > 0) for d in shape
+        ):
+            raise _validation.argument_error(
+                owner, arg, shape, "must be a tuple of positive integers or None"
+            )
+        return tuple(None if d is None else int(d) for d in shape)
+
+    @property
+    def owner(self):
+        return _validation.owner_name(self)
+
+    def set_weights(self, weights):
+        """Sets the weights from arrays in the Keras 1 layout (see `get_weights()`)."""
+        variables = self.weights
+        expected = [tuple(v.shape) for v in variables]
+        if not isinstance(weights, (list, tuple)) or len(weights) != len(variables):
+            count = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
+            raise _validation.argument_error(
+                self.owner, "weights", f"<{count} arrays>",
+                f"must be a list of {len(variables)} arrays of shapes {expected} "
+                "(the Keras 1 layout)",
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for index, (variable, array) in enumerate(zip(variables, arrays)):
+            if tuple(array.shape) != tuple(variable.shape):
+                raise _validation.argument_error(
+                    self.owner, f"weights[{index}]", f"<array of shape {array.shape}>",
+                    f"({variable.path}) must have the Keras 1 shape {tuple(variable.shape)}",
+                )
+        for variable, array in zip(variables, arrays):
+            variable.assign(array)
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+            config["input_dtype"] = self._input_dtype or "float32"
+        return config
