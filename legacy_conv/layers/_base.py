@@ -45,6 +45,18 @@ class Keras1Layer(keras.layers.Layer):
             )
         return tuple(None if d is None else int(d) for d in shape)
 
+    def __call__(self, inputs, *args, **kwargs):
+        shape = getattr(inputs, "shape", None)
+        ndim = getattr(self, "rank", None)
+        if ndim is not None and shape is not None and len(shape) != ndim + 2:
+            layout = ("(samples, steps, channels)" if ndim == 1 else
+                      f"(samples, channels, {ndim} spatial axes) for 'th' or "
+                      f"(samples, {ndim} spatial axes, channels) for 'tf'")
+            raise _validation.argument_error(
+                self.owner, "input", f"<tensor of shape {tuple(shape)}>",
+                f"must be a {ndim + 2}D tensor {layout}")
+        return super().__call__(inputs, *args, **kwargs)
+
     @property
     def owner(self):
         return _validation.owner_name(self)

@@ -1,0 +1,62 @@
+"""Reads the golden fixtures that Keras 1.2.2 itself wrote (tests/fixtures/keras1/)."""
+
+import copy
+import functools
+import importlib.util
+import json
+import pathlib
+
+import numpy as np
+
+import legacy_conv
+
+HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1"
+BACKENDS = ("theano", "tensorflow")
+TUPLE_KWARGS = ("output_shape", "subsample", "atrous_rate", "cropping", "padding", "size")
+
+
+def _load_cases():
+    spec = importlib.util.spec_from_file_location("keras1_cases", HERE / "cases.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CASES
+
+
+CASES = _load_cases()
+
+
+@functools.lru_cache(maxsize=None)
+def results(backend):
+    with open(HERE / f"layers_{backend}.json") as f:
+        return json.load(f)
+
+
+@functools.lru_cache(maxsize=None)
+def arrays(backend):
+    return np.load(HERE / f"layers_{backend}.npz")
+
+
+def tuplify(value):
+    if isinstance(value, list):
+        return tuple(tuplify(v) for v in value)
+    return value
+
+
+def layer_kwargs(case):
+    kwargs = copy.deepcopy(case["kwargs"])
+    if not case.get("raw_kwargs"):
+        for key in TUPLE_KWARGS:
+            if key in kwargs:
+                kwargs[key] = tuplify(kwargs[key])
+    return kwargs
+
+
+def layer_class(case):
+    return getattr(legacy_conv, case["layer"])
+
+
+def case_params(backend):
+    import pytest
+
+    return [pytest.param(backend, case, id=f"{backend}-{case['id']}") for case in CASES
+            if backend in case.get("backends", BACKENDS)]

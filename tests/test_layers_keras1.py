@@ -1,0 +1,147 @@
+"""Every layer against Keras 1.2.2's own outputs, shapes, weights, configs and errors.
+
+The fixtures were written by the real Keras 1.2.2 on Theano and on TensorFlow
+(tests/fixtures/keras1/make_fixtures.py); see tests/fixtures/keras1/README.md.
+"""
+
+import numpy as np
+import pytest
+
+from _fixtures import BACKENDS, arrays, case_params, layer_class, layer_kwargs, results
+
+ATOL = RTOL = 1e-5
+# Keys whose values we write differently from Keras 1's get_config(), and why.
+CONFIG_DIFFERENCES = {
+    "name",  # Keras 3 names layers itself
+    "pointwise_regularizer",  # Keras 1 wrote the depthwise regularizer here (a Keras 1 bug)
+}
+
+
+def _make(case, backend, **extra):
+    kwargs = layer_kwargs(case)
+    kwargs.update(extra)
+    return layer_class(case)(*case["args"], keras1_backend=backend, **kwargs) \
+        if _has_backend(case) else layer_class(case)(*case["args"], **kwargs)
+
+
+def _has_backend(case):
+    return "Convolution" in case["layer"]
+
+
+def _bad_weights(case, backend, spec):
+    probe = _make(case, backend)
+    probe(np.zeros(case["input_shape"], "float32"))
+    good = [np.zeros(w.shape, "float32") for w in probe.get_weights()]
+    if spec == "wrong_count":
+        return good[:-1]
+    if spec == "extra":
+        return good + [np.zeros((case["args"][0],), "float32")]
+    if spec == "wrong_shape":
+        return [np.zeros(good[0].shape[:-1] + (good[0].shape[-1] + 1,), "float32")] + good[1:]
+    return None
+
+
+def _run(case, backend):
+    """Builds our layer for `case`, loads Keras 1's weights, returns (layer, output)."""
+    data = arrays(backend)
+    cid = case["id"]
+    layer = _make(case, backend)
+    x = data[f"{cid}/input"]
+    layer(x[:1])  # builds
+    count = len(layer.get_weights())
+    layer.set_weights([data[f"{cid}/weights/{i}"] for i in range(count)])
+    return layer, np.asarray(layer(x))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fixture_files_cover_every_case(backend):
+    ids = {p.values[1]["id"] for p in case_params(backend)}
+    assert ids <= set(results(backend))
+
+
+def _params():
+    return [p for backend in BACKENDS for p in case_params(backend)]
+
+
+@pytest.mark.parametrize("backend, case", _params())
+def test_matches_keras1(backend, case):
+    record = results(backend)[case["id"]]
+    if record["error"] is not None:
+        spec = case.get("weights_spec")
+        with pytest.raises((ValueError, TypeError)) as info:
+            extra = {"weights": _bad_weights(case, backend, spec)} if spec else {}
+            layer = _make(case, backend, **extra)
+            layer(np.zeros(case["input_shape"], "float32"))
+        assert layer_class(case).__name__ in str(info.value) or "layer" in str(info.value)
+        return
+    layer, output = _run(case, backend)
+    expected = arrays(backend)[f"{case['id']}/output"]
+    assert output.shape == expected.shape
+    np.testing.assert_allclose(output, expected, rtol=RTOL, atol=ATOL)
+    assert [list(w.shape) for w in layer.get_weights()] == record["weight_shapes"]
+    # Keras 1's static shape, except where it disagreed with Keras 1's own output
+    # (Theano's even-kernel 'same' Deconvolution2D): there we state the real one.
+    claimed = list(layer.compute_output_shape(tuple([None] + case["input_shape"][1:])))
+    real = [None] + list(expected.shape[1:])
+    keras1_claim = record["output_shape"]
+    assert claimed == (real if keras1_claim[1:] != real[1:] else keras1_claim)
+
+
+@pytest.mark.parametrize("backend, case", [p for p in _params() if p.values[1].get("training_losses")])
+def test_regularizer_penalties_match_keras1(backend, case):
+    record = results(backend)[case["id"]]
+    if record["error"] is not None:
+        pytest.skip("Keras 1 refused this case (tested in test_matches_keras1)")
+    layer, output = _run(case, backend)
+    weight_losses = [float(l) for l in layer.losses]  # weight penalties + last call's activity
+    activity = record.get("activity_penalty") or 0.0
+    weight = record.get("weight_penalty") or 0.0
+    np.testing.assert_allclose(sum(weight_losses), weight + activity, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend, case", [p for p in _params() if p.values[1].get("constraints")])
+def test_constraints_match_keras1(backend, case):
+    record = results(backend)[case["id"]]
+    if record["error"] is not None:
+        pytest.skip("Keras 1 refused this case (tested in test_matches_keras1)")
+    layer, _ = _run(case, backend)
+    data = arrays(backend)
+    checked = 0
+    for index, variable in enumerate(layer.weights):
+        key = f"{case['id']}/constrained/{index}"
+        if key in data:
+            np.testing.assert_allclose(np.asarray(variable.constraint(variable.value)),
+                                       data[key], rtol=1e-5, atol=1e-6)
+            checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("backend, case", _params())
+def test_keras1_config_builds_the_same_layer(backend, case):
+    """A layer built from Keras 1's own get_config() (as in a Keras 1 file) is the same."""
+    record = results(backend)[case["id"]]
+    if record["error"] is not None or record.get("config") is None:
+        pytest.skip("Keras 1 refused this case")
+    ours, _ = _run(case, backend)
+    config = dict(record["config"])
+    if _has_backend(case):
+        config["keras1_backend"] = backend
+    rebuilt = type(ours).from_config(config)
+    x = arrays(backend)[f"{case['id']}/input"]
+    rebuilt(x[:1])
+    rebuilt.set_weights(ours.get_weights())
+    np.testing.assert_allclose(np.asarray(rebuilt(x)), np.asarray(ours(x)), rtol=0, atol=0)
+    mine = ours.get_config()
+    for key, value in record["config"].items():
+        if key in CONFIG_DIFFERENCES:
+            continue
+        assert key in mine, f"get_config() lacks Keras 1's {key!r}"
+        assert _jsonish(mine[key]) == _jsonish(value), key
+
+
+def _jsonish(value):
+    if isinstance(value, (tuple, list)):
+        return [_jsonish(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonish(v) for k, v in value.items()}
+    return value
