@@ -2,8 +2,8 @@
 
 Keras 1 behaviour: `output_shape` is the full output shape `(batch, ...)` in the layer's
 `dim_ordering`, and must be consistent with the input (we check it at build, naming the
-lengths that are possible). On the 'tensorflow' backend a fixed batch size in it is
-enforced; on 'theano' it is ignored, and with an even kernel and 'same' Keras 1 cropped
+lengths that are possible). On the 'tensorflow' backend its batch size (when fixed) and
+channels must match; on 'theano' both are ignored (the output has `nb_filter` channels), and with an even kernel and 'same' Keras 1 cropped
 the output to ceil(input / stride) rows and columns (so the output may be smaller than
 `output_shape`).
 """
@@ -49,7 +49,7 @@ class Deconvolution2D(Convolution2D):
             raise _validation.argument_error(self.owner, "output_shape", output_shape, expected)
         output_shape = tuple(output_shape)
         channels = output_shape[1] if self._channels_first else output_shape[3]
-        if channels != self.nb_filter:
+        if channels != self.nb_filter and self.keras1_backend == "tensorflow":
             raise _validation.argument_error(
                 self.owner, "output_shape", output_shape,
                 f"must have nb_filter={self.nb_filter} channels (dim_ordering="
