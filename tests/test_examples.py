@@ -1,0 +1,22 @@
+"""The examples run, and the README's main command reproduces Keras 1.2.2's predictions."""
+
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).parent.parent
+
+
+def test_keras1_predict_reproduces_both_backends():
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "keras1_predict.py")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("(reproduced)") == 2
+    assert result.stdout.count("(different)") == 2  # the two Keras 1 backends disagree
+
+
+def test_readme_starts_with_the_two_commands():
+    lines = [l for l in (ROOT / "README.md").read_text().splitlines() if l.startswith("pip install")]
+    assert "examples/keras1_predict.py" in lines[0]
+    assert "pytest" in lines[1]
+    assert "pytest" in (ROOT / ".ci" / "run").read_text()
