@@ -305,6 +305,22 @@ def test_bad_weights_raise_clear_errors():
         layer(np.zeros((1, 3, 4, 4), "float32"))
 
 
+def test_deconvolution_output_shape_forms_keras1_accepted():
+    d = lc.Deconvolution2D(2, 3, 3, (None, np.int64(7), 7, 2), dim_ordering="tf")
+    assert d(np.ones((1, 5, 5, 1), "float32")).shape == (1, 7, 7, 2)
+    for channels in (5, None):  # Theano ignored the channel entry
+        d = lc.Deconvolution2D(2, 3, 3, (None, channels, 7, 7), dim_ordering="th",
+                               keras1_backend="theano")
+        assert d(np.ones((1, 1, 5, 5), "float32")).shape == (1, 2, 7, 7)
+
+
+def test_deconvolution_fixed_batch_is_checked_on_every_call():
+    d = lc.Deconvolution2D(1, 3, 3, output_shape=(1, 1, 5, 5), subsample=(2, 2), dim_ordering="th")
+    d(np.ones((1, 1, 2, 2), "float32"))
+    with pytest.raises(ValueError, match="fixes the batch size to 1 but the input batch is 3"):
+        d(np.ones((3, 1, 2, 2), "float32"))
+
+
 def test_unknown_keyword_is_refused():
     with pytest.raises(TypeError, match="unexpected keyword argument.*'padding'"):
         lc.Convolution2D(8, 3, 3, padding="same")

@@ -42,14 +42,16 @@ class Deconvolution2D(Convolution2D):
     def _check_output_shape(self, output_shape):
         expected = ("must be a tuple (batch, channels, rows, cols) for 'th' or (batch, rows, "
                     "cols, channels) for 'tf' of positive integers, batch may be None")
+        channel_axis = 1 if self._channels_first else 3
+        theano = self.keras1_backend == "theano"  # Theano ignored batch and channels
         ok = isinstance(output_shape, (tuple, list)) and len(output_shape) == 4 and all(
-            (d is None and j == 0) or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
+            (d is None and (j == 0 or (theano and j == channel_axis)))
+            or (_validation._is_int(d) and d > 0)
             for j, d in enumerate(output_shape))
         if not ok:
             raise _validation.argument_error(self.owner, "output_shape", output_shape, expected)
-        output_shape = tuple(output_shape)
-        channels = output_shape[1] if self._channels_first else output_shape[3]
-        if channels != self.nb_filter and self.keras1_backend == "tensorflow":
+        output_shape = tuple(None if d is None else int(d) for d in output_shape)
+        if output_shape[channel_axis] != self.nb_filter and not theano:
             raise _validation.argument_error(
                 self.owner, "output_shape", output_shape,
                 f"must have nb_filter={self.nb_filter} channels (dim_ordering="
@@ -78,15 +80,19 @@ class Deconvolution2D(Convolution2D):
                     f"is inconsistent with the input's {n} {name}: with {name[:-1]} kernel "
                     f"{k}, stride {s} and border_mode={self.border_mode!r} on Keras 1's "
                     f"{self.keras1_backend} backend the output has {possible} {name}")
+        self._check_batch(input_shape[0])
+
+    def _check_batch(self, input_batch):
         batch = self._batch
-        if batch is not None and input_shape[0] is not None and input_shape[0] != batch:
+        if batch is not None and input_batch is not None and input_batch != batch:
             raise _validation.argument_error(
                 self.owner, "output_shape", self.deconv_output_shape,
-                f"fixes the batch size to {batch} but the input batch is {input_shape[0]} "
+                f"fixes the batch size to {batch} but the input batch is {input_batch} "
                 "(Keras 1's TensorFlow backend enforces it; use None)")
 
     def _convolve(self, x, kernels):
         batch = self._batch
+        self._check_batch(x.shape[0])
         if batch is not None and x.shape[0] is None:
             tf.debugging.assert_equal(
                 tf.shape(x)[0], batch,
