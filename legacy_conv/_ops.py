@@ -88,6 +88,10 @@ def convolve(x, kernel, kernel_size, strides, dilations, border_mode, keras1_bac
         return tf.nn.convolution(
             x, kernel, strides=strides, padding=PADDING[border_mode], dilations=dilations
         )
+    if border_mode == "same" and all(s == 1 for s in strides) and all(
+        dilated(k, d) % 2 for k, d in zip(kernel_size, dilations)
+    ):  # Theano's 'half' equals TensorFlow's SAME here
+        return tf.nn.convolution(x, kernel, padding="SAME", dilations=dilations)
     padded = _spatial_pad(
         x, [theano_pad(k, border_mode, d) for k, d in zip(kernel_size, dilations)]
     )
