@@ -115,10 +115,6 @@ class _BaseConv(Keras1Layer):
 
     # -- weights ------------------------------------------------------------------------
     @property
-    def _ordering_key(self):
-        return self.dim_ordering
-
-    @property
     def _channels_first(self):
         return self.dim_ordering == "th"
 
@@ -135,14 +131,15 @@ class _BaseConv(Keras1Layer):
             )
         self._check_input_size(input_shape)
         self._kernels = []
+        # Keras 1's Convolution1D computed its fans with dim_ordering='th'.
+        fans_ordering = "th" if self.dim_ordering is None else self.dim_ordering
         for attribute, family, kernel_size, sizes in self._kernel_specs(channels):
-            source, target = weight_spec.KERNEL_LAYOUTS[(family, self._ordering_key)]
+            source, target = weight_spec.KERNEL_LAYOUTS[(family, self.dim_ordering)]
             shape = weight_spec.kernel_shape(source, kernel_size, sizes)
             variable = self.add_weight(
                 name=attribute,
                 shape=shape,
-                initializer=initializers.Keras1Initializer(
-                    self.init, "th" if self.dim_ordering is None else self.dim_ordering),
+                initializer=initializers.Keras1Initializer(self.init, fans_ordering),
                 regularizer=self.weight_regularizers.get(attribute),
                 constraint=self.weight_constraints.get(attribute),
             )
