@@ -21,13 +21,14 @@ def check_choice(owner, arg, value, choices, hint=None):
     return value
 
 
-def _is_int(value):
+def is_int(value):
+    """An integer that is not a bool (numpy integers included)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def check_int(owner, arg, value, minimum=1):
     kind = "a positive integer" if minimum == 1 else "a non-negative integer"
-    if not _is_int(value) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise argument_error(owner, arg, value, f"must be {kind}")
     return int(value)
 
@@ -38,7 +39,7 @@ def check_tuple(owner, arg, value, n, minimum=1):
     expected = f"must be a tuple of {n} {kind} integers"
     if not isinstance(value, (tuple, list)) or len(value) != n:
         raise argument_error(owner, arg, value, expected)
-    if not all(_is_int(v) and v >= minimum for v in value):
+    if not all(is_int(v) and v >= minimum for v in value):
         raise argument_error(owner, arg, value, expected)
     return tuple(int(v) for v in value)
 
@@ -47,7 +48,7 @@ def check_pairs(owner, arg, value, n):
     """`n` (before, after) pairs of non-negative integers, as a tuple of tuples."""
     expected = f"must be a tuple of {n} (before, after) pairs of non-negative integers"
     pairs_ok = isinstance(value, (tuple, list)) and len(value) == n and all(
-        isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) and v >= 0 for v in p)
+        isinstance(p, (tuple, list)) and len(p) == 2 and all(is_int(v) and v >= 0 for v in p)
         for p in value
     )
     if not pairs_ok:

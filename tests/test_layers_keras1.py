@@ -26,10 +26,10 @@ CONFIG_DIFFERENCES = {
 
 
 def _make(case, backend, **extra):
-    kwargs = layer_kwargs(case)
-    kwargs.update(extra)
-    return layer_class(case)(*case["args"], keras1_backend=backend, **kwargs) \
-        if _has_backend(case) else layer_class(case)(*case["args"], **kwargs)
+    kwargs = dict(layer_kwargs(case), **extra)
+    if _has_backend(case):
+        kwargs["keras1_backend"] = backend
+    return layer_class(case)(*case["args"], **kwargs)
 
 
 def _has_backend(case):

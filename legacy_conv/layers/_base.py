@@ -38,7 +38,7 @@ class Keras1Layer(keras.layers.Layer):
     @staticmethod
     def _check_shape(owner, arg, shape):
         if not isinstance(shape, (tuple, list)) or not all(
-            d is None or (isinstance(d, (int, np.integer)) and d > 0) for d in shape
+            d is None or (_validation.is_int(d) and d > 0) for d in shape
         ):
             raise _validation.argument_error(
                 owner, arg, shape, "must be a tuple of positive integers or None"

@@ -46,7 +46,7 @@ class Deconvolution2D(Convolution2D):
         theano = self.keras1_backend == "theano"  # Theano ignored batch and channels
         ok = isinstance(output_shape, (tuple, list)) and len(output_shape) == 4 and all(
             (d is None and (j == 0 or (theano and j == channel_axis)))
-            or (_validation._is_int(d) and d > 0)
+            or (_validation.is_int(d) and d > 0)
             for j, d in enumerate(output_shape))
         if not ok:
             raise _validation.argument_error(self.owner, "output_shape", output_shape, expected)

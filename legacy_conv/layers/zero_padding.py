@@ -6,7 +6,6 @@ from legacy_conv import _validation
 from legacy_conv.layers.base_spatial import _BaseZeroPadding
 
 serializable = register_keras_serializable(package="legacy_conv")
-_is_int = _validation._is_int
 
 
 @serializable
@@ -24,7 +23,7 @@ class ZeroPadding1D(_BaseZeroPadding):
         if isinstance(padding, dict):
             _validation.check_dict_keys(owner, "padding", padding, ("left_pad", "right_pad"))
             return ((padding.get("left_pad", 0), padding.get("right_pad", 0)),)
-        if _is_int(padding):
+        if _validation.is_int(padding):
             padding = (padding, padding)
         return (_validation.check_tuple(owner, "padding", padding, 2, minimum=0),)
 
