@@ -45,6 +45,26 @@ class L1L2Regularizer(Regularizer):
         return {"name": type(self).__name__, "l1": self.l1, "l2": self.l2}
 
 
+@keras.saving.register_keras_serializable(package="legacy_conv")
+class BatchSummed(keras.regularizers.Regularizer):
+    """A Keras 1 activity penalty for a Keras 3 built-in layer's `activity_regularizer`.
+
+    Keras 3 divides activity penalties by the batch size; this multiplies it back, so the
+    loss holds Keras 1's sum over the whole batch.
+    """
+
+    def __init__(self, regularizer):
+        self.regularizer = (regularizer if isinstance(regularizer, Regularizer)
+                            else keras.saving.deserialize_keras_object(regularizer))
+
+    def __call__(self, x):
+        batch = keras.ops.cast(keras.ops.shape(x)[0], "float32")
+        return self.regularizer(x) * batch
+
+    def get_config(self):
+        return {"regularizer": keras.saving.serialize_keras_object(self.regularizer)}
+
+
 WeightRegularizer = L1L2Regularizer
 ActivityRegularizer = L1L2Regularizer
 

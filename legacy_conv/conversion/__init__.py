@@ -1,0 +1,1 @@
+"""Keras 1 model configs and files → Keras 3: layer rules, graphs, weights, training."""

@@ -1,0 +1,186 @@
+"""One Keras 1 layer config → one Keras 3 layer config (serialized, ready for Keras 3).
+
+`convert_layer` follows `layer_rules`: a Keras 3 built-in where it means the same thing,
+otherwise the layer of this package with the Keras 1 name, whose config keeps Keras 1's
+vocabulary. Each conversion also returns a `Report` row for `legacy-conv inspect`.
+"""
+
+import inspect
+from collections import namedtuple
+
+import keras
+
+from legacy_conv.conversion import layer_rules
+from legacy_conv.conversion import values
+from legacy_conv.errors import ConversionError
+from legacy_conv.layers._base import KERAS1_LAYER_KWARGS
+
+Report = namedtuple("Report", "name keras1_class keras3_class exact note")
+
+BUILTIN_MODULE = "keras.layers"
+
+
+def serialized(class_name, config, cls=None):
+    """A Keras 3 serialized layer: a built-in, or `cls` registered by this package."""
+    if cls is None:
+        return {"module": BUILTIN_MODULE, "class_name": class_name, "config": config,
+                "registered_name": None}
+    return {"module": cls.__module__, "class_name": cls.__name__, "config": config,
+            "registered_name": f"legacy_conv>{cls.__name__}"}
+
+
+def ours(class_name):
+    return keras.saving.get_registered_object(f"legacy_conv>{class_name}")
+
+
+def _fail(name, class_name):
+    def where(problem, value=None, field=None, hint=None, has_value=True):
+        return ConversionError(problem, layer=f'"{name}" ({class_name})', field=field,
+                               value=value, hint=hint, has_value=has_value)
+    return where
+
+
+def _field(where, key):
+    return lambda problem, value: where(problem, value, field=key)
+
+
+def needs_ours(class_name, config, ctx):
+    """True where only our layer reproduces Keras 1 (`layer_rules.LEGACY_WHEN`)."""
+    if class_name in layer_rules.OURS:
+        return True
+    when = layer_rules.LEGACY_WHEN.get(class_name)
+    if when is None:
+        return False
+    key, values_, backend = when
+    return config.get(key) in values_ and backend in (None, ctx.keras1_backend)
+
+
+def convert_layer(class_name, config, ctx):
+    """(Keras 3 serialized layer, Report) for a Keras 1 layer that is not a model."""
+    if not isinstance(config, dict):
+        raise ConversionError("must be a dict of the layer's arguments", field="config",
+                              value=config, layer=f"({class_name})")
+    name = config.get("name", "?")
+    where = _fail(name, class_name)
+    if class_name == "Lambda":
+        return _lambda(config, ctx, where)
+    if class_name in ctx.custom_objects:
+        return _custom(class_name, config, ctx)
+    if class_name not in layer_rules.RULES and class_name not in layer_rules.OURS:
+        raise where("is not a Keras 1 layer this package converts", class_name,
+                    field="class_name")
+    if needs_ours(class_name, config, ctx):
+        return _ours(class_name, config, ctx, where)
+    return _builtin(class_name, config, ctx, where)
+
+
+def _common(config, where):
+    out = {"name": config.get("name"), "trainable": values.convert(
+        "bool", config.get("trainable", True), _field(where, "trainable"))}
+    if not isinstance(out["name"], str) or not out["name"]:
+        raise where("must be a non-empty string", out["name"], field="name")
+    return out
+
+
+def _builtin(class_name, config, ctx, where):
+    rule = layer_rules.RULES[class_name]
+    keras1_class = class_name
+    out = _common(config, where)
+    for key, value in config.items():
+        if key in layer_rules.COMMON_KEYS:
+            continue
+        if key not in rule.args:
+            raise where(f"is not an argument of the Keras 1 {class_name} layer", value,
+                        field=key)
+        target, kind = rule.args[key]
+        if kind == "layer":
+            value, inner = _inner_layer(value, ctx, where)
+        else:
+            value = values.convert(kind, value, _field(where, key))
+        if target is not None and not (kind.endswith("or_none") and value is None):
+            out[target] = value
+    if "data_format" in _targets(rule) and "data_format" not in out:
+        out["data_format"] = values.convert("data_format", ctx.dim_ordering(config), where)
+    out.update(rule.fixed)
+    if class_name == "Merge":
+        merged, extra = layer_rules.MERGE_LAYERS[config.get("mode", "sum")]
+        for k3, k1 in extra.items():
+            out[k3] = values.convert("int_any", config.get(k1, -1), _field(where, k1))
+        class_name = merged
+    note = layer_rules.TRAINING_NOTES.get(keras1_class)
+    exact = not (note and config.get(note[0]))
+    report = Report(out["name"], keras1_class, class_name, exact, "" if exact else note[1])
+    return serialized(class_name, out), report
+
+
+def _targets(rule):
+    return {target for target, _ in rule.args.values()} | set(rule.fixed)
+
+
+def _inner_layer(value, ctx, where):
+    if not isinstance(value, dict) or "class_name" not in value:
+        raise where("must be a Keras 1 layer config {'class_name': ..., 'config': ...}",
+                    value, field="layer")
+    layer, report = convert_layer(value["class_name"], value.get("config"), ctx)
+    return layer, report
+
+
+def _accepted(cls):
+    params = inspect.signature(cls.__init__).parameters
+    return set(params) - {"self", "kwargs"} | set(KERAS1_LAYER_KWARGS)
+
+
+def _ours(class_name, config, ctx, where):
+    cls = ours(class_name)
+    if cls is None:
+        raise where("needs a layer this package does not have yet", class_name,
+                    field="class_name")
+    accepted = _accepted(cls)
+    out = {}
+    for key, value in config.items():
+        if key in ("input_dim", "input_length") and key not in accepted:
+            continue
+        if key not in accepted:
+            raise where(f"is not an argument of the Keras 1 {class_name} layer", value,
+                        field=key)
+        out[key] = value
+    if "dim_ordering" in accepted and class_name in layer_rules.ORDERED:
+        out["dim_ordering"] = ctx.dim_ordering(config)
+    if "keras1_backend" in accepted:
+        out["keras1_backend"] = ctx.keras1_backend
+    report = Report(config.get("name"), class_name, f"legacy_conv.{class_name}", True, "")
+    return serialized(class_name, out, cls), report
+
+
+def _custom(class_name, config, ctx):
+    obj = ctx.custom_objects[class_name]
+    report = Report(config.get("name"), class_name, f"custom {class_name}", True,
+                    "from custom_objects")
+    return {"module": getattr(obj, "__module__", None), "class_name": class_name,
+            "config": dict(config), "registered_name": class_name}, report
+
+
+def _lambda(config, ctx, where):
+    name = config.get("name")
+    function = config.get("function")
+    keys = [name]
+    if config.get("function_type") == "function" and isinstance(function, str):
+        keys.append(function)
+    found = next((k for k in keys if k in ctx.custom_objects), None)
+    if found is None:
+        raise where(
+            "holds Python code that Keras 1 marshalled; it is never executed", "<bytecode>",
+            field="function",
+            hint=f"Pass the function as custom_objects={{{name!r}: function}} "
+                 "(keyed by the layer name or, for a named function, its name)")
+    out = _common(config, where)
+    out["function"] = {"module": "builtins", "class_name": "function", "config": found,
+                       "registered_name": found}
+    output_shape = config.get("output_shape")
+    if config.get("output_shape_type", "raw") == "raw" and output_shape is not None:
+        out["output_shape"] = values.convert("ints", output_shape,
+                                             _field(where, "output_shape"))
+    if config.get("arguments"):
+        out["arguments"] = config["arguments"]
+    report = Report(name, "Lambda", "Lambda", True, f"function from custom_objects[{found!r}]")
+    return serialized("Lambda", out), report

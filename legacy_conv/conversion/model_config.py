@@ -1,0 +1,103 @@
+"""The whole Keras 1 model config: parsing, what cannot convert, and the conversion itself."""
+
+import json
+
+from legacy_conv import backend
+from legacy_conv.conversion import graph
+from legacy_conv.conversion import layer_rules
+from legacy_conv.errors import ConversionError
+
+TOP_LEVEL_CLASSES = ("Sequential", "Model")
+
+
+class Context:
+    """What one conversion needs to know: target, backend, custom objects, orderings."""
+
+    def __init__(self, target="legacy", keras1_backend=None, custom_objects=None,
+                 image_dim_ordering=None, orderings=None):
+        self.target = target
+        self.keras1_backend = backend.resolve_keras1_backend("convert_config", keras1_backend)
+        self.custom_objects = dict(custom_objects or {})
+        self.image_dim_ordering = image_dim_ordering
+        self.orderings = orderings or {}  # layer name -> (ordering, reason)
+        self.reports = []
+
+    def dim_ordering(self, config):
+        """The layer's `dim_ordering`: recorded, inferred, given, or Keras 1's default."""
+        recorded = config.get("dim_ordering") if isinstance(config, dict) else None
+        if recorded not in (None, "default"):
+            return recorded
+        inferred = self.orderings.get(config.get("name")) if isinstance(config, dict) else None
+        if inferred:
+            return inferred[0]
+        return self.image_dim_ordering or backend.image_dim_ordering()
+
+
+def parse(config, source="config"):
+    """A Keras 1 model config from a dict, a JSON string (also JSON-encoded twice), or bytes."""
+    if isinstance(config, (bytes, bytearray)):
+        config = config.decode("utf-8", errors="replace")
+    for _ in range(2):
+        if not isinstance(config, str):
+            break
+        try:
+            config = json.loads(config)
+        except json.JSONDecodeError as error:
+            raise ConversionError(f"is not valid JSON ({error.msg} at line {error.lineno} "
+                                  f"column {error.colno})", field=source,
+                                  value=config[:80]) from None
+    if not isinstance(config, dict) or config.get("class_name") not in TOP_LEVEL_CLASSES:
+        raise ConversionError(
+            "must be a Keras 1 model config: a dict whose 'class_name' is 'Sequential' or "
+            "'Model' (what Keras 1's model.to_json() wrote)", field=source,
+            value=config if not isinstance(config, dict) else config.get("class_name"))
+    if "config" not in config:
+        raise ConversionError("has no 'config'", field=source, value=sorted(config))
+    return config
+
+
+def walk(class_name, config):
+    """Yields (class_name, config) of every layer in a Keras 1 config, nested ones included."""
+    yield class_name, config
+    if class_name == "Sequential":
+        layers = config.get("layers") if isinstance(config, dict) else config
+        for item in layers if isinstance(layers, list) else ():
+            if isinstance(item, dict):
+                yield from walk(item.get("class_name"), item.get("config"))
+    elif class_name in layer_rules.CONTAINERS and isinstance(config, dict):
+        for item in config.get("layers") or ():
+            if isinstance(item, dict):
+                yield from walk(item.get("class_name"), item.get("config"))
+    elif isinstance(config, dict):
+        if class_name == "Merge":
+            for branch in config.get("layers") or ():
+                if isinstance(branch, dict):
+                    yield from walk(branch.get("class_name"), branch.get("config"))
+        if class_name == "TimeDistributed" and isinstance(config.get("layer"), dict):
+            yield from walk(config["layer"].get("class_name"), config["layer"].get("config"))
+
+
+def unconvertible(class_name, config, ctx):
+    """(class_name, layer_name) of every layer with no conversion, for one error."""
+    known = set(layer_rules.RULES) | set(layer_rules.OURS) | set(layer_rules.CONTAINERS) | {
+        "InputLayer", "Lambda"}
+    found = []
+    for cls, cfg in walk(class_name, config):
+        if cls not in known and cls not in ctx.custom_objects:
+            name = cfg.get("name", "?") if isinstance(cfg, dict) else "?"
+            found.append((cls, name))
+    return found
+
+
+def convert(config, ctx):
+    """A parsed Keras 1 model config → a Keras 3 model config dict."""
+    class_name = config["class_name"]
+    missing = unconvertible(class_name, config["config"], ctx)
+    if missing:
+        listed = ", ".join(f'{cls} (layer "{name}")' for cls, name in missing)
+        raise ConversionError(
+            f"holds layer classes that cannot be converted: {listed}",
+            field="model", hint="Supply each as custom_objects={'ClassName': LayerClass} "
+            "if it is your own Keras 3 layer; the supported Keras 1 classes are listed in "
+            "the migration guide")
+    return graph.convert_model(class_name, config["config"], ctx)

@@ -1,0 +1,148 @@
+"""Keras 1 argument values → Keras 3 values, one small converter per kind of value.
+
+Each converter takes `(value, where)` — `where` is a function that builds a ConversionError
+for the current layer and field — and returns the Keras 3 value or raises.
+"""
+
+import numbers
+
+import keras
+
+from legacy_conv import activations
+from legacy_conv import backend
+from legacy_conv import constraints
+from legacy_conv import initializers
+from legacy_conv import regularizers
+
+DATA_FORMATS = {"th": "channels_first", "tf": "channels_last"}
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _int(value, where, minimum=1):
+    if not _is_int(value) or value < minimum:
+        raise where("must be a positive integer", value)
+    return int(value)
+
+
+def _ints(value, where):
+    if not isinstance(value, (list, tuple)) or not all(_is_int(v) and v >= 0 for v in value):
+        raise where("must be a list of non-negative integers", value)
+    return [int(v) for v in value]
+
+
+def _float(value, where):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise where("must be a number", value)
+    return float(value)
+
+
+def _bool(value, where):
+    if not isinstance(value, (bool, int)):
+        raise where("must be true or false", value)
+    return bool(value)
+
+
+def _padding(value, where):
+    if value not in ("valid", "same"):
+        raise where("must be 'valid' or 'same'", value)
+    return value
+
+
+def _data_format(value, where):
+    if value == "default":
+        value = backend.image_dim_ordering()
+    if value not in DATA_FORMATS:
+        raise where("must be 'th' or 'tf'", value)
+    return DATA_FORMATS[value]
+
+
+def _serialized(make, value, where, kind):
+    try:
+        obj = make(value)
+    except (ValueError, TypeError) as error:
+        raise where(f"is not a Keras 1 {kind} ({error})", value) from None
+    return None if obj is None else keras.saving.serialize_keras_object(obj)
+
+
+def _init(value, where):
+    if not isinstance(value, str) or value not in initializers.INITIALIZATIONS:
+        known = ", ".join(sorted(initializers.INITIALIZATIONS))
+        raise where(f"must be a Keras 1 initialization name ({known})", value)
+    return keras.saving.serialize_keras_object(
+        initializers.Keras1Initializer(value, dim_ordering="tf"))
+
+
+def _activation(value, where):
+    if value is None:
+        return "linear"
+    if not isinstance(value, str) or value not in activations.ACTIVATIONS:
+        known = ", ".join(activations.ACTIVATIONS)
+        raise where(f"must be a Keras 1 activation name ({known})", value)
+    same = getattr(activations, "KERAS3_EQUIVALENT", {}).get(value)
+    return same or keras.saving.serialize_keras_object(activations.ACTIVATIONS[value])
+
+
+def _regularizer(value, where):
+    return _serialized(regularizers.get, value, where, "regularizer")
+
+
+def _activity_regularizer(value, where):
+    def make(v):
+        penalty = regularizers.get(v)
+        return None if penalty is None else regularizers.BatchSummed(penalty)
+    return _serialized(make, value, where, "activity regularizer")
+
+
+def _constraint(value, where):
+    return _serialized(constraints.get, value, where, "constraint")
+
+
+def _int_any(value, where):
+    if not _is_int(value):
+        raise where("must be an integer", value)
+    return int(value)
+
+
+def _none(value, where):
+    if value is not None:
+        raise where("cannot be converted: it holds Python code or a shape function that "
+                    "Keras 1 marshalled, which is never executed", value)
+    return None
+
+
+def _merge_mode(value, where):
+    from legacy_conv.conversion.layer_rules import MERGE_MODES
+    if value not in MERGE_MODES:
+        raise where(
+            f"must be one of {', '.join(map(repr, MERGE_MODES))}; a Keras 1 merge with a "
+            "Python function as its mode holds marshalled code, which is never executed. "
+            "Rebuild that merge as a Keras 3 layer in code", value)
+    return value
+
+
+CONVERTERS = {
+    "int": _int,
+    "int_or_none": lambda v, where: None if v is None else _int(v, where),
+    "ints": _ints,
+    "ints_or_none": lambda v, where: None if v is None else _ints(v, where),
+    "float": _float,
+    "bool": _bool,
+    "padding": _padding,
+    "data_format": _data_format,
+    "init": _init,
+    "activation": _activation,
+    "regularizer": _regularizer,
+    "activity_regularizer": _activity_regularizer,
+    "constraint": _constraint,
+    "int_any": _int_any,
+    "any": lambda v, where: v,
+    "none": _none,
+    "merge_mode": _merge_mode,
+}
+
+
+def convert(kind, value, where):
+    return CONVERTERS[kind](value, where)
