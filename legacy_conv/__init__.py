@@ -50,3 +50,14 @@ __all__ = [cls.__name__ for cls in LAYERS] + [
     "SeparableConv2D", "constraints", "regularizers", "image_dim_ordering",
     "set_image_dim_ordering", "keras1_backend", "set_keras1_backend",
 ]
+
+# Keras 1 model files (configs, JSON, YAML, HDF5 models and weights).
+from legacy_conv.errors import ConversionError  # noqa: E402
+from legacy_conv.loading import convert_config  # noqa: E402
+from legacy_conv.loading import load_model  # noqa: E402
+from legacy_conv.loading import load_weights  # noqa: E402
+from legacy_conv.loading import model_from_json  # noqa: E402
+from legacy_conv.loading import model_from_yaml  # noqa: E402
+
+__all__ += ["ConversionError", "convert_config", "load_model", "load_weights",
+            "model_from_json", "model_from_yaml"]

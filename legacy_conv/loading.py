@@ -25,9 +25,9 @@ def _context(target, keras1_backend, custom_objects=None, image_dim_ordering=Non
         raise ConversionError(str(error)) from None
 
 
-def _convert(config, ctx, source="config"):
+def _convert(config, ctx, source="config", keras_version=None):
     parsed = model_config.parse(config, source)
-    result = model_config.convert(parsed, ctx)
+    result = model_config.convert(parsed, ctx, keras_version)
     if ctx.target == "native":
         from legacy_conv.conversion import native
         result = native.to_native(result, ctx)
@@ -56,7 +56,13 @@ def build(keras3_config, custom_objects=None, source=None):
     except ConversionError:
         raise
     except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        root = error
+        while root.__cause__ is not None or root.__context__ is not None:
+            root = root.__cause__ or root.__context__
+        if isinstance(root, ConversionError):
+            raise root.located(file=source) from None
+        text = str(root).strip()
+        message = text.splitlines()[0] if text else type(root).__name__
         raise ConversionError(f"could not be built in Keras 3: {message}",
                               file=source) from error
 
@@ -66,6 +72,16 @@ def model_from_json(json_string, target="legacy", keras1_backend=None, custom_ob
     """A `keras.Model` from a Keras 1 `model.to_json()` string (weights not loaded)."""
     ctx = _context(target, keras1_backend, custom_objects, image_dim_ordering)
     return build(_convert(json_string, ctx), ctx.custom_objects)
+
+
+def model_from_yaml(yaml_string, target="legacy", keras1_backend=None, custom_objects=None,
+                    image_dim_ordering=None):
+    """A `keras.Model` from a Keras 1 `model.to_yaml()` string (weights not loaded).
+
+    Keras 1's `!!python/tuple` tags are read as lists; no other Python object is ever built.
+    """
+    ctx = _context(target, keras1_backend, custom_objects, image_dim_ordering)
+    return build(_convert(model_config.parse_yaml(yaml_string), ctx), ctx.custom_objects)
 
 
 def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=None,
@@ -79,7 +95,8 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
     with hdf5.Keras1File(filepath) as k1file:
         try:
             config = k1file.model_config()
-            keras3_config = _convert(config, ctx, "model_config")
+            ctx.weight_shapes = k1file.weight_shapes()
+            keras3_config = _convert(config, ctx, "model_config", k1file.keras_version)
             model = build(keras3_config, ctx.custom_objects)
             k1file.load_into(model, ctx)
             if compile and k1file.training_config() is not None:

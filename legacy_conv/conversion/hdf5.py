@@ -106,6 +106,11 @@ class Keras1File:
                 out.append((layer_name, datasets))
         return out
 
+    def weight_shapes(self):
+        """{layer name: [shape of each weight]}, read from the file without loading data."""
+        return {name: [tuple(ds.shape) for _, ds in datasets]
+                for name, datasets in self.layer_groups()}
+
     def load_into(self, model, ctx):
         """Assigns the file's weights to `model`'s layers (see `weights.assign`)."""
         try:

@@ -125,6 +125,13 @@ ORDERED = (
     "GlobalAveragePooling3D", "SpatialDropout2D", "SpatialDropout3D",
 )
 
+# Arguments Keras 1 did not save but its weights reveal: {class: (Keras 3 key, derive)}.
+# PReLU's alphas have size 1 on the shared axes (Keras 1.2.2 does not save `shared_axes`).
+FROM_WEIGHTS = {
+    "PReLU": ("shared_axes", lambda shapes: [i + 1 for i, d in enumerate(shapes[0]) if d == 1]
+              or None),
+}
+
 # Keys every Keras 1 layer config may hold (Keras 1's `Layer.__init__` keywords).
 COMMON_KEYS = ("name", "trainable", "batch_input_shape", "input_dtype", "input_shape",
                "input_dim", "input_length", "create_input_layer")

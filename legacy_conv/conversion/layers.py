@@ -41,7 +41,7 @@ def _fail(name, class_name):
 
 
 def _field(where, key):
-    return lambda problem, value: where(problem, value, field=key)
+    return lambda problem, value, hint=None: where(problem, value, field=key, hint=hint)
 
 
 def needs_ours(class_name, config, ctx):
@@ -96,12 +96,16 @@ def _builtin(class_name, config, ctx, where):
         if kind == "layer":
             value, inner = _inner_layer(value, ctx, where)
         else:
-            value = values.convert(kind, value, _field(where, key))
+            value = values.convert(kind, value, _field(where, key), ctx.custom_objects)
         if target is not None and not (kind.endswith("or_none") and value is None):
             out[target] = value
     if "data_format" in _targets(rule) and "data_format" not in out:
         out["data_format"] = values.convert("data_format", ctx.dim_ordering(config), where)
     out.update(rule.fixed)
+    derived = layer_rules.FROM_WEIGHTS.get(class_name)
+    shapes = ctx.weight_shapes.get(out["name"])
+    if derived and shapes and out.get(derived[0]) is None:
+        out[derived[0]] = derived[1](shapes)
     if class_name == "Merge":
         merged, extra = layer_rules.MERGE_LAYERS[config.get("mode", "sum")]
         for k3, k1 in extra.items():
@@ -109,7 +113,8 @@ def _builtin(class_name, config, ctx, where):
         class_name = merged
     note = layer_rules.TRAINING_NOTES.get(keras1_class)
     exact = not (note and config.get(note[0]))
-    report = Report(out["name"], keras1_class, class_name, exact, "" if exact else note[1])
+    notes = [ctx.ordering_note(config), "" if exact else note[1]]
+    report = Report(out["name"], keras1_class, class_name, exact, "; ".join(n for n in notes if n))
     return serialized(class_name, out), report
 
 
@@ -148,7 +153,8 @@ def _ours(class_name, config, ctx, where):
         out["dim_ordering"] = ctx.dim_ordering(config)
     if "keras1_backend" in accepted:
         out["keras1_backend"] = ctx.keras1_backend
-    report = Report(config.get("name"), class_name, f"legacy_conv.{class_name}", True, "")
+    report = Report(config.get("name"), class_name, f"legacy_conv.{class_name}", True,
+                    ctx.ordering_note(config))
     return serialized(class_name, out, cls), report
 
 

@@ -2,9 +2,12 @@
 
 import json
 
+import yaml
+
 from legacy_conv import backend
 from legacy_conv.conversion import graph
 from legacy_conv.conversion import layer_rules
+from legacy_conv.conversion import orderings
 from legacy_conv.errors import ConversionError
 
 TOP_LEVEL_CLASSES = ("Sequential", "Model")
@@ -20,6 +23,7 @@ class Context:
         self.custom_objects = dict(custom_objects or {})
         self.image_dim_ordering = image_dim_ordering
         self.orderings = orderings or {}  # layer name -> (ordering, reason)
+        self.weight_shapes = {}  # layer name -> weight shapes, when a file is at hand
         self.reports = []
 
     def dim_ordering(self, config):
@@ -31,6 +35,11 @@ class Context:
         if inferred:
             return inferred[0]
         return self.image_dim_ordering or backend.image_dim_ordering()
+
+    def ordering_note(self, config):
+        """Why a layer that records no `dim_ordering` got the one it has ('' if recorded)."""
+        inferred = self.orderings.get(config.get("name")) if isinstance(config, dict) else None
+        return f"dim_ordering '{inferred[0]}': {inferred[1]}" if inferred else ""
 
 
 def parse(config, source="config"):
@@ -54,6 +63,31 @@ def parse(config, source="config"):
     if "config" not in config:
         raise ConversionError("has no 'config'", field=source, value=sorted(config))
     return config
+
+
+class _Keras1YamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, plus the `!!python/tuple` tag Keras 1's `to_yaml` wrote
+    (read as a list); every other Python tag is still refused."""
+
+
+_Keras1YamlLoader.add_constructor(
+    "tag:yaml.org,2002:python/tuple",
+    lambda loader, node: loader.construct_sequence(node, deep=True))
+
+
+def parse_yaml(text, source="yaml"):
+    """A Keras 1 model config from `model.to_yaml()` output, never constructing objects."""
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode("utf-8", errors="replace")
+    if not isinstance(text, str):
+        raise ConversionError("must be a YAML string", field=source, value=type(text).__name__)
+    try:
+        config = yaml.load(text, Loader=_Keras1YamlLoader)  # noqa: S506 — a safe loader
+    except yaml.YAMLError as error:
+        problem = str(error).splitlines()[0]
+        raise ConversionError(f"is not a Keras 1 YAML config ({problem})",
+                              field=source, value=text[:80]) from None
+    return parse(config, source)
 
 
 def walk(class_name, config):
@@ -89,9 +123,13 @@ def unconvertible(class_name, config, ctx):
     return found
 
 
-def convert(config, ctx):
+def convert(config, ctx, keras_version=None):
     """A parsed Keras 1 model config → a Keras 3 model config dict."""
     class_name = config["class_name"]
+    layers = list(walk(class_name, config["config"]))
+    ctx.orderings = orderings.infer(
+        layers, keras_version or config.get("keras_version"), ctx.image_dim_ordering,
+        backend.image_dim_ordering())
     missing = unconvertible(class_name, config["config"], ctx)
     if missing:
         listed = ", ".join(f'{cls} (layer "{name}")' for cls, name in missing)

@@ -67,20 +67,37 @@ def _serialized(make, value, where, kind):
     return None if obj is None else keras.saving.serialize_keras_object(obj)
 
 
-def _init(value, where):
+def _custom(value, custom_objects):
+    """A user-supplied Keras 3 object standing in for a Keras 1 function saved by name."""
+    if isinstance(value, str) and value in custom_objects:
+        return keras.saving.serialize_keras_object(custom_objects[value])
+    return None
+
+
+def _init(value, where, custom_objects=()):
+    custom = _custom(value, custom_objects)
+    if custom is not None:
+        return custom
     if not isinstance(value, str) or value not in initializers.INITIALIZATIONS:
         known = ", ".join(sorted(initializers.INITIALIZATIONS))
-        raise where(f"must be a Keras 1 initialization name ({known})", value)
+        raise where(f"must be a Keras 1 initialization name ({known})", value,
+                    hint=f"For a function of your own, pass custom_objects={{{value!r}: "
+                         "a Keras 3 initializer}")
     return keras.saving.serialize_keras_object(
         initializers.Keras1Initializer(value, dim_ordering="tf"))
 
 
-def _activation(value, where):
+def _activation(value, where, custom_objects=()):
     if value is None:
         return "linear"
+    custom = _custom(value, custom_objects)
+    if custom is not None:
+        return custom
     if not isinstance(value, str) or value not in activations.ACTIVATIONS:
         known = ", ".join(activations.ACTIVATIONS)
-        raise where(f"must be a Keras 1 activation name ({known})", value)
+        raise where(f"must be a Keras 1 activation name ({known})", value,
+                    hint=f"For a function of your own, pass custom_objects={{{value!r}: "
+                         "function}")
     same = getattr(activations, "KERAS3_EQUIVALENT", {}).get(value)
     return same or keras.saving.serialize_keras_object(activations.ACTIVATIONS[value])
 
@@ -144,5 +161,11 @@ CONVERTERS = {
 }
 
 
-def convert(kind, value, where):
+# Kinds that may name a function of the user's, looked up in `custom_objects`.
+CUSTOMIZABLE = ("init", "activation")
+
+
+def convert(kind, value, where, custom_objects=()):
+    if kind in CUSTOMIZABLE:
+        return CONVERTERS[kind](value, where, custom_objects)
     return CONVERTERS[kind](value, where)
