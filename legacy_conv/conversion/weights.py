@@ -17,6 +17,11 @@ from legacy_conv.errors import ConversionError
 # (Keras 1.0.x stored Convolution1D kernels as (nb_filter, input_dim, filter_length, 1).)
 OLD_LAYOUTS = {"Convolution1D": (2, 3, 1, 0), "AtrousConvolution1D": (2, 3, 1, 0)}
 
+# Keras 3 layer class -> f(arrays, layer) giving that layer's weights from Keras 1's arrays,
+# for layers whose Keras 1 weights were split or ordered differently (filled by the modules
+# that convert those layers, e.g. the recurrent ones).
+TRANSFORMS = {}
+
 # Releases whose BatchNormalization `running_std` held a standard deviation.
 STD_RELEASES = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.5")
 
@@ -63,6 +68,10 @@ def _prepared(layer, named_arrays, keras_version):
     names = [n for n, _ in named_arrays]
     arrays = [a for _, a in named_arrays]
     where = f'"{layer.name}" ({_keras1_class(layer)})'
+    transform = TRANSFORMS.get(type(layer).__name__)
+    if transform is not None:
+        arrays = transform(arrays, layer)
+        names = [f"{type(layer).__name__} weight {i}" for i in range(len(arrays))]
     if len(arrays) != len(layer.weights):
         raise ConversionError(
             f"has {len(arrays)} weights in the file ({', '.join(names)}) but the model's "
