@@ -1,4 +1,5 @@
-"""Writes examples/data/ with the REAL Keras 1.2.2: weights, an input, and its predictions.
+"""Writes examples/data/ with the REAL Keras 1.2.2: weights, an input, its predictions, and
+the model file (`model.save()`) each backend wrote.
 
 Run inside a Keras 1 environment (see tests/fixtures/keras1/README.md), once per backend:
     THEANO_FLAGS='blas.ldflags=,floatX=float32' KERAS_BACKEND=theano \
@@ -44,6 +45,9 @@ def main():
     np.savez(os.path.join(out, "keras1_weights.npz"), *weights)
     np.save(os.path.join(out, "input.npy"), x)
     np.save(os.path.join(out, f"keras1_{backend}_predictions.npy"), model.predict(x))
+    # The model file as users have it: model.save() after compile (with a training config).
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.save(os.path.join(out, f"keras1_{backend}_model.h5"))
     print(f"keras {keras.__version__} on {backend}: wrote {out}")
 
 

@@ -1,0 +1,115 @@
+"""Whole Keras 1 models, written by the real Keras 1 (tests/fixtures/keras1_models/), loaded
+through every API and compared with Keras 1's own predictions and evaluation."""
+
+import json
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+
+import legacy_conv
+
+HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1_models"
+# Functions that stand in for the marshalled code of the fixtures' Lambda layers.
+CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2, "lambda_1": lambda x: x * 2}}
+TOLERANCE = dict(rtol=1e-4, atol=1e-5)
+
+
+def _manifests():
+    for path in sorted(HERE.glob("*/manifest.json")):
+        with open(path) as f:
+            yield path.parent, json.load(f)
+
+
+def _cases():
+    for folder, manifest in _manifests():
+        for model in manifest["models"]:
+            if model.get("skipped"):
+                continue
+            yield pytest.param(folder, manifest["backend"], model,
+                               id=f"{folder.name}-{model['name']}")
+
+
+CASES = list(_cases())
+
+
+def _io(folder, name):
+    data = np.load(folder / f"{name}.npz")
+    xs = [data[f"x{i}"] for i in range(sum(k.startswith("x") for k in data.files))]
+    ys = [data[f"y{i}"] for i in range(sum(k.startswith("y") for k in data.files))]
+    return xs, ys, data
+
+
+def _predict(model, xs):
+    out = model.predict(xs if len(xs) > 1 else xs[0], verbose=0, batch_size=len(xs[0]))
+    return out if isinstance(out, list) else [out]
+
+
+def _check(model, folder, name):
+    xs, ys, _ = _io(folder, name)
+    outs = _predict(model, xs)
+    assert len(outs) == len(ys)
+    for out, y in zip(outs, ys):
+        assert out.shape == y.shape
+        np.testing.assert_allclose(out, y, **TOLERANCE)
+
+
+@pytest.mark.parametrize("folder, backend, spec", CASES)
+def test_load_model(folder, backend, spec):
+    name = spec["name"]
+    model = legacy_conv.load_model(folder / f"{name}.h5", keras1_backend=backend,
+                                   custom_objects=CUSTOM_OBJECTS.get(name), compile=False)
+    _check(model, folder, name)
+
+
+@pytest.mark.parametrize("folder, backend, spec", CASES)
+def test_json_and_weights_file(folder, backend, spec):
+    name = spec["name"]
+    weights = folder / f"{name}_weights.h5"
+    if not weights.exists():
+        pytest.skip("no save_weights file for this model")
+    text = (folder / f"{name}.json").read_text()
+    model = legacy_conv.model_from_json(text, keras1_backend=backend,
+                                        custom_objects=CUSTOM_OBJECTS.get(name))
+    legacy_conv.load_weights(model, weights, keras1_backend=backend)
+    _check(model, folder, name)
+
+
+@pytest.mark.parametrize("folder, backend, spec", CASES)
+def test_converted_config_loads_in_plain_keras(folder, backend, spec):
+    name = spec["name"]
+    config = legacy_conv.convert_config((folder / f"{name}.json").read_text(),
+                                        keras1_backend=backend,
+                                        custom_objects=CUSTOM_OBJECTS.get(name))
+    model = keras.models.model_from_json(json.dumps(config),
+                                         custom_objects=CUSTOM_OBJECTS.get(name))
+    legacy_conv.load_weights(model, folder / f"{name}.h5", keras1_backend=backend)
+    _check(model, folder, name)
+
+
+@pytest.mark.parametrize("folder, backend, spec", CASES)
+def test_compiled_from_the_training_config(folder, backend, spec):
+    name = spec["name"]
+    xs, _, data = _io(folder, name)
+    if "evaluate" not in data.files:
+        pytest.skip("Keras 1 did not evaluate this model")
+    model = legacy_conv.load_model(folder / f"{name}.h5", keras1_backend=backend,
+                                   custom_objects=CUSTOM_OBJECTS.get(name))
+    ts = [data[f"t{i}"] for i in range(sum(k.startswith("t") for k in data.files))]
+    result = model.evaluate(xs if len(xs) > 1 else xs[0], ts if len(ts) > 1 else ts[0],
+                            verbose=0, batch_size=len(xs[0]), return_dict=True)
+    expected = dict(zip(spec["metrics_names"], np.atleast_1d(data["evaluate"])))
+    np.testing.assert_allclose(result["loss"], expected["loss"], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("folder, backend, spec", CASES[:: max(1, len(CASES) // 6)])
+def test_dot_keras_round_trip(folder, backend, spec, tmp_path):
+    name = spec["name"]
+    custom = CUSTOM_OBJECTS.get(name)
+    model = legacy_conv.load_model(folder / f"{name}.h5", keras1_backend=backend,
+                                   custom_objects=custom, compile=False)
+    model.save(tmp_path / "model.keras")
+    reloaded = keras.models.load_model(tmp_path / "model.keras", custom_objects=custom,
+                                       safe_mode=custom is None)
+    _check(reloaded, folder, name)
