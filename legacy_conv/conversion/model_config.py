@@ -66,13 +66,40 @@ def parse(config, source="config"):
 
 
 class _Keras1YamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, plus the `!!python/tuple` tag Keras 1's `to_yaml` wrote
-    (read as a list); every other Python tag is still refused."""
+    """PyYAML's safe loader, plus the tags Keras 1's `to_yaml` wrote: `!!python/tuple` (read
+    as a list) and numpy integer/float scalars (read as numbers, from their bytes). Every
+    other Python tag is still refused; nothing is imported or called."""
 
 
 _Keras1YamlLoader.add_constructor(
     "tag:yaml.org,2002:python/tuple",
     lambda loader, node: loader.construct_sequence(node, deep=True))
+
+
+def _numpy_dtype(loader, node):
+    """`numpy.dtype('i8', ...)` as Keras 1 dumped it: only its name is kept."""
+    args = loader.construct_mapping(node, deep=True).get("args") or [None]
+    return {"__numpy_dtype__": str(args[0])}
+
+
+def _numpy_scalar(loader, node):
+    """A numpy scalar (e.g. Dense's `input_dim` after Flatten): decoded from its bytes with
+    numpy's own parser, for plain numeric dtypes only."""
+    import numpy as np
+
+    dtype, payload = loader.construct_sequence(node, deep=True)
+    name = dtype.get("__numpy_dtype__") if isinstance(dtype, dict) else None
+    if name is None or np.dtype(name).kind not in "biuf" or not isinstance(payload, bytes):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unsupported numpy scalar {name!r}", node.start_mark)
+    return np.frombuffer(payload, dtype=np.dtype(name), count=1)[0].item()
+
+
+for _module in ("numpy.core.multiarray", "numpy._core.multiarray"):
+    _Keras1YamlLoader.add_constructor(
+        f"tag:yaml.org,2002:python/object/apply:{_module}.scalar", _numpy_scalar)
+_Keras1YamlLoader.add_constructor("tag:yaml.org,2002:python/object/apply:numpy.dtype",
+                                  _numpy_dtype)
 
 
 def parse_yaml(text, source="yaml"):
