@@ -68,20 +68,24 @@ def _names(value, table):
     return value
 
 
-def compile_kwargs(config):
+def compile_kwargs(config, outputs=1):
+    """`model.compile` keywords; Keras 1 applied a list of metrics to every output."""
     if not isinstance(config, dict) or "loss" not in config:
         raise _fail("loss", None, "is missing: a Keras 1 training config names its loss")
     kwargs = {"optimizer": optimizer(config.get("optimizer_config")),
               "loss": _names(config["loss"], LOSSES)}
     if config.get("metrics"):
-        kwargs["metrics"] = _names(config["metrics"], METRICS)
+        metrics = _names(config["metrics"], METRICS)
+        if isinstance(metrics, list) and outputs > 1:
+            metrics = [list(metrics) for _ in range(outputs)]
+        kwargs["metrics"] = metrics
     if config.get("loss_weights") is not None:
         kwargs["loss_weights"] = config["loss_weights"]
     return kwargs
 
 
 def compile_from(model, config):
-    kwargs = compile_kwargs(config)
+    kwargs = compile_kwargs(config, len(model.outputs))
     try:
         model.compile(**kwargs)
     except (ValueError, TypeError) as error:
