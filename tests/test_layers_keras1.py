@@ -11,6 +11,15 @@ import pytest
 
 from _fixtures import BACKENDS, arrays, case_params, layer_class, layer_kwargs, results
 
+from legacy_conv import backend as k1_backend
+
+
+@pytest.fixture(autouse=True)
+def _image_dim_ordering_tf(monkeypatch):
+    """The fixtures were written with image_dim_ordering 'tf' (what dim_ordering='default'
+    meant there), whatever ~/.keras/keras.json says on this machine."""
+    monkeypatch.setitem(k1_backend._state, "image_dim_ordering", "tf")
+
 ATOL = RTOL = 1e-5
 # Inputs Keras 1 accepted silently with a wrong result, which we reject (the issue asks for it).
 STRICTER_THAN_KERAS1 = {

@@ -43,6 +43,8 @@ def _cases():
 
 
 CASES = list(_cases())
+# Each API on every release is covered above; these heavier paths run on the 1.2.2 files.
+LATEST = [case for case in CASES if case.id.startswith("k122_")]
 
 
 def _io(folder, name):
@@ -93,7 +95,7 @@ def test_json_and_weights_file(folder, backend, spec):
     _check(model, folder, name)
 
 
-@pytest.mark.parametrize("folder, backend, spec", CASES)
+@pytest.mark.parametrize("folder, backend, spec", LATEST)
 def test_converted_config_loads_in_plain_keras(folder, backend, spec):
     name = spec["name"]
     config = legacy_conv.convert_config((folder / _need(spec, ".json")).read_text(),
@@ -106,7 +108,7 @@ def test_converted_config_loads_in_plain_keras(folder, backend, spec):
     _check(model, folder, name)
 
 
-@pytest.mark.parametrize("folder, backend, spec", CASES)
+@pytest.mark.parametrize("folder, backend, spec", LATEST)
 def test_compiled_from_the_training_config(folder, backend, spec):
     name = spec["name"]
     xs, _, data = _io(folder, name)
