@@ -16,6 +16,7 @@ from legacy_conv.backend import image_dim_ordering  # noqa: E402
 from legacy_conv.backend import keras1_backend  # noqa: E402
 from legacy_conv.backend import set_image_dim_ordering  # noqa: E402
 from legacy_conv.backend import set_keras1_backend  # noqa: E402
+from legacy_conv.layers.advanced_activations import ThresholdedReLU  # noqa: E402
 from legacy_conv.layers.convolution import AtrousConvolution1D  # noqa: E402
 from legacy_conv.layers.convolution import AtrousConvolution2D  # noqa: E402
 from legacy_conv.layers.convolution import Convolution1D  # noqa: E402
@@ -23,6 +24,11 @@ from legacy_conv.layers.convolution import Convolution2D  # noqa: E402
 from legacy_conv.layers.convolution import Convolution3D  # noqa: E402
 from legacy_conv.layers.cropping import Cropping1D, Cropping2D, Cropping3D  # noqa: E402
 from legacy_conv.layers.deconvolution import Deconvolution2D  # noqa: E402
+from legacy_conv.layers.merge import Merge, merge  # noqa: E402
+from legacy_conv.layers.normalization import BatchNormalization  # noqa: E402
+from legacy_conv.layers.pooling import AveragePooling1D, AveragePooling2D  # noqa: E402
+from legacy_conv.layers.pooling import AveragePooling3D, MaxPooling1D  # noqa: E402
+from legacy_conv.layers.pooling import MaxPooling2D, MaxPooling3D  # noqa: E402
 from legacy_conv.layers.separable import SeparableConvolution2D  # noqa: E402
 from legacy_conv.layers.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D  # noqa: E402
 from legacy_conv.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D  # noqa: E402
@@ -40,7 +46,8 @@ LAYERS = (
     Convolution1D, AtrousConvolution1D, Convolution2D, AtrousConvolution2D,
     SeparableConvolution2D, Deconvolution2D, Convolution3D, Cropping1D, Cropping2D,
     Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
-    ZeroPadding3D,
+    ZeroPadding3D, MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,
+    MaxPooling3D, AveragePooling3D, BatchNormalization, Merge, ThresholdedReLU,
 )
 
 __version__ = "0.1.0"
@@ -48,7 +55,7 @@ __version__ = "0.1.0"
 __all__ = [cls.__name__ for cls in LAYERS] + [
     "Conv1D", "Conv2D", "Conv3D", "Deconv2D", "AtrousConv1D", "AtrousConv2D",
     "SeparableConv2D", "constraints", "regularizers", "image_dim_ordering",
-    "set_image_dim_ordering", "keras1_backend", "set_keras1_backend",
+    "set_image_dim_ordering", "keras1_backend", "set_keras1_backend", "merge",
 ]
 
 # Keras 1 model files (configs, JSON, YAML, HDF5 models and weights).

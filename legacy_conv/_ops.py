@@ -10,6 +10,7 @@ output to ceil(input/stride). Theano also sampled strided outputs at 0, s, 2s, .
 padded input, which differs from TensorFlow's 'SAME' on even sizes.
 """
 
+import numpy as np
 import tensorflow as tf
 
 PADDING = {"same": "SAME", "valid": "VALID"}
@@ -163,3 +164,195 @@ def to_channels_last(x):
 def to_channels_first(x):
     rank = len(x.shape)
     return tf.transpose(x, [0, rank - 1] + list(range(1, rank - 1)))
+
+
+# -- pooling ------------------------------------------------------------------------------
+# Keras 1.2.2 on Theano pads each side of a 'same' pooling axis by this much (`pool2d`,
+# which the 1D layers use too, and `pool3d`), lets the windows skip the padding (max
+# ignores it, average divides by the real steps only) and crops the output to
+# ceil(length / stride). pool3d's table gives -1 for a pool size of 1 (see
+# `_theano_unit_pool3d`).
+THEANO_SAME_POOL_PAD = {
+    1: lambda k: k - 2 if k > 2 and k % 2 else k - 1,
+    2: lambda k: k - 2 if k > 2 and k % 2 else k - 1,
+    3: lambda k: k - 2 if k % 2 else k - 1,
+}
+POOLS = {"max": tf.nn.max_pool, "avg": tf.nn.avg_pool}  # 1D, 2D and 3D
+
+
+def pool_output_length(length, pool, border_mode, stride, keras1_backend, rank):
+    """The length a Keras 1 pooling really outputs. Keras 1 claimed `conv_output_length`,
+    which is wrong on Theano for a pool larger than the input ('valid': Theano returns
+    an empty axis) and for pool3d's pool size 1 ('same')."""
+    if length is None:
+        return None
+    if keras1_backend == "tensorflow":
+        return conv_output_length(length, pool, border_mode, stride)
+    pad = 0 if border_mode == "valid" else THEANO_SAME_POOL_PAD[rank](pool)
+    padded = length + 2 * pad
+    if padded < pool:
+        return 0
+    n = (padded - pool) // stride + 1
+    return n if border_mode == "valid" else min(n, -(-length // stride))
+
+
+def _theano_same_pool(x, pool_size, strides, pads, pool_mode):
+    """Clipped windows starting at j*stride - pad (channels-last, pads >= 0)."""
+    paddings = [[0, 0]]
+    outs = []
+    for axis, (k, s, p) in enumerate(zip(pool_size, strides, pads), start=1):
+        n = _length(x, axis)
+        out = (n + s - 1) // s
+        after = tf.maximum((out - 1) * s + k - n - p, 0)
+        paddings.append(tf.stack([p, after]) if isinstance(after, tf.Tensor) else [p, after])
+        outs.append(out)
+    paddings.append([0, 0])
+    if pool_mode == "max":
+        y = tf.nn.max_pool(tf.pad(x, paddings, constant_values=float("-inf")), pool_size,
+                           strides, "VALID")
+    else:  # average over the real steps only ('average_exc_pad')
+        ones = tf.ones_like(x[..., :1])
+        y = (tf.nn.avg_pool(tf.pad(x, paddings), pool_size, strides, "VALID")
+             / tf.nn.avg_pool(tf.pad(ones, paddings), pool_size, strides, "VALID"))
+    return y[(slice(None),) + tuple(slice(0, out) for out in outs)]
+
+
+def _theano_unit_pool3d(x, pool_size, strides, pads, pool_mode):
+    """Theano's pool3d where Keras 1 passed a pad of -1 (pool size 1, 'same').
+
+    Theano's C code then reads step j*stride + 1 of that axis for output j, for the
+    (n - 3) // stride + 1 outputs it makes, except that the window of step n - 2 is
+    empty: there max returns the first element of the (other axes') window and average
+    divides 0 by 0 (NaN).
+    """
+    lengths = x.shape[1:-1]
+    if any(n is None for n in lengths):
+        raise ValueError("Keras 1's Theano 'same' pooling with a pool size of 1 needs "
+                         f"known spatial sizes. Received: input shape {tuple(x.shape)}")
+    empty = []
+    for axis, (n, s, p) in enumerate(zip(lengths, strides, pads)):
+        if p < 0:
+            steps = list(range(1, n - 2, s)) + ([n - 2] if (n - 3) % s == 0 else [])
+            x = tf.gather(x, steps, axis=axis + 1)
+            empty.append([j * s + 1 >= n - 2 for j in range(len(steps))])
+        else:
+            empty.append([False] * -(-n // s))
+    unit = [1 if p < 0 else s for s, p in zip(strides, pads)]
+    y = _theano_same_pool(x, pool_size, unit, [max(p, 0) for p in pads], pool_mode)
+    mask = np.zeros([len(e) for e in empty], bool)
+    for axis, flags in enumerate(empty):
+        mask |= np.reshape(flags, [-1 if a == axis else 1 for a in range(3)])
+    if not mask.any():
+        return y
+    if pool_mode == "max":  # the window's first element
+        first = x
+        for axis, (n, s, p) in enumerate(zip(lengths, strides, pads)):
+            if p >= 0:
+                first = tf.gather(first, [max(j * s - p, 0) for j in range(-(-n // s))],
+                                  axis=axis + 1)
+    else:
+        first = tf.fill(tf.shape(y), float("nan"))
+    return tf.where(mask[None, ..., None], first, y)
+
+
+def pool(x, pool_size, strides, border_mode, pool_mode, keras1_backend):
+    """Keras 1 max ('max') or average ('avg') pooling of a channels-last tensor."""
+    if keras1_backend == "tensorflow":
+        return POOLS[pool_mode](x, pool_size, strides, PADDING[border_mode])
+    rank = len(pool_size)
+    lengths = [pool_output_length(n, k, border_mode, s, keras1_backend, rank)
+               for n, k, s in zip(x.shape[1:-1], pool_size, strides)]
+    if 0 in lengths:  # Theano returns an empty axis
+        return tf.zeros(tf.stack([tf.shape(x)[0]] + lengths + [tf.shape(x)[-1]]), x.dtype)
+    if border_mode == "valid":
+        return POOLS[pool_mode](x, pool_size, strides, "VALID")
+    pads = [THEANO_SAME_POOL_PAD[rank](k) for k in pool_size]
+    if any(p < 0 for p in pads):
+        return _theano_unit_pool3d(x, pool_size, strides, pads, pool_mode)
+    tf_pads = [None if n is None else max((-(-n // s) - 1) * s + k - n, 0) // 2
+               for n, k, s in zip(x.shape[1:-1], pool_size, strides)]
+    if tf_pads == pads:  # Theano's windows are TensorFlow's SAME windows here
+        return POOLS[pool_mode](x, pool_size, strides, "SAME")
+    return _theano_same_pool(x, pool_size, strides, pads, pool_mode)
+
+
+# -- Keras 1's batch_dot (Merge 'dot' and 'cos') ----------------------------------------------
+# Theano: T.batched_tensordot, a true batched tensor contraction of x's axis a0 with y's
+# axis a1. TensorFlow: for two 2D tensors a reduce_sum of a product; otherwise one matmul
+# whose adjoint flags only say whether each axis is the last one, so for other axes (or
+# negative ones, or 4D inputs) it contracts something else, and 2D x 3D inputs broadcast.
+# Both append an axis of length 1 to a 1D result.
+_LETTERS = "bcdefghijklmnopqrstuvwxyz"
+
+
+def _axis(a, ndim):
+    return a % ndim
+
+
+def _theano_batch_dot(x, y, axes):
+    nx, ny = len(x.shape), len(y.shape)
+    a0, a1 = _axis(axes[0], nx), _axis(axes[1], ny)
+    xs = "a" + _LETTERS[: nx - 1]
+    ys = "a" + _LETTERS[nx - 1: nx + ny - 2]
+    ys = ys[:a1] + xs[a0] + ys[a1 + 1:]
+    out = xs[:a0] + xs[a0 + 1:] + "".join(c for i, c in enumerate(ys) if i not in (0, a1))
+    return tf.einsum(f"{xs},{ys}->{out}", x, y)
+
+
+def _tf_matmul_flags(axes, nx, ny):
+    return axes[0] != nx - 1, axes[1] == ny - 1
+
+
+def _tensorflow_batch_dot(x, y, axes):
+    nx, ny = len(x.shape), len(y.shape)
+    if nx == 2 and ny == 2:
+        if axes[0] == axes[1]:
+            return tf.reduce_sum(x * y, axes[0])
+        return tf.reduce_sum(tf.transpose(x) * y, axes[1])
+    adjoint_a, adjoint_b = _tf_matmul_flags(axes, nx, ny)
+    return tf.linalg.matmul(x, y, adjoint_a=adjoint_a, adjoint_b=adjoint_b)
+
+
+BATCH_DOT = {"theano": _theano_batch_dot, "tensorflow": _tensorflow_batch_dot}
+
+
+def batch_dot(x, y, axes, keras1_backend):
+    """Keras 1.2.2's `K.batch_dot(x, y, axes)` (`axes` = [axis of x, axis of y])."""
+    out = BATCH_DOT[keras1_backend](x, y, axes)
+    return out[:, None] if len(out.shape) == 1 else out
+
+
+def broadcast_shapes(a, b):
+    """NumPy broadcasting of two static shapes (None = unknown)."""
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + list(a), [1] * (n - len(b)) + list(b)
+    out = []
+    for p, q in zip(a, b):
+        if p is not None and q is not None and 1 not in (p, q) and p != q:
+            raise ValueError(f"shapes {tuple(a)} and {tuple(b)} do not broadcast")
+        out.append(q if p == 1 else p if q in (1, None) else q)
+    return out
+
+
+def batch_dot_shape(x_shape, y_shape, axes, keras1_backend):
+    """The shape `batch_dot` returns (None for unknown sizes)."""
+    x_shape, y_shape = list(x_shape), list(y_shape)
+    nx, ny = len(x_shape), len(y_shape)
+    if keras1_backend == "theano":
+        a0, a1 = _axis(axes[0], nx), _axis(axes[1], ny)
+        out = x_shape[:a0] + x_shape[a0 + 1:] + [
+            d for i, d in enumerate(y_shape) if i not in (0, a1)]
+    elif nx == 2 and ny == 2:  # reduce_sum(x * y, a0), or of transpose(x) * y over a1
+        if axes[0] == axes[1]:
+            shape, axis = broadcast_shapes(x_shape, y_shape), _axis(axes[0], 2)
+        else:
+            shape, axis = broadcast_shapes(x_shape[::-1], y_shape), _axis(axes[1], 2)
+        out = shape[:axis] + shape[axis + 1:]
+    else:
+        adjoint_a, adjoint_b = _tf_matmul_flags(axes, nx, ny)
+        if adjoint_a:
+            x_shape = x_shape[:-2] + x_shape[-2:][::-1]
+        if adjoint_b:
+            y_shape = y_shape[:-2] + y_shape[-2:][::-1]
+        out = broadcast_shapes(x_shape[:-2], y_shape[:-2]) + [x_shape[-2], y_shape[-1]]
+    return tuple(out + [1] if len(out) == 1 else out)

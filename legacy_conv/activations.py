@@ -2,9 +2,17 @@
 
 Keras 1's hard_sigmoid is clip(0.2 * x + 0.5, 0, 1) (Keras 3's is relu6(x + 3) / 6), and
 Keras 1's softmax accepts only 2D and 3D tensors (over the last axis).
+
+`KERAS3_EQUIVALENT` says which Keras 3 built-in activation computes what each Keras 1
+name computed (checked against Keras 1.2.2's outputs on both backends). Those without
+one are registered as `legacy_conv>name`: `keras3_activation(name)` gives what a Keras 3
+layer config (e.g. `Dense(activation=...)`, `Activation`) holds for them, and `.keras`
+files keep them.
 """
 
+import keras
 import tensorflow as tf
+from keras.saving import register_keras_serializable
 
 
 def linear(x):
@@ -23,7 +31,9 @@ def sigmoid(x):
     return tf.sigmoid(x)
 
 
+@register_keras_serializable(package="legacy_conv")
 def hard_sigmoid(x):
+    """Keras 1's hard_sigmoid: clip(0.2 * x + 0.5, 0, 1)."""
     return tf.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)
 
 
@@ -55,6 +65,24 @@ ACTIVATIONS = {
 
 # Activations that Keras 1 allows only on outputs of these ranks.
 RANKS = {"softmax": (2, 3)}
+
+# Keras 1 name -> the Keras 3 built-in that computes the same, or None (use ours,
+# registered as "legacy_conv>name"). Keras 3's softmax also accepts the 4D+ tensors that
+# Keras 1 refused, which no loadable Keras 1 model contains.
+KERAS3_EQUIVALENT = {
+    "linear": "linear", "relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid",
+    "hard_sigmoid": None, "softplus": "softplus", "softsign": "softsign", "elu": "elu",
+    "softmax": "softmax",
+}
+
+
+def keras3_activation(name):
+    """What a Keras 3 layer config's `activation` should hold for Keras 1's `name`: the
+    Keras 3 built-in's name, or the serialized form of ours (Keras 3 resolves registered
+    functions only from that form, not from a "legacy_conv>name" string)."""
+    if name not in KERAS3_EQUIVALENT:
+        get(name)  # raises with the list of Keras 1 names
+    return KERAS3_EQUIVALENT[name] or keras.activations.serialize(ACTIVATIONS[name])
 
 
 def get(identifier):

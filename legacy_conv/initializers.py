@@ -8,6 +8,8 @@ Convolution3D kernels get other fans than 'th' ones) and which Convolution1D cal
 'th' on its `(filter_length, 1, input_dim, nb_filter)` kernel.
 """
 
+import contextlib
+import contextvars
 import random
 
 import keras
@@ -78,6 +80,27 @@ INITIALIZATIONS = {
 }
 
 
+# True inside `skip_random_draws()`.
+_SKIPPING = contextvars.ContextVar("legacy_conv_skip_random_draws", default=False)
+
+
+@contextlib.contextmanager
+def skip_random_draws():
+    """Within it, `Keras1Initializer` gives zeros instead of drawing its values.
+
+    For variables that are about to be overwritten (`load_model` builds the model here and
+    then assigns every weight from the file): drawing 138 M values for a VGG16 would take
+    seconds and, in temporaries, twice the weights' memory. Configs are unchanged (the
+    initializer keeps its name and seed); 'identity' still checks its shape (and is cheap).
+    Scoped to the current thread (a `contextvars` variable).
+    """
+    token = _SKIPPING.set(True)
+    try:
+        yield
+    finally:
+        _SKIPPING.reset(token)
+
+
 @keras.saving.register_keras_serializable(package="legacy_conv")
 class Keras1Initializer(keras.initializers.Initializer):
     """A Keras 1 initialization by name, for a kernel in Keras 1 layout and `dim_ordering`."""
@@ -89,6 +112,8 @@ class Keras1Initializer(keras.initializers.Initializer):
 
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
+        if _SKIPPING.get() and self.init != "identity":
+            return keras.ops.zeros(shape, dtype or "float32")
         if callable(self.init):  # Keras 1 signature: f(shape, name=None, dim_ordering='th')
             value = self.init(shape, name=None, dim_ordering=self.dim_ordering)
         else:

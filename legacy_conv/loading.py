@@ -4,6 +4,7 @@ import json
 
 import keras
 
+from legacy_conv import initializers
 from legacy_conv.conversion import hdf5
 from legacy_conv.conversion import model_config
 from legacy_conv.conversion import training
@@ -25,34 +26,72 @@ def _context(target, keras1_backend, custom_objects=None, image_dim_ordering=Non
         raise ConversionError(str(error)) from None
 
 
-def _convert(config, ctx, source="config", keras_version=None):
+def _convert(config, ctx, source="config", keras_version=None, native_config=True):
     parsed = model_config.parse(config, source)
     result = model_config.convert(parsed, ctx, keras_version)
-    if ctx.target == "native":
+    if ctx.target == "native" and native_config:
         from legacy_conv.conversion import native
         result = native.to_native(result, ctx)
     return result
 
 
+def _keep_legacy(ctx, keep_legacy):
+    """`keep_legacy` (target='native' only): keep our layer where no built-in is exact."""
+    if keep_legacy and ctx.target != "native":
+        raise ConversionError("applies only with target='native'", field="keep_legacy",
+                              value=keep_legacy)
+    ctx.keep_legacy = bool(keep_legacy)
+    return ctx
+
+
 def convert_config(config, target="legacy", keras1_backend=None, image_dim_ordering=None,
-                   custom_objects=None):
+                   custom_objects=None, keep_legacy=False):
     """A Keras 1 model config (dict or JSON string) → a Keras 3 model config dict.
 
     `keras.models.model_from_json(json.dumps(result))` loads the result (with
     `legacy_conv` imported). `target='legacy'` uses this package's exact layers where Keras 3
     has no exact equivalent; `target='native'` uses only Keras 3 built-in layers.
     `keras1_backend` ('tensorflow' or 'theano', None for the package default) is the backend
-    the model was trained with: Keras 1 files do not record it.
+    the model was trained with: Keras 1 files do not record it. With `target='native'`, a
+    layer that no built-in reproduces exactly raises a ConversionError naming it, unless
+    `keep_legacy=True` keeps this package's layer there.
     """
-    ctx = _context(target, keras1_backend, custom_objects, image_dim_ordering)
+    ctx = _keep_legacy(_context(target, keras1_backend, custom_objects, image_dim_ordering),
+                       keep_legacy)
     return _convert(config, ctx)
+
+
+def _from_config(config, custom_objects):
+    """`keras.models.model_from_json`, except that a Sequential model is built once.
+
+    Keras's `Sequential.from_config` adds the layers one at a time and rebuilds the whole
+    model after each: 300 layer calls for a VGG16, 500,000 for 1,000 layers. Here each layer
+    is deserialized and then called once, in the same order (so seeds and initial values
+    are drawn in the same order too), and the model is built once at the end.
+    """
+    inner = config.get("config")
+    if config.get("class_name") != "Sequential" or config.get("module") != "keras" or \
+            set(config) - {"module", "class_name", "config", "registered_name"} or \
+            not isinstance(inner, dict) or set(inner) - {"name", "trainable", "layers"}:
+        return keras.models.model_from_json(json.dumps(config), custom_objects=custom_objects)
+    layers, x = [], None
+    try:
+        with keras.saving.custom_object_scope(custom_objects or {}):
+            for layer_config in inner["layers"]:
+                layers.append(keras.saving.deserialize_keras_object(
+                    layer_config, custom_objects=custom_objects))
+                if isinstance(layers[0], keras.layers.InputLayer) and len(layers) > 1:
+                    with keras.name_scope(inner["name"]):  # as inside Sequential.build
+                        x = layers[-1](layers[0].output if x is None else x)
+            return keras.Sequential(layers, name=inner["name"])
+    except Exception:  # noqa: BLE001 — Keras's own path then fails exactly as it would have
+        return keras.models.model_from_json(json.dumps(config), custom_objects=custom_objects)
 
 
 def build(keras3_config, custom_objects=None, source=None):
     """A Keras 3 model from a converted config; any failure becomes a ConversionError."""
     try:
-        return keras.models.model_from_json(json.dumps(keras3_config),
-                                            custom_objects=custom_objects)
+        return _from_config(json.loads(json.dumps(keras3_config)), custom_objects)
     except ConversionError:
         raise
     except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
@@ -68,37 +107,58 @@ def build(keras3_config, custom_objects=None, source=None):
 
 
 def model_from_json(json_string, target="legacy", keras1_backend=None, custom_objects=None,
-                    image_dim_ordering=None):
+                    image_dim_ordering=None, keep_legacy=False):
     """A `keras.Model` from a Keras 1 `model.to_json()` string (weights not loaded)."""
-    ctx = _context(target, keras1_backend, custom_objects, image_dim_ordering)
-    return build(_convert(json_string, ctx), ctx.custom_objects)
+    ctx = _keep_legacy(_context(target, keras1_backend, custom_objects, image_dim_ordering),
+                       keep_legacy)
+    return _remember_version(build(_convert(json_string, ctx), ctx.custom_objects), json_string)
+
+
+def _remember_version(model, config):
+    """Keeps the config's `keras_version` on the model, for weight files that lack one."""
+    try:
+        model.keras1_version = model_config.parse(config).get("keras_version")
+    except ConversionError:
+        pass
+    return model
 
 
 def model_from_yaml(yaml_string, target="legacy", keras1_backend=None, custom_objects=None,
-                    image_dim_ordering=None):
+                    image_dim_ordering=None, keep_legacy=False):
     """A `keras.Model` from a Keras 1 `model.to_yaml()` string (weights not loaded).
 
     Keras 1's `!!python/tuple` tags are read as lists; no other Python object is ever built.
     """
-    ctx = _context(target, keras1_backend, custom_objects, image_dim_ordering)
-    return build(_convert(model_config.parse_yaml(yaml_string), ctx), ctx.custom_objects)
+    ctx = _keep_legacy(_context(target, keras1_backend, custom_objects, image_dim_ordering),
+                       keep_legacy)
+    config = model_config.parse_yaml(yaml_string)
+    return _remember_version(build(_convert(config, ctx), ctx.custom_objects), config)
 
 
 def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=None,
-               compile=True, image_dim_ordering=None):
+               compile=True, image_dim_ordering=None, keep_legacy=False):
     """A `keras.Model` with its weights from a Keras 1 `model.save()` HDF5 file.
 
     With `compile=True` the model is compiled from the file's training config (loss,
     metrics, loss weights and optimizer, with Keras 1's meanings) where it has one.
+    With `target='native'` the file is loaded into the legacy model, which is then
+    modernized (`legacy_conv.modernize`): one path for the weights of both targets.
     """
-    ctx = _context(target, keras1_backend, custom_objects, image_dim_ordering)
+    ctx = _keep_legacy(_context(target, keras1_backend, custom_objects, image_dim_ordering),
+                       keep_legacy)
     with hdf5.Keras1File(filepath) as k1file:
         try:
             config = k1file.model_config()
             ctx.weight_shapes = k1file.weight_shapes()
-            keras3_config = _convert(config, ctx, "model_config", k1file.keras_version)
-            model = build(keras3_config, ctx.custom_objects)
+            keras3_config = _convert(config, ctx, "model_config", k1file.keras_version,
+                                     native_config=False)
+            with initializers.skip_random_draws():  # every weight comes from the file
+                model = build(keras3_config, ctx.custom_objects)
             k1file.load_into(model, ctx)
+            if ctx.target == "native":
+                from legacy_conv.conversion import native
+                with keras.saving.custom_object_scope(ctx.custom_objects):
+                    model = native.modernize(model, keep_legacy=keep_legacy)
             if compile and k1file.training_config() is not None:
                 training.compile_from(model, k1file.training_config())
         except ConversionError as error:
@@ -106,16 +166,20 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
     return model
 
 
-def load_weights(model, filepath, keras1_backend=None):
+def load_weights(model, filepath, keras1_backend=None, keras_version=None):
     """Loads a Keras 1 weights file (or a Keras 1 model file's weights) into `model`.
 
     `model` is built from a converted config or from this package's layers in code; layers
-    are matched by name (and by order where the names do not match).
+    are matched by name (and by order where the names do not match). `keras_version` is the
+    Keras release that wrote the file, for files that do not record it (weights files rarely
+    do): BatchNormalization weights of 1.0.0–1.0.5 mean something else. By default it is
+    the release recorded by the JSON the model came from (`model_from_json`).
     """
     ctx = _context("legacy", keras1_backend)
+    keras_version = keras_version or getattr(model, "keras1_version", None)
     with hdf5.Keras1File(filepath) as k1file:
         try:
-            k1file.load_into(model, ctx)
+            k1file.load_into(model, ctx, keras_version)
         except ConversionError as error:
             raise error.located(file=str(filepath)) from None
     return model

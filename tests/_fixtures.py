@@ -15,25 +15,27 @@ BACKENDS = ("theano", "tensorflow")
 TUPLE_KWARGS = ("output_shape", "subsample", "atrous_rate", "cropping", "padding", "size")
 
 
-def _load_cases():
-    spec = importlib.util.spec_from_file_location("keras1_cases", HERE / "cases.py")
+def _load_cases(filename="cases.py"):
+    spec = importlib.util.spec_from_file_location(f"keras1_{filename[:-3]}", HERE / filename)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.CASES
 
 
 CASES = _load_cases()
+CORE_CASES = _load_cases("core_cases.py")  # pooling, normalization, merge, activations
 
 
 @functools.lru_cache(maxsize=None)
-def results(backend):
-    with open(HERE / f"layers_{backend}.json") as f:
+def results(backend, prefix="layers"):
+    """The records of `<prefix>_<backend>.json` ('layers', 'core', 'bn_legacy_keras105')."""
+    with open(HERE / f"{prefix}_{backend}.json") as f:
         return json.load(f)
 
 
 @functools.lru_cache(maxsize=None)
-def arrays(backend):
-    return np.load(HERE / f"layers_{backend}.npz")
+def arrays(backend, prefix="layers"):
+    return np.load(HERE / f"{prefix}_{backend}.npz")
 
 
 def tuplify(value):
@@ -55,8 +57,9 @@ def layer_class(case):
     return getattr(legacy_conv, case["layer"])
 
 
-def case_params(backend):
+def case_params(backend, cases=None):
     import pytest
 
-    return [pytest.param(backend, case, id=f"{backend}-{case['id']}") for case in CASES
+    return [pytest.param(backend, case, id=f"{backend}-{case['id']}")
+            for case in (CASES if cases is None else cases)
             if backend in case.get("backends", BACKENDS)]

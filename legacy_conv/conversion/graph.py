@@ -72,8 +72,9 @@ def _input_shape_of(class_name, config):
     """The batch input shape Keras 1 recorded on a Sequential's first layer, if any."""
     if not isinstance(config, dict):
         return None
-    if config.get("batch_input_shape") is not None:
-        return list(config["batch_input_shape"])
+    shape = config.get("batch_input_shape")
+    if shape is not None:
+        return list(shape) if isinstance(shape, (list, tuple)) else shape  # checked later
     if class_name == "Embedding" and "input_length" in config:
         return [None, config["input_length"]]
     if config.get("input_dim") is not None:
@@ -152,9 +153,10 @@ class _Graph:
         else:
             inp = _input_layer_for(first_class, first, self.ctx)
             if inp is None:
+                name = first.get("name") if isinstance(first, dict) else None
                 raise ConversionError(
                     "must give the input shape of a Sequential branch (batch_input_shape)",
-                    layer=f'"{first.get("name")}" ({first_class})', field="batch_input_shape",
+                    layer=f'"{name}" ({first_class})', field="batch_input_shape",
                     value=None, has_value=False)
             input_ref = self.call(inp, inp["config"]["name"], [])
             self.inputs.append(input_ref)
@@ -190,12 +192,14 @@ def _functional(config, ctx, name):
         raise ConversionError("must be a dict with 'layers', 'input_layers' and "
                               "'output_layers'", field="Model config", value=config)
     name = name or config.get("name") or "model"
-    containers = {layer.get("name") for layer in config["layers"]
-                  if isinstance(layer, dict) and _is_model(layer.get("class_name"))}
-    known = {layer.get("name") for layer in config["layers"] if isinstance(layer, dict)}
+    named = [layer for layer in config["layers"]
+             if isinstance(layer, dict) and isinstance(layer.get("name"), str)]
+    containers = {layer["name"] for layer in named if _is_model(layer.get("class_name"))}
+    known = {layer["name"] for layer in named}
 
     def ref(item, field):
-        if not (isinstance(item, list) and len(item) >= 3 and item[0] in known
+        if not (isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str)
+                and item[0] in known
                 and all(isinstance(i, int) and i >= 0 for i in item[1:3])):
             raise ConversionError("must be [layer_name, node_index, tensor_index] naming a "
                                   "layer of the model", field=field, value=item,

@@ -107,14 +107,17 @@ class Keras1File:
         return out
 
     def weight_shapes(self):
-        """{layer name: [shape of each weight]}, read from the file without loading data."""
-        return {name: [tuple(ds.shape) for _, ds in datasets]
-                for name, datasets in self.layer_groups()}
+        """{weight name: shape}, read from the file without loading data (a nested model's
+        group holds its layers' weights, named after those layers)."""
+        return {weight: tuple(ds.shape) for _, datasets in self.layer_groups()
+                for weight, ds in datasets}
 
-    def load_into(self, model, ctx):
-        """Assigns the file's weights to `model`'s layers (see `weights.assign`)."""
+    def load_into(self, model, ctx, keras_version=None):
+        """Assigns the file's weights to `model`'s layers (see `weights.assign`);
+        `keras_version` is the writer's release where the file does not record it."""
         try:
-            weight_rules.assign(model, self.layer_groups(), self.keras_version, ctx)
+            weight_rules.assign(model, self.layer_groups(), self.keras_version or keras_version,
+                                ctx)
         except ConversionError as error:
             raise error.located(file=self.path) from None
         except OSError as error:

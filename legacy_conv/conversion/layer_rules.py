@@ -42,7 +42,7 @@ RULES = {
     "GaussianDropout": Rule("GaussianDropout", _RATE),
     # Keras 1 flattened tensors in memory order, channels-first ones included.
     "Flatten": Rule("Flatten", {}, {"data_format": "channels_last"}),
-    "Reshape": Rule("Reshape", {"target_shape": ("target_shape", "ints")}),
+    "Reshape": Rule("Reshape", {"target_shape": ("target_shape", "shape")}),
     "Permute": Rule("Permute", {"dims": ("dims", "ints")}),
     "RepeatVector": Rule("RepeatVector", {"n": ("n", "int")}),
     "Masking": Rule("Masking", {"mask_value": ("mask_value", "float")}),
@@ -87,6 +87,14 @@ RULES = {
         "node_indices": (None, "any"), "tensor_indices": (None, "any"), "layers": (None, "any"),
     }),
 }
+
+# Keras 1 class -> f(config, ctx, where) -> config, run before the table: defaults and
+# arguments whose meaning depends on other arguments or the release (see recurrent.py).
+PREPROCESSORS = {}
+
+# Keras 1 class -> our subclass of the Keras 3 built-in (same config), where the built-in
+# alone differs from Keras 1 (see recurrent.py).
+SUBCLASSES = {}
 
 # Keras 1 `Merge` modes with an exact Keras 3 layer (and that layer's arguments).
 MERGE_LAYERS = {"sum": ("Add", {}), "mul": ("Multiply", {}), "ave": ("Average", {}),

@@ -69,6 +69,9 @@ def convert_layer(class_name, config, ctx):
     if class_name not in layer_rules.RULES and class_name not in layer_rules.OURS:
         raise where("is not a Keras 1 layer this package converts", class_name,
                     field="class_name")
+    prepare = layer_rules.PREPROCESSORS.get(class_name)
+    if prepare is not None:
+        config = prepare(config, ctx, where)
     if needs_ours(class_name, config, ctx):
         return _ours(class_name, config, ctx, where)
     return _builtin(class_name, config, ctx, where)
@@ -87,7 +90,7 @@ def _builtin(class_name, config, ctx, where):
     keras1_class = class_name
     out = _common(config, where)
     for key, value in config.items():
-        if key in layer_rules.COMMON_KEYS:
+        if key in layer_rules.COMMON_KEYS and key not in rule.args:
             continue
         if key not in rule.args:
             raise where(f"is not an argument of the Keras 1 {class_name} layer", value,
@@ -102,8 +105,11 @@ def _builtin(class_name, config, ctx, where):
     if "data_format" in _targets(rule) and "data_format" not in out:
         out["data_format"] = values.convert("data_format", ctx.dim_ordering(config), where)
     out.update(rule.fixed)
+    if not _takes(rule.keras3 or "", "trainable"):
+        del out["trainable"]  # Keras 3's SpatialDropout*D take no `trainable` (no weights)
     derived = layer_rules.FROM_WEIGHTS.get(class_name)
-    shapes = ctx.weight_shapes.get(out["name"])
+    shapes = [shape for weight, shape in ctx.weight_shapes.items()
+              if weight.startswith(out["name"] + "_")] if derived else None
     if derived and shapes and out.get(derived[0]) is None:
         out[derived[0]] = derived[1](shapes)
     if class_name == "Merge":
@@ -115,7 +121,16 @@ def _builtin(class_name, config, ctx, where):
     exact = not (note and config.get(note[0]))
     notes = [ctx.ordering_note(config), "" if exact else note[1]]
     report = Report(out["name"], keras1_class, class_name, exact, "; ".join(n for n in notes if n))
-    return serialized(class_name, out), report
+    return serialized(class_name, out, layer_rules.SUBCLASSES.get(keras1_class)), report
+
+
+def _takes(keras3_class, key):
+    """Whether the Keras 3 built-in's constructor takes `key` (by name or **kwargs)."""
+    cls = getattr(keras.layers, keras3_class, None)
+    if cls is None:
+        return True
+    params = inspect.signature(cls.__init__).parameters.values()
+    return any(p.name == key or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def _targets(rule):

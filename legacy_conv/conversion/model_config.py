@@ -23,7 +23,7 @@ class Context:
         self.custom_objects = dict(custom_objects or {})
         self.image_dim_ordering = image_dim_ordering
         self.orderings = orderings or {}  # layer name -> (ordering, reason)
-        self.weight_shapes = {}  # layer name -> weight shapes, when a file is at hand
+        self.weight_shapes = {}  # weight name -> shape, when a file is at hand
         self.reports = []
 
     def dim_ordering(self, config):
@@ -31,15 +31,21 @@ class Context:
         recorded = config.get("dim_ordering") if isinstance(config, dict) else None
         if recorded not in (None, "default"):
             return recorded
-        inferred = self.orderings.get(config.get("name")) if isinstance(config, dict) else None
+        inferred = self.orderings.get(_name(config))
         if inferred:
             return inferred[0]
         return self.image_dim_ordering or backend.image_dim_ordering()
 
     def ordering_note(self, config):
         """Why a layer that records no `dim_ordering` got the one it has ('' if recorded)."""
-        inferred = self.orderings.get(config.get("name")) if isinstance(config, dict) else None
+        inferred = self.orderings.get(_name(config))
         return f"dim_ordering '{inferred[0]}': {inferred[1]}" if inferred else ""
+
+
+def _name(config):
+    """A layer config's name where it is a string (anything else is reported elsewhere)."""
+    name = config.get("name") if isinstance(config, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def parse(config, source="config"):
@@ -126,12 +132,12 @@ def walk(class_name, config):
             if isinstance(item, dict):
                 yield from walk(item.get("class_name"), item.get("config"))
     elif class_name in layer_rules.CONTAINERS and isinstance(config, dict):
-        for item in config.get("layers") or ():
+        for item in config.get("layers") if isinstance(config.get("layers"), list) else ():
             if isinstance(item, dict):
                 yield from walk(item.get("class_name"), item.get("config"))
     elif isinstance(config, dict):
-        if class_name == "Merge":
-            for branch in config.get("layers") or ():
+        if class_name == "Merge" and isinstance(config.get("layers"), list):
+            for branch in config["layers"]:
                 if isinstance(branch, dict):
                     yield from walk(branch.get("class_name"), branch.get("config"))
         if class_name == "TimeDistributed" and isinstance(config.get("layer"), dict):
@@ -144,7 +150,7 @@ def unconvertible(class_name, config, ctx):
         "InputLayer", "Lambda"}
     found = []
     for cls, cfg in walk(class_name, config):
-        if cls not in known and cls not in ctx.custom_objects:
+        if not isinstance(cls, str) or cls not in known and cls not in ctx.custom_objects:
             name = cfg.get("name", "?") if isinstance(cfg, dict) else "?"
             found.append((cls, name))
     return found
@@ -154,6 +160,7 @@ def convert(config, ctx, keras_version=None):
     """A parsed Keras 1 model config → a Keras 3 model config dict."""
     class_name = config["class_name"]
     layers = list(walk(class_name, config["config"]))
+    ctx.keras_version = keras_version or config.get("keras_version")
     ctx.orderings = orderings.infer(
         layers, keras_version or config.get("keras_version"), ctx.image_dim_ordering,
         backend.image_dim_ordering())

@@ -54,7 +54,7 @@ def infer(layers, keras_version, given, fallback):
     out = {}
     for index, (class_name, config) in enumerate(layers):
         if class_name not in layer_rules.ORDERED or not isinstance(config, dict) or \
-                _recorded(config):
+                _recorded(config) or not isinstance(config.get("name"), str):
             continue
         if given:
             choice = given, "given as image_dim_ordering"

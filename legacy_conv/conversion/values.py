@@ -33,6 +33,14 @@ def _ints(value, where):
     return [int(v) for v in value]
 
 
+def _shape(value, where):
+    """A Reshape target: positive integers and at most one -1 (Keras 1 infers that one)."""
+    if not isinstance(value, (list, tuple)) or not all(
+            _is_int(v) and (v >= 1 or v == -1) for v in value) or list(value).count(-1) > 1:
+        raise where("must be a list of positive integers with at most one -1", value)
+    return [int(v) for v in value]
+
+
 def _float(value, where):
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise where("must be a number", value)
@@ -54,7 +62,7 @@ def _padding(value, where):
 def _data_format(value, where):
     if value == "default":
         value = backend.image_dim_ordering()
-    if value not in DATA_FORMATS:
+    if not isinstance(value, str) or value not in DATA_FORMATS:
         raise where("must be 'th' or 'tf'", value)
     return DATA_FORMATS[value]
 
@@ -144,6 +152,7 @@ CONVERTERS = {
     "int": _int,
     "int_or_none": lambda v, where: None if v is None else _int(v, where),
     "ints": _ints,
+    "shape": _shape,
     "ints_or_none": lambda v, where: None if v is None else _ints(v, where),
     "float": _float,
     "bool": _bool,

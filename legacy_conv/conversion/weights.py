@@ -4,6 +4,10 @@ Layers are matched by name, or by order when no name matches (files whose layer 
 changed); a nested model's group holds its layers' weights, matched to them by weight-name
 prefix, else in layer order, else all trainable weights first (as some releases wrote
 them). Layouts that older releases wrote are brought to today's (`OLD_LAYOUTS`).
+
+Datasets are read one at a time, just before they are assigned, and big ones in slices of
+`SLICE_BYTES` written in place into the variable: loading a VGG16 holds no second copy of
+its 392 MiB Dense kernel. Every shape is checked before anything is assigned.
 """
 
 import warnings
@@ -24,6 +28,83 @@ TRANSFORMS = {}
 
 # Releases whose BatchNormalization `running_std` held a standard deviation.
 STD_RELEASES = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.5")
+
+# Datasets bigger than this are assigned in slices of about this size (bytes).
+SLICE_BYTES = 16 << 20
+
+
+class Stored:
+    """A weight still in the file: its shape now, its values when they are assigned.
+
+    `np.asarray(stored)` reads it (transposed by `perm`, for old layouts); `assign_to`
+    reads it through a reused buffer, in slices of rows when it is big.
+    """
+
+    def __init__(self, dataset, perm=None):
+        self.dataset = dataset
+        self.perm = perm
+        shape = tuple(dataset.shape)
+        self.shape = shape if perm is None else tuple(shape[p] for p in perm)
+        self.ndim = len(shape)
+
+    def transpose(self, perm):
+        return Stored(self.dataset, perm)
+
+    def __array__(self, dtype=None, copy=None):
+        array = np.asarray(self.dataset[()], dtype=dtype)
+        return array if self.perm is None else array.transpose(self.perm)
+
+    def assign_to(self, variable, scratch):
+        target = variable.value  # on Keras 3's TensorFlow backend, a tf.Variable
+        dtype = np.dtype(variable.dtype)
+        rows = self.shape[0] if self.shape else 0
+        step = max(1, SLICE_BYTES // max(1, dtype.itemsize * int(np.prod(self.shape[1:]))))
+        if self.perm is not None or rows == 0 or (
+                step < rows and not hasattr(target, "scatter_update")):
+            variable.assign(np.asarray(self, dtype=dtype))
+            return
+        for start in range(0, rows, step):
+            stop = min(rows, start + step)
+            part = scratch.array((stop - start,) + self.shape[1:], dtype)
+            if self.dataset.dtype == dtype:
+                self.dataset.read_direct(part, np.s_[start:stop])
+            else:
+                part[...] = self.dataset[start:stop]  # NumPy's cast, as Keras 1 did
+            if stop - start == rows:
+                variable.assign(part)
+            else:
+                import tensorflow as tf
+
+                target.scatter_update(tf.IndexedSlices(part, tf.range(start, stop)))
+
+
+class Scratch:
+    """One buffer reused for every read (no fresh memory to fault in per dataset)."""
+
+    def __init__(self):
+        self.buffer = np.empty(0, dtype=np.uint8)
+
+    def array(self, shape, dtype):
+        size = int(np.prod(shape)) * dtype.itemsize
+        if size > self.buffer.size:
+            self.buffer = np.empty(size, dtype=np.uint8)
+        return self.buffer[:size].view(dtype).reshape(shape)
+
+
+def stored(dataset):
+    """A `Stored` dataset where reading it later cannot fail, else its values now.
+
+    Later reads are safe for a contiguous dataset whose data lies within the file (what
+    every Keras 1 release wrote); others (chunked, compressed, external) are read at once,
+    so that a damaged file fails before anything is assigned.
+    """
+    if dataset.chunks is not None or dataset.is_virtual or dataset.external:
+        return np.asarray(dataset[()])
+    offset = dataset.id.get_offset()
+    if offset is not None and offset + dataset.id.get_storage_size() > \
+            dataset.file.id.get_filesize():
+        return np.asarray(dataset[()])
+    return Stored(dataset)
 
 
 def _version_tuple(version):
@@ -59,8 +140,32 @@ def _fit_running_std(layer, arrays, keras_version):
         return arrays
     from legacy_conv.layers.normalization import running_std_to_variance
     arrays = list(arrays)
-    arrays[3] = running_std_to_variance(arrays[3], layer.epsilon)
+    arrays[3] = running_std_to_variance(np.asarray(arrays[3]), layer.epsilon)
     return arrays
+
+
+def _fit_shared_alphas(layer, arrays):
+    """PReLU alphas shared over axes that the model's layer does not share.
+
+    Keras 1.2.2 did not save `shared_axes`; a model built from its JSON alone has one alpha
+    per position. Broadcasting gives the same predictions (but trains them separately).
+    """
+    if type(layer).__name__ != "PReLU" or len(arrays) != 1:
+        return arrays
+    expected = tuple(layer.weights[0].shape)
+    if arrays[0].shape == expected:
+        return arrays
+    try:
+        wide = np.broadcast_to(arrays[0], expected).copy()
+    except ValueError:
+        return arrays
+    warnings.warn(
+        f'PReLU layer "{layer.name}": the file shares its alphas over the axes where they have '
+        f"size 1 {arrays[0].shape}, which Keras 1 did not save in the config; they are "
+        f"broadcast to {expected} (same predictions; use load_model on a model.save() file, "
+        "which reads shared_axes from the weights, to keep them shared in training).",
+        stacklevel=4)
+    return [wide]
 
 
 def _prepared(layer, named_arrays, keras_version):
@@ -77,6 +182,7 @@ def _prepared(layer, named_arrays, keras_version):
             f"has {len(arrays)} weights in the file ({', '.join(names)}) but the model's "
             f"layer has {len(layer.weights)}", layer=where, field="weights", has_value=False)
     arrays = _fit_running_std(layer, _fit_layouts(layer, arrays), keras_version)
+    arrays = _fit_shared_alphas(layer, arrays)
     for name, array, variable in zip(names, arrays, layer.weights):
         if tuple(array.shape) != tuple(variable.shape):
             raise ConversionError(
@@ -91,10 +197,14 @@ def _split_nested(model, named_arrays):
     names = [n for n, _ in named_arrays]
     by_prefix = []
     for leaf in leaves:
-        mine = [p for p in named_arrays if p[0].split(":")[0].startswith(leaf.name + "_")]
+        # Keras 1 named a Bidirectional's weights after its forward and backward layers.
+        inner = [getattr(leaf, key, None) for key in ("forward_layer", "backward_layer")]
+        prefixes = tuple(f"{layer.name}_" for layer in (leaf, *inner) if layer is not None)
+        mine = [p for p in named_arrays if p[0].split(":")[0].startswith(prefixes)]
         by_prefix.append(mine)
     if sum(map(len, by_prefix)) == len(names) and all(
-            len(m) == len(leaf.weights) for m, leaf in zip(by_prefix, leaves)):
+            len(m) == len(leaf.weights) or type(leaf).__name__ in TRANSFORMS
+            for m, leaf in zip(by_prefix, leaves)):
         return list(zip(leaves, by_prefix))
     in_order, start = [], 0
     for leaf in leaves:
@@ -141,7 +251,7 @@ def assign(model, groups, keras_version, ctx):
     """Checks every shape first, then assigns: a mismatch leaves the model untouched."""
     plan = []
     for layer, datasets in _match(model, groups):
-        named = [(name, np.asarray(ds[()])) for name, ds in datasets]
+        named = [(name, stored(ds)) for name, ds in datasets]
         if isinstance(layer, keras.Model):
             plan.extend(_split_nested(layer, named))
         else:
@@ -151,6 +261,10 @@ def assign(model, groups, keras_version, ctx):
             raise ConversionError("has fewer weights in the file than the model expects",
                                   layer=f'"{layer.name}"', has_value=False)
     prepared = [(layer, _prepared(layer, named, keras_version)) for layer, named in plan]
+    scratch = Scratch()
     for layer, arrays in prepared:
         for array, variable in zip(arrays, layer.weights):
-            variable.assign(array.astype(variable.dtype, copy=False))
+            if isinstance(array, Stored):
+                array.assign_to(variable, scratch)
+            else:
+                variable.assign(np.asarray(array).astype(variable.dtype, copy=False))

@@ -1,0 +1,536 @@
+#!/usr/bin/env python
+"""Times loading Keras 1 model files: a VGG16-sized `.h5` and a 1,000-layer JSON config.
+
+Targets (from the issue):
+  1. `legacy_conv.load_model(path, compile=False)` on a VGG16-sized Keras 1 `model.save()`
+     file (138 M parameters, 'th' ordering) takes at most 1.5x the time of reading all its
+     weight datasets with plain h5py, and its peak memory stays within 1.5x the weights'
+     size above the interpreter's baseline (after importing tensorflow, keras and
+     legacy_conv).
+  2. `legacy_conv.convert_config` on a 1,000-layer Keras 1 Sequential config takes under
+     half a second.
+
+The VGG16 file is generated into a temporary folder (never committed) in the exact layout
+Keras 1.2.2's `model.save()` wrote under h5py 2: root attributes `keras_version`,
+`model_config` and `training_config` (fixed-length byte strings), a `model_weights` group
+with `layer_names`, one group per layer with `weight_names` (fixed-length byte strings;
+an empty float64 array for layers without weights) and contiguous float32 datasets named
+`convolution2d_1_W`, ... in Keras 1's 'th' layout (nb_filter, stack, rows, cols); Dense
+kernels are (input_dim, output_dim). Its `model_config` is what Keras 1.2.2's `to_json()`
+gives for the same model (Sequential: 13 Convolution2D 3x3 'same' in five blocks, each
+block followed by MaxPooling2D, then Flatten, Dense 4096, Dropout, Dense 4096, Dropout,
+Dense 1000 softmax).
+
+Each file measurement runs in a fresh subprocess: (a) h5py opens the file and reads every
+dataset of every layer into a NumPy array (kept); (b) `load_model(compile=False)`. Time is
+the wall time of that step alone (`time.perf_counter`), best of N runs; peak memory is the
+process's peak resident set (VmHWM, reset after the imports through /proc/self/clear_refs)
+minus its resident set after the imports. The file is in the page cache for both (it was
+just written), so both read from memory, not from the disk. After timing, (b) also checks
+that every variable equals its dataset in the file.
+
+This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
+
+    python benchmarks/bench_model_files.py                 # full run (about a minute)
+    python benchmarks/bench_model_files.py --quick         # a VGG16 of 1/4 the width
+    python benchmarks/bench_model_files.py --markdown out.md
+
+Progress goes to stderr, the Markdown table to stdout (and to --markdown PATH, appended).
+"""
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import numpy as np  # noqa: E402
+
+VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+VGG16_DENSE = (4096, 4096, 1000)
+TIME_TARGET = 1.5
+MEMORY_TARGET = 1.5
+CONFIG_TARGET_S = 0.5
+CONFIG_LAYERS = 1000
+
+# What Keras 1.2.2's model.save() recorded for model.compile(optimizer='sgd',
+# loss='categorical_crossentropy').
+TRAINING_CONFIG = {
+    "optimizer_config": {"class_name": "SGD", "config": {
+        "lr": 0.009999999776482582, "momentum": 0.0, "decay": 0.0, "nesterov": False}},
+    "loss": "categorical_crossentropy", "metrics": None, "sample_weight_mode": None,
+    "loss_weights": None,
+}
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- Keras 1 configs, as Keras 1.2.2's get_config() wrote them ----------------------------
+
+def _convolution2d(name, nb_filter, border_mode="same", activation="relu", first=None,
+                   dim_ordering="th"):
+    config = {"name": name, "trainable": True}
+    if first is not None:
+        config.update(batch_input_shape=[None] + list(first), input_dtype="float32")
+    config.update({
+        "nb_filter": nb_filter, "nb_row": 3, "nb_col": 3, "init": "glorot_uniform",
+        "activation": activation, "border_mode": border_mode, "subsample": [1, 1],
+        "dim_ordering": dim_ordering, "W_regularizer": None, "b_regularizer": None,
+        "activity_regularizer": None, "W_constraint": None, "b_constraint": None,
+        "bias": True})
+    return {"class_name": "Convolution2D", "config": config}
+
+
+def _maxpooling2d(name, dim_ordering="th"):
+    return {"class_name": "MaxPooling2D", "config": {
+        "name": name, "trainable": True, "pool_size": [2, 2], "border_mode": "valid",
+        "strides": [2, 2], "dim_ordering": dim_ordering}}
+
+
+def _dense(name, output_dim, input_dim, activation):
+    return {"class_name": "Dense", "config": {
+        "name": name, "trainable": True, "output_dim": output_dim, "init": "glorot_uniform",
+        "activation": activation, "W_regularizer": None, "b_regularizer": None,
+        "activity_regularizer": None, "W_constraint": None, "b_constraint": None,
+        "bias": True, "input_dim": input_dim}}
+
+
+def _simple(class_name, name, **config):
+    return {"class_name": class_name, "config": {"name": name, "trainable": True, **config}}
+
+
+def vgg16(width=1, size=224, classes=1000):
+    """(Keras 1 model config, [(layer name, [(weight name, shape)])]) of a 'th' VGG16.
+
+    `width` divides every layer's width (1 = the real VGG16, 138,357,544 parameters).
+    """
+    layers, weights, count = [], [], {}
+    channels = 3
+
+    def name(kind):
+        count[kind] = count.get(kind, 0) + 1
+        return f"{kind}_{count[kind]}"
+
+    for filters, repeats in VGG16_BLOCKS:
+        filters //= width
+        for _ in range(repeats):
+            n = name("convolution2d")
+            first = (3, size, size) if not layers else None
+            layers.append(_convolution2d(n, filters, first=first))
+            weights.append((n, [(f"{n}_W", (filters, channels, 3, 3)),
+                                (f"{n}_b", (filters,))]))
+            channels = filters
+        layers.append(_maxpooling2d(name("maxpooling2d")))
+        weights.append((layers[-1]["config"]["name"], []))
+        size //= 2
+    layers.append(_simple("Flatten", name("flatten")))
+    weights.append((layers[-1]["config"]["name"], []))
+    units = channels * size * size
+    dense = [d // width for d in VGG16_DENSE[:-1]] + [classes]
+    for i, output_dim in enumerate(dense):
+        n = name("dense")
+        last = i == len(dense) - 1
+        layers.append(_dense(n, output_dim, units, "softmax" if last else "relu"))
+        weights.append((n, [(f"{n}_W", (units, output_dim)), (f"{n}_b", (output_dim,))]))
+        units = output_dim
+        if not last:
+            layers.append(_simple("Dropout", name("dropout"), p=0.5))
+            weights.append((layers[-1]["config"]["name"], []))
+    return {"class_name": "Sequential", "config": layers}, weights
+
+
+def deep_sequential(n_layers):
+    """A Keras 1 Sequential config of `n_layers` mixed layers ('th', 64 channels)."""
+    layers, count = [], {}
+
+    def name(kind):
+        count[kind] = count.get(kind, 0) + 1
+        return f"{kind}_{count[kind]}"
+
+    block = (
+        lambda: _convolution2d(name("convolution2d"), 64, activation="linear",
+                               first=(64, 32, 32) if not layers else None),
+        lambda: _simple("BatchNormalization", name("batchnormalization"), epsilon=0.001,
+                        mode=0, axis=1, gamma_regularizer=None, beta_regularizer=None,
+                        momentum=0.99),
+        lambda: _simple("Activation", name("activation"), activation="relu"),
+        lambda: _simple("ZeroPadding2D", name("zeropadding2d"), padding=[1, 1]),
+        lambda: _convolution2d(name("convolution2d"), 64, border_mode="valid",
+                               activation="relu"),
+        lambda: _simple("Dropout", name("dropout"), p=0.1),
+        lambda: _simple("SpatialDropout2D", name("spatialdropout2d"), p=0.1,
+                        dim_ordering="th"),
+        lambda: _simple("GaussianNoise", name("gaussiannoise"), sigma=0.01),
+    )
+    while len(layers) < n_layers - 3:
+        layers.append(block[len(layers) % len(block)]())
+    layers.append(_simple("Flatten", name("flatten")))
+    layers.append(_dense(name("dense"), 10, 64 * 32 * 32, "linear"))
+    layers.append(_simple("Activation", name("activation"), activation="softmax"))
+    return {"class_name": "Sequential", "config": layers[:n_layers]}
+
+
+# -- the Keras 1 file ---------------------------------------------------------------------
+
+def _bytes_array(strings):
+    """A list of names as h5py 2 stored Keras 1's `[name.encode('utf8'), ...]`."""
+    if not strings:
+        return np.array([], dtype=np.float64)  # h5py's array for an empty list
+    return np.array([s.encode("utf8") for s in strings])
+
+
+def write_keras1_file(path, config, weights, seed=0, rows_per_block=1 << 20):
+    """Writes a Keras 1.2.2 `model.save()` file; returns the weights' size in bytes."""
+    import h5py
+
+    rng = np.random.default_rng(seed)
+    total = 0
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = np.bytes_(b"1.2.2")
+        f.attrs["model_config"] = np.bytes_(json.dumps(config).encode("utf8"))
+        f.attrs["training_config"] = np.bytes_(json.dumps(TRAINING_CONFIG).encode("utf8"))
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = _bytes_array([n for n, _ in weights])
+        for layer_name, layer_weights in weights:
+            g = group.create_group(layer_name)
+            g.attrs["weight_names"] = _bytes_array([n for n, _ in layer_weights])
+            for weight_name, shape in layer_weights:
+                ds = g.create_dataset(weight_name, shape, dtype="float32")
+                fan = float(np.prod(shape[1:])) if len(shape) > 1 else 1.0
+                step = max(1, rows_per_block // max(1, int(np.prod(shape[1:]))))
+                for start in range(0, shape[0], step):
+                    block = (start, min(shape[0], start + step))
+                    values = rng.standard_normal((block[1] - block[0],) + shape[1:],
+                                                 dtype=np.float32)
+                    ds[block[0]:block[1]] = values / np.float32(np.sqrt(fan))
+                total += int(np.prod(shape)) * 4
+    return total
+
+
+# -- the measurements, each in a fresh subprocess -----------------------------------------
+
+def _status(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {key} in /proc/self/status")
+
+
+def _reset_peak():
+    """Resets VmHWM to the current resident set (Linux >= 4.0)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def prefault(nbytes):
+    """Touches and frees `nbytes` of memory, so that the measured step finds pages the
+    (virtual) machine has already backed: on a VM the first touch of a page since boot can
+    cost 10x a recycled one, at random, for both measurements alike."""
+    block = np.ones(nbytes // 4, dtype=np.float32)
+    del block
+
+
+def _usage():
+    """(CPU seconds, minor page faults) of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_minflt
+
+
+def _read_all(path):
+    """What plain h5py does: every weight dataset of every layer into a NumPy array."""
+    import h5py
+
+    arrays = []
+    with h5py.File(path, "r") as f:
+        group = f["model_weights"]
+        for layer_name in group.attrs["layer_names"]:
+            g = group[layer_name.decode("utf8")]
+            for weight_name in g.attrs["weight_names"]:
+                arrays.append(g[weight_name.decode("utf8")][()])
+    return arrays
+
+
+def child(mode, path, prefault_bytes=0):
+    """Runs one measurement; prints a JSON line of its figures."""
+    import keras  # noqa: F401  (the baseline includes these imports)
+    import tensorflow as tf  # noqa: F401
+
+    import legacy_conv
+
+    if prefault_bytes:
+        prefault(prefault_bytes)
+    gc.collect()
+    baseline = _status("VmRSS")
+    _reset_peak()
+    cpu, faults = _usage()
+    start = time.perf_counter()
+    if mode == "h5py":
+        result = _read_all(path)
+    else:
+        result = legacy_conv.load_model(path, compile=False)
+    seconds = time.perf_counter() - start
+    peak = _status("VmHWM") - baseline
+    cpu_end, faults_end = _usage()
+    print(json.dumps({"seconds": seconds, "cpu": cpu_end - cpu, "faults": faults_end - faults,
+                      "baseline": baseline, "peak_extra": peak,
+                      "check": "" if mode == "h5py" else _check(result, path)}))
+
+
+def _check(model, path):
+    """'ok' when every weight of the model equals its dataset in the file."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        group = f["model_weights"]
+        for layer in model.layers:
+            if not layer.weights:
+                continue
+            g = group[layer.name]
+            for weight_name, variable in zip(g.attrs["weight_names"], layer.weights):
+                if not np.array_equal(np.asarray(variable), g[weight_name.decode()][()]):
+                    return f"MISMATCH {layer.name}/{weight_name.decode()}"
+    return "ok"
+
+
+def run_child(mode, path, prefault_bytes):
+    command = [sys.executable, os.path.abspath(__file__), "--child", mode, path,
+               "--prefault-bytes", str(prefault_bytes)]
+    out = subprocess.run(command, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        sys.exit(f"the {mode} measurement failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(path, repeats, prefault_bytes=0):
+    """{mode: summary} for 'h5py' and 'load_model', runs interleaved (h5py first, then
+    alternating order) so that slow spells of the machine hit both alike."""
+    runs = {"h5py": [], "load_model": []}
+    for i in range(repeats):
+        for mode in (("h5py", "load_model") if i % 2 == 0 else ("load_model", "h5py")):
+            result = run_child(mode, path, prefault_bytes)
+            log(f"  {mode:<10} run {i + 1}/{repeats}: {result['seconds']:.3f} s (CPU "
+                f"{result['cpu']:.3f} s, {result['faults']:,} page faults), peak "
+                f"+{mib(result['peak_extra'])} {result['check']}")
+            runs[mode].append(result)
+    summary = {}
+    for mode, results in runs.items():
+        summary[mode] = dict(
+            seconds=min(r["seconds"] for r in results),
+            median=statistics.median(r["seconds"] for r in results),
+            cpu=min(r["cpu"] for r in results),
+            faults=min(r["faults"] for r in results),
+            peak_extra=max(r["peak_extra"] for r in results),
+            baseline=statistics.median(r["baseline"] for r in results),
+            checks={r["check"] for r in results} - {""})
+    pairs = [b["seconds"] / a["seconds"] for a, b in zip(runs["h5py"], runs["load_model"])]
+    summary["paired_ratio"] = statistics.median(pairs)
+    return summary
+
+
+def time_convert_config(n_layers, repeats):
+    """(first call, best of `repeats`) seconds of convert_config on a JSON string."""
+    import legacy_conv
+
+    text = json.dumps(deep_sequential(n_layers))
+    times = []
+    for _ in range(repeats + 1):
+        gc.collect()
+        start = time.perf_counter()
+        legacy_conv.convert_config(text)
+        times.append(time.perf_counter() - start)
+    return times[0], min(times[1:])
+
+
+# -- report -------------------------------------------------------------------------------
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def available_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def mib(n):
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def verdict(ok):
+    return "yes" if ok else "**no**"
+
+
+def _rows(label, m):
+    return [f"| (a) h5py: read every weight dataset{label} | {m['h5py']['seconds']:.3f} s | "
+            f"{m['h5py']['median']:.3f} s | {m['h5py']['cpu']:.3f} s | "
+            f"{m['h5py']['faults']:,} | {mib(m['h5py']['peak_extra'])} |",
+            f"| (b) `load_model(compile=False)`{label} | {m['load_model']['seconds']:.3f} s | "
+            f"{m['load_model']['median']:.3f} s | {m['load_model']['cpu']:.3f} s | "
+            f"{m['load_model']['faults']:,} | {mib(m['load_model']['peak_extra'])} |"]
+
+
+def _targets(label, m, size, full_size):
+    h5, load = m["h5py"], m["load_model"]
+    verdict = globals()["verdict"] if full_size else (lambda ok: "n/a: not VGG16-sized")
+    time_ratio = load["seconds"] / h5["seconds"]
+    memory_ratio = load["peak_extra"] / size
+    return [
+        f"| time: (b) / (a){label} ≤ {TIME_TARGET} | **{time_ratio:.2f}** (best of each; "
+        f"median of the paired runs' ratios {m['paired_ratio']:.2f}; CPU time "
+        f"{load['cpu'] / h5['cpu']:.2f}) | {verdict(time_ratio <= TIME_TARGET)} |",
+        f"| memory: (b)'s peak / weights' size{label} ≤ {MEMORY_TARGET} | "
+        f"**{memory_ratio:.2f}** ({mib(load['peak_extra'])} / {mib(size)}) | "
+        f"{verdict(memory_ratio <= MEMORY_TARGET)} |"]
+
+
+def report(args, params, size, measured, config_times, elapsed):
+    import h5py
+    import keras
+    import tensorflow as tf
+
+    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
+    fresh = measured["fresh"]
+    checks = sorted(fresh["load_model"]["checks"] | measured.get(
+        "recycled", fresh)["load_model"]["checks"])
+    lines = [
+        "## Keras 1 model files: loading a VGG16 `.h5` and converting a 1,000-layer config",
+        "",
+        f"- Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- Machine: CPU only, {available_cores()} cores ({cpu_model()}), "
+        f"{platform.system()} {platform.release()}",
+        f"- TensorFlow {tf.__version__}, Keras {keras.__version__}, h5py {h5py.__version__}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}",
+        f"- Command: `{command}` (total {elapsed:.0f} s)",
+        f"- File: Keras 1.2.2 `model.save()` layout (h5py 2 strings), VGG16 'th'"
+        f"{'' if args.width == 1 else f' at 1/{args.width} width'}, {params:,} parameters, "
+        f"weights {mib(size)} (float32), read from the page cache",
+        f"- Method: (a) and (b) each in a fresh subprocess, {args.repeats} runs each, "
+        "interleaved; time = wall time of the step alone after the imports; peak = VmHWM "
+        "(reset after importing tensorflow, keras and legacy_conv) minus VmRSS after those "
+        f"imports; the baseline itself is {mib(fresh['load_model']['baseline'])}. (b)'s "
+        f"weights equal the file's datasets: {', '.join(checks)}. `convert_config` on a "
+        "Keras 1 Sequential JSON string (Convolution2D, BatchNormalization, Activation, "
+        "ZeroPadding2D, Dropout, SpatialDropout2D, GaussianNoise, Flatten, Dense): the "
+        f"first call in the process and the best of {args.repeats} later calls",
+        "",
+        "| measurement | best time | median time | CPU time (best) | page faults | "
+        "peak memory above baseline |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += _rows("", fresh)
+    if "recycled" in measured:
+        lines += _rows(" — pages recycled", measured["recycled"])
+    for n, (first, best) in config_times.items():
+        lines.append(f"| (c) `convert_config`, {n:,} layers | {best * 1e3:.0f} ms | | | | |")
+    lines += ["", "| target | figure | met |", "|---|---|---|"]
+    lines += _targets("", fresh, size, args.width == 1)
+    if "recycled" in measured:
+        lines += _targets(" — pages recycled", measured["recycled"], size, args.width == 1)
+    first, best = config_times.get(CONFIG_LAYERS, (None, None))
+    if first is not None:
+        lines.append(f"| (c) `convert_config`, {CONFIG_LAYERS:,} layers, < {CONFIG_TARGET_S} s "
+                     f"| **{first:.3f} s** first call ({best:.3f} s best) | "
+                     f"{verdict(first < CONFIG_TARGET_S)} |")
+    if len(config_times) > 1:
+        per_layer = ", ".join(f"{n:,} layers {best / n * 1e6:.0f} µs"
+                              for n, (_, best) in config_times.items())
+        lines.append(f"| (c) linear in the layer count | per layer: {per_layer} | |")
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="a VGG16 of 1/4 the width (9.4 M parameters), 2 runs each")
+    parser.add_argument("--repeats", type=int,
+                        help="runs per measurement (default 5, quick 2)")
+    parser.add_argument("--width", type=int,
+                        help="divide every VGG16 layer width by this (default 1, quick 4)")
+    parser.add_argument("--config-layers", default=f"{CONFIG_LAYERS},{2 * CONFIG_LAYERS}",
+                        help="comma-separated layer counts for convert_config "
+                             "(default 1000,2000, to show that the time is linear)")
+    parser.add_argument("--prefault", type=float, default=0.0, metavar="GIB",
+                        help="also measure with GIB GiB touched and freed just before each "
+                             "step, so that it finds recycled pages (see prefault())")
+    parser.add_argument("--keep", metavar="DIR", help="write the .h5 file into DIR and keep it")
+    parser.add_argument("--markdown", metavar="PATH",
+                        help="also append the tables, with a header describing the run, "
+                             "to PATH")
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--prefault-bytes", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = 2 if args.quick else 5
+    if args.width is None:
+        args.width = 4 if args.quick else 1
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.child:
+        return child(*args.child, prefault_bytes=args.prefault_bytes)
+    start = time.perf_counter()
+    config, weights = vgg16(args.width)
+    params = sum(int(np.prod(s)) for _, ws in weights for _, s in ws)
+    measured = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or tmp
+        os.makedirs(folder, exist_ok=True)
+        suffix = "" if args.width == 1 else f"_w{args.width}"
+        path = os.path.join(folder, f"vgg16_th_keras1{suffix}.h5")
+        log(f"writing {path}: VGG16 'th', {params:,} parameters")
+        t0 = time.perf_counter()
+        size = write_keras1_file(path, config, weights)
+        log(f"  {mib(size)} of weights, file {mib(os.path.getsize(path))}, "
+            f"{time.perf_counter() - t0:.1f} s")
+        measured["fresh"] = measure(path, args.repeats)
+        if args.prefault:
+            log(f"again, {args.prefault:g} GiB touched and freed before each step")
+            measured["recycled"] = measure(path, args.repeats, int(args.prefault * 2**30))
+    log("convert_config")
+    config_times = {}
+    for n in (int(v) for v in args.config_layers.split(",")):
+        config_times[n] = time_convert_config(n, args.repeats)
+        log(f"  {n} layers: first {config_times[n][0]:.3f} s, "
+            f"best {config_times[n][1]:.3f} s")
+    text = report(args, params, size, measured, config_times, time.perf_counter() - start)
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "a") as f:
+            f.write("\n" + text + "\n")
+        log(f"appended to {args.markdown}")
+    failed = [c for m in measured.values() for c in m["load_model"]["checks"] if c != "ok"]
+    if failed:
+        sys.exit(f"load_model gave wrong weights: {failed}")
+    return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Keras 1 activations, initializers, regularizers and constraints → Keras 3 built-ins.
+
+Each `native_*` function takes one object of this package (or a Keras 3 built-in, returned
+as it is) and returns `(built-in or None, note)`: `note` is '' when the built-in is exact
+and otherwise says what differs (only training can tell; predictions never depend on it).
+
+Initializers: a Keras 1 initialization draws from the same distribution as a Keras 3
+built-in once the fans are those of the new kernel layout, so the scaled ones become
+`VarianceScaling` with the scale that gives Keras 1's limit (or standard deviation) for
+the native kernel shape; Keras 1's normals are untruncated.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from legacy_conv import constraints as k1_constraints
+from legacy_conv import initializers as k1_initializers
+from legacy_conv import regularizers as k1_regularizers
+
+# Keras 1 activation name -> Keras 3 activation name with the same formula; None where
+# there is none (hard_sigmoid: Keras 1's is clip(0.2 x + 0.5, 0, 1), Keras 3's relu6(x+3)/6).
+ACTIVATIONS = {"linear": "linear", "relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid",
+               "softplus": "softplus", "softsign": "softsign", "elu": "elu",
+               "softmax": "softmax", "hard_sigmoid": None}
+
+# Activations that depend on the order of the last axis (not elementwise).
+LAST_AXIS_ACTIVATIONS = ("softmax", "log_softmax")
+
+# Keras 1 scaled initializations: name -> (numerator, fans, distribution) where Keras 1
+# draws uniform(-sqrt(numerator / fans), ...) or normal(0, sqrt(numerator / fans)).
+SCALED = {
+    "lecun_uniform": (3.0, "fan_in", "uniform"),
+    "glorot_uniform": (6.0, "fan_avg", "uniform"),
+    "glorot_normal": (2.0, "fan_avg", "untruncated_normal"),
+    "he_uniform": (6.0, "fan_in", "uniform"),
+    "he_normal": (2.0, "fan_in", "untruncated_normal"),
+}
+# (mode, distribution, scale) -> the Keras 3 name of that VarianceScaling.
+NAMED_SCALINGS = {("fan_avg", "uniform", 1.0): "GlorotUniform",
+                  ("fan_in", "uniform", 2.0): "HeUniform",
+                  ("fan_in", "uniform", 1.0): "LecunUniform"}
+FIXED = {
+    "uniform": lambda: keras.initializers.RandomUniform(-0.05, 0.05),
+    "normal": lambda: keras.initializers.RandomNormal(0.0, 0.05),
+    "zero": lambda: keras.initializers.Zeros(),
+    "one": lambda: keras.initializers.Ones(),
+    "identity": lambda: keras.initializers.Identity(1.0),
+}
+KERAS1_ORTHOGONAL_GAIN = 1.1
+# Keras 1 name -> the nearest Keras 3 name where the weight's shape is unknown.
+NAMED_FALLBACK = {
+    "lecun_uniform": keras.initializers.LecunUniform,
+    "glorot_uniform": keras.initializers.GlorotUniform,
+    "glorot_normal": lambda: keras.initializers.VarianceScaling(
+        1.0, "fan_avg", "untruncated_normal"),
+    "he_uniform": keras.initializers.HeUniform,
+    "he_normal": lambda: keras.initializers.VarianceScaling(2.0, "fan_in", "untruncated_normal"),
+    "orthogonal": lambda: keras.initializers.Orthogonal(gain=KERAS1_ORTHOGONAL_GAIN),
+}
+
+ACTIVITY_NOTE = ("activity penalty: Keras 1 summed it over the batch, Keras 3 divides it by "
+                 "the batch size (the nearest built-in, L1L2 with the same factors)")
+
+
+def _is_ours(obj):
+    return type(obj).__module__.startswith("legacy_conv") or getattr(
+        obj, "__module__", "").startswith("legacy_conv")
+
+
+# -- activations ---------------------------------------------------------------------------
+def activation_name(fn):
+    """The Keras 1 (or Keras 3) name of an activation function."""
+    return getattr(fn, "__name__", None)
+
+
+def native_activation(fn):
+    """(Keras 3 activation name or the function itself, exact?) for a layer's activation.
+
+    `(None, False)` means there is no Keras 3 activation with the formula (hard_sigmoid);
+    `hard_sigmoid_layers` gives its exact form as layers.
+    """
+    if fn is None:
+        return "linear", True
+    name = activation_name(fn)
+    if _is_ours(fn):
+        native = ACTIVATIONS.get(name)
+        return native, native is not None
+    if name is not None and keras.activations.get(name) is fn:
+        return name, True
+    return fn, True  # a user's function or a Keras 3 one: unchanged
+
+
+def hard_sigmoid_layers(name_of):
+    """Keras 1's hard_sigmoid, clip(0.2 x + 0.5, 0, 1), exactly: Rescaling then ReLU(1)."""
+    return [keras.layers.Rescaling(0.2, offset=0.5, name=name_of("hard_sigmoid_affine")),
+            keras.layers.ReLU(max_value=1.0, name=name_of("hard_sigmoid_clip"))]
+
+
+# -- initializers --------------------------------------------------------------------------
+def keras3_fans(shape):
+    """Keras 3's fans for a weight of `shape` (`keras.initializers` `compute_fans`)."""
+    shape = tuple(shape)
+    if not shape:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[:-2]))
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _fan(fans, mode):
+    fan_in, fan_out = fans
+    return fan_in if mode == "fan_in" else (fan_in + fan_out) / 2.0
+
+
+def _orthogonal_exact(k1_shape, axes):
+    """Keras 1 orthogonalizes the (axis 0, the rest) reshape of the Keras 1 layout, Keras 3
+    the (all but the last, the last) reshape of its own: the same distribution iff both
+    split the same axes (unit axes aside). Native axis j is Keras 1 axis `axes[j]`."""
+    units = {a for a, n in enumerate(k1_shape) if n == 1}
+
+    def split(rows, cols):
+        return {frozenset(set(rows) - units), frozenset(set(cols) - units)} - {frozenset()}
+
+    return split({0}, set(range(len(k1_shape))) - {0}) == split(axes[:-1], axes[-1:])
+
+
+def native_initializer(init, k1_shape=None, native_shape=None, axes=None):
+    """(Keras 3 initializer, note) for a weight of Keras 1 shape `k1_shape`, created in
+    Keras 3 with `native_shape` (native axis j is Keras 1 axis `axes[j]`)."""
+    if not isinstance(init, k1_initializers.Keras1Initializer):
+        return init, ""
+    name = init.init
+    if callable(name):
+        return keras.initializers.GlorotUniform(), (
+            f"init: a Python function ({getattr(name, '__name__', name)!r}) has no built-in "
+            "form; GlorotUniform instead")
+    if name in FIXED:
+        return FIXED[name](), ""
+    if k1_shape is None:  # the weight is unknown: the built-in of the same name
+        native = NAMED_FALLBACK[name]()
+        return native, (f"init {name!r}: its weight's shape is unknown, so Keras 1's fans "
+                        f"could not be matched; {type(native).__name__} instead")
+    native_shape = tuple(native_shape if native_shape is not None else k1_shape)
+    if name == "orthogonal":
+        axes = tuple(axes if axes is not None else range(len(native_shape)))
+        note = "" if _orthogonal_exact(k1_shape, axes) else (
+            "init 'orthogonal': Keras 1 orthogonalized other axes of this kernel; "
+            "Orthogonal(gain=1.1) instead")
+        return keras.initializers.Orthogonal(gain=KERAS1_ORTHOGONAL_GAIN), note
+    numerator, mode, distribution = SCALED[name]
+    k1_fans = k1_initializers.get_fans(tuple(k1_shape), init.dim_ordering)
+    k1_fan = k1_fans[0] if mode == "fan_in" else float(k1_fans[0] + k1_fans[1])
+    k3_fan = _fan(keras3_fans(native_shape), mode)
+    if not k1_fan or not k3_fan:
+        return keras.initializers.Zeros(), ""
+    # Keras 1: numerator / k1_fan; Keras 3: (3 if uniform else 1) * scale / k3_fan.
+    per_unit = 3.0 if distribution == "uniform" else 1.0
+    scale = numerator * k3_fan / (per_unit * float(k1_fan))
+    for (m, d, s), cls in NAMED_SCALINGS.items():
+        if (m, d) == (mode, distribution) and math.isclose(scale, s, rel_tol=1e-12):
+            return getattr(keras.initializers, cls)(), ""
+    return keras.initializers.VarianceScaling(scale=float(scale), mode=mode,
+                                              distribution=distribution), ""
+
+
+# -- regularizers --------------------------------------------------------------------------
+def native_regularizer(regularizer):
+    """(Keras 3 regularizer or None, note) for a weight regularizer."""
+    if regularizer is None or not _is_ours(regularizer):
+        return regularizer, ""
+    if isinstance(regularizer, k1_regularizers.L1L2Regularizer):
+        return keras.regularizers.L1L2(l1=regularizer.l1, l2=regularizer.l2), ""
+    if isinstance(regularizer, k1_regularizers.BatchSummed):
+        inner, _ = native_regularizer(regularizer.regularizer)
+        return inner, ACTIVITY_NOTE if inner is not None else ""
+    if type(regularizer) is k1_regularizers.Regularizer:
+        return None, ""
+    raise ValueError(f"no Keras 3 form for the regularizer {regularizer!r}")
+
+
+def native_activity_regularizer(regularizer):
+    """An activity penalty that Keras 1 summed over the batch → the nearest built-in."""
+    native, note = native_regularizer(regularizer)
+    return native, (note or ACTIVITY_NOTE) if native is not None else ""
+
+
+# -- constraints ---------------------------------------------------------------------------
+def _native_axis(axis, rank, axes):
+    """A Keras 1 constraint axis (int or list) → the native axes; unit axes disappear."""
+    listed = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    native = [axes.index(a % rank) for a in listed if a % rank in axes]
+    if not isinstance(axis, (list, tuple)) and len(native) == 1:
+        return native[0]
+    return native
+
+
+CONSTRAINTS = {
+    # our class -> (Keras 3 class, {our attribute: Keras 3 argument}); 'axis' is remapped.
+    k1_constraints.MaxNorm: (keras.constraints.MaxNorm, {"m": "max_value", "axis": "axis"}),
+    k1_constraints.UnitNorm: (keras.constraints.UnitNorm, {"axis": "axis"}),
+    k1_constraints.MinMaxNorm: (keras.constraints.MinMaxNorm, {
+        "low": "min_value", "high": "max_value", "rate": "rate", "axis": "axis"}),
+    k1_constraints.NonNeg: (keras.constraints.NonNeg, {}),
+}
+
+
+def native_constraint(constraint, k1_rank=None, axes=None):
+    """(Keras 3 constraint or None, note) for a weight whose native axis j is Keras 1 axis
+    `axes[j]` (None: the same layout)."""
+    if constraint is None or not _is_ours(constraint):
+        return constraint, ""
+    if type(constraint) is k1_constraints.Constraint:
+        return None, ""
+    cls, args = CONSTRAINTS[type(constraint)]
+    kwargs = {}
+    for ours, theirs in args.items():
+        value = getattr(constraint, ours)
+        if ours == "axis" and axes is not None:
+            value = _native_axis(value, k1_rank, list(axes))
+        kwargs[theirs] = value
+    return cls(**kwargs), ""

@@ -1,0 +1,224 @@
+"""Keras 1 SimpleRNN, GRU, LSTM and Bidirectional → the Keras 3 built-ins, as data.
+
+The layers compute what Keras 3's do (GRU with `reset_after=False`), once three things are
+brought over:
+- the arguments (`RULES`), with Keras 1's defaults filled in first (`KERAS1_DEFAULTS`:
+  LSTM and GRU default to Keras 1's hard_sigmoid, clip(0.2x + 0.5, 0, 1));
+- what an argument meant in each release (`_recurrent`): Keras 1.2.x built the `cpu`/`mem`
+  LSTM and GRU recurrent matrices with `init` and `W_regularizer` (its `inner_init` and
+  `U_regularizer` reached only `gpu` ones), SimpleRNN ignored `dropout_W` unless
+  `consume_less='cpu'`, and a dropout rate outside (0, 1) meant no dropout;
+- how training drops out: `consume_less` 'cpu'/'mem' drew a mask per gate, 'gpu' one
+  shared mask, which Keras 3's `implementation` 1 and 2 do (`IMPLEMENTATIONS`);
+- the weights (`GATE_ORDER`): `cpu` and `mem` files hold W, U, b per gate — LSTM in the
+  order i, c, f, o, GRU z, r, h — which Keras 3 concatenates as i, f, c, o (z, r, h);
+  `gpu` files already hold them concatenated in Keras 3's order. Bidirectional holds the
+  forward layer's weights, then the backward layer's.
+
+Keras 1's Bidirectional built its backward copy with `go_backwards` flipped, not set, so
+the copy of a `go_backwards=True` layer runs forwards: `_bidirectional` then gives Keras 3
+that backward layer explicitly. And at a masked step both Keras 1 backends output the
+previous step's output, where Keras 3's Bidirectional forces zeros when it returns
+sequences: `Keras1Bidirectional` keeps Keras 1's.
+
+Importing this module registers all of it in `layer_rules`, `values` and `weights`.
+"""
+
+import keras
+import numpy as np
+
+from legacy_conv import initializers
+from legacy_conv.conversion import layer_rules
+from legacy_conv.conversion import values
+from legacy_conv.conversion import weights
+from legacy_conv.conversion.layer_rules import Rule
+
+CONSUME_LESS = ("cpu", "mem", "gpu")
+# Keras 1 `consume_less` -> the Keras 3 LSTM/GRU `implementation` that drops out the same
+# way in training: 'cpu'/'mem' drew one mask per gate (1), 'gpu' one for all gates (2).
+IMPLEMENTATIONS = {"cpu": 1, "mem": 1, "gpu": 2}
+MERGE_MODES = ("sum", "mul", "ave", "concat", None)
+RECURRENT = ("SimpleRNN", "GRU", "LSTM")
+
+# The Keras 1.2.2 defaults (`recurrent.py`), for configs that leave an argument out.
+_COMMON_DEFAULTS = {
+    "init": "glorot_uniform", "inner_init": "orthogonal", "activation": "tanh",
+    "W_regularizer": None, "U_regularizer": None, "b_regularizer": None,
+    "dropout_W": 0.0, "dropout_U": 0.0, "return_sequences": False, "go_backwards": False,
+    "stateful": False, "unroll": False, "consume_less": "cpu",
+}
+KERAS1_DEFAULTS = {
+    "SimpleRNN": _COMMON_DEFAULTS,
+    "GRU": {**_COMMON_DEFAULTS, "inner_activation": "hard_sigmoid"},
+    "LSTM": {**_COMMON_DEFAULTS, "inner_activation": "hard_sigmoid",
+             "forget_bias_init": "one"},
+    "Bidirectional": {"merge_mode": "concat"},
+}
+
+_RECURRENT_ARGS = {
+    "output_dim": ("units", "int"),
+    "init": ("kernel_initializer", "init"),
+    "inner_init": ("recurrent_initializer", "init"),
+    "activation": ("activation", "activation"),
+    "W_regularizer": ("kernel_regularizer", "regularizer"),
+    "U_regularizer": ("recurrent_regularizer", "regularizer"),
+    "b_regularizer": ("bias_regularizer", "regularizer"),
+    "dropout_W": ("dropout", "rate"),
+    "dropout_U": ("recurrent_dropout", "rate"),
+    "return_sequences": ("return_sequences", "bool"),
+    "go_backwards": ("go_backwards", "bool"),
+    "stateful": ("stateful", "bool"),
+    "unroll": ("unroll", "bool"),
+    "consume_less": (None, "consume_less"),
+}
+_GATED_ARGS = {**_RECURRENT_ARGS,
+               "inner_activation": ("recurrent_activation", "activation"),
+               "consume_less": ("implementation", "implementation")}
+
+RULES = {
+    "SimpleRNN": Rule("SimpleRNN", _RECURRENT_ARGS),
+    "GRU": Rule("GRU", _GATED_ARGS, {"reset_after": False}),
+    "LSTM": Rule("LSTM", {**_GATED_ARGS,
+                          "forget_bias_init": ("unit_forget_bias", "forget_bias_init")}),
+    "Bidirectional": Rule("Bidirectional", {
+        "layer": ("layer", "layer"), "merge_mode": ("merge_mode", "bidirectional_merge"),
+        # Not a Keras 1 key: `_bidirectional` adds it where Keras 3 would build it wrongly.
+        "backward_layer": ("backward_layer", "layer"),
+    }),
+}
+
+# Keras 3 class -> the file's gates in Keras 3's concatenation order (indices into the
+# file's per-gate triples W, U, b): LSTM files hold i, c, f, o; Keras 3 wants i, f, c, o.
+GATE_ORDER = {"LSTM": (0, 2, 1, 3), "GRU": (0, 1, 2)}
+
+# The first release whose `cpu`/`mem` LSTM and GRU built U_* with `init` and regularized
+# them with `W_regularizer` (add_weight calls copied from W_*). Unknown releases count as it.
+SHARED_U_SINCE = (1, 2, 0)
+
+
+@keras.saving.register_keras_serializable(package="legacy_conv")
+class Keras1Bidirectional(keras.layers.Bidirectional):
+    """Keras 3's `Bidirectional`, with Keras 1's outputs at masked steps.
+
+    Keras 1 (Theano and TensorFlow) output the previous step's output at a masked step, in
+    both directions; Keras 3's `Bidirectional` sets `zero_output_for_mask=True` on its
+    layers whenever they return sequences. Everything else is Keras 3's layer.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.forward_layer.zero_output_for_mask = False
+        self.backward_layer.zero_output_for_mask = False
+
+
+# -- value kinds -------------------------------------------------------------------------------
+def _choice(allowed):
+    def convert(value, where):
+        if value not in allowed:
+            raise where(f"must be one of {', '.join(map(repr, allowed))}", value)
+        return value
+    return convert
+
+
+def _rate(value, where):
+    """A Keras 1 dropout rate: Keras 1 dropped out only for 0 < rate < 1, else not at all."""
+    rate = values.CONVERTERS["float"](value, where)
+    return rate if 0.0 < rate < 1.0 else 0.0
+
+
+def _forget_bias_init(value, where):
+    """Keras 1 `forget_bias_init` → Keras 3 `unit_forget_bias` (True for 'one')."""
+    if not isinstance(value, str) or value not in initializers.INITIALIZATIONS:
+        known = ", ".join(sorted(initializers.INITIALIZATIONS))
+        raise where(f"must be a Keras 1 initialization name ({known})", value)
+    return value == "one"
+
+
+def _implementation(value, where):
+    return IMPLEMENTATIONS[_choice(CONSUME_LESS)(value, where)]
+
+
+VALUE_KINDS = {
+    "consume_less": _choice(CONSUME_LESS),
+    "implementation": _implementation,
+    "bidirectional_merge": _choice(MERGE_MODES),
+    "forget_bias_init": _forget_bias_init,
+    "rate": _rate,
+}
+
+
+# -- preprocessors: Keras 1 config → the config the table converts ---------------------------
+def _release(ctx):
+    version = getattr(ctx, "keras_version", None)
+    try:
+        return tuple(int(p) for p in str(version).split(".")[:3])
+    except ValueError:
+        return None
+
+
+def _recurrent(class_name):
+    def prepare(config, ctx, where):
+        config = {**KERAS1_DEFAULTS[class_name], **config}
+        mode = values.convert("consume_less", config["consume_less"],
+                              lambda problem, value: where(problem, value, field="consume_less"))
+        if class_name == "SimpleRNN" and mode != "cpu":
+            config["dropout_W"] = 0.0  # Keras 1 applied it only in preprocess_input ('cpu')
+        release = _release(ctx)
+        if class_name != "SimpleRNN" and mode != "gpu" and (
+                release is None or release >= SHARED_U_SINCE):
+            config["inner_init"] = config["init"]
+            config["U_regularizer"] = config["W_regularizer"]
+        return config
+    return prepare
+
+
+def _bidirectional(config, ctx, where):
+    config = {**KERAS1_DEFAULTS["Bidirectional"], **config}
+    inner = config.get("layer")
+    if not isinstance(inner, dict) or inner.get("class_name") not in RECURRENT:
+        raise where(f"must be the config of a Keras 1 {', '.join(RECURRENT)} layer",
+                    inner if not isinstance(inner, dict) else inner.get("class_name"),
+                    field="layer")
+    inner_config = inner.get("config") or {}
+    if inner_config.get("go_backwards"):
+        # Keras <= 1.1 saved the forward layer itself, already renamed 'forward_<name>'.
+        name = str(inner_config.get("name", "layer")).removeprefix("forward_")
+        config["backward_layer"] = {"class_name": inner["class_name"], "config": {
+            **inner_config, "go_backwards": False, "name": f"backward_{name}"}}
+    return config
+
+
+PREPROCESSORS = {**{name: _recurrent(name) for name in RECURRENT},
+                 "Bidirectional": _bidirectional}
+
+
+# -- weights ----------------------------------------------------------------------------------
+def concatenate_gates(arrays, layer):
+    """[W_g, U_g, b_g for each gate g in file order] → [kernel, recurrent_kernel, bias]."""
+    order = GATE_ORDER[type(layer).__name__]
+    if len(arrays) != 3 * len(order):  # consume_less='gpu': concatenated already
+        return list(arrays)
+    gates = [arrays[3 * g:3 * g + 3] for g in order]
+    return [np.concatenate([gate[k] for gate in gates], axis=-1) for k in range(3)]
+
+
+def split_directions(arrays, layer):
+    """Bidirectional: the forward layer's arrays, then the backward layer's."""
+    half = len(arrays) // 2
+    out = []
+    for part, inner in ((arrays[:half], layer.forward_layer),
+                        (arrays[half:], layer.backward_layer)):
+        transform = weights.TRANSFORMS.get(type(inner).__name__)
+        out.extend(transform(part, inner) if transform else part)
+    return out
+
+
+TRANSFORMS = {"LSTM": concatenate_gates, "GRU": concatenate_gates,
+              "Bidirectional": split_directions, "Keras1Bidirectional": split_directions}
+
+
+layer_rules.RULES.update(RULES)
+layer_rules.PREPROCESSORS.update(PREPROCESSORS)
+layer_rules.SUBCLASSES["Bidirectional"] = Keras1Bidirectional
+values.CONVERTERS.update(VALUE_KINDS)
+weights.TRANSFORMS.update(TRANSFORMS)
