@@ -17,6 +17,13 @@ def test_keras1_predict_reproduces_both_backends():
 
 def test_readme_starts_with_the_two_commands():
     lines = [l for l in (ROOT / "README.md").read_text().splitlines() if l.startswith("pip install")]
-    assert "examples/keras1_predict.py" in lines[0]
+    assert "legacy-conv convert examples/data/" in lines[0]
     assert "pytest" in lines[1]
     assert "pytest" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_load_keras1_h5_example(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "load_keras1_h5.py")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "all predictions match Keras 1" in result.stdout
