@@ -319,6 +319,7 @@ def _flatten(m, shape, class_name):
 
 @spec("RepeatVector", ranks=(1,))
 def _repeat(m, shape, class_name):
+    m.time_unknown_on_tf = True  # K.repeat tiles by a dynamic pattern: no static shape
     n = m.ints(1, 4)
     return {"n": n}, (n, shape[0])
 
@@ -426,8 +427,16 @@ def _cropping1d(m, shape, class_name):
     return {"cropping": [left, right]}, (shape[0] - left - right, shape[1])
 
 
+def _spatial_dropout_quirk(m, shape):
+    """Keras 1 on Theano fails to build a SpatialDropout whose input has a length-1 axis that
+    Theano knows to be broadcastable (it depends on the op that made it)."""
+    if 1 in shape:
+        m.unpredicted.add("theano")
+
+
 @spec("SpatialDropout1D", ranks=(2,))
 def _spatial_dropout1d(m, shape, class_name):
+    _spatial_dropout_quirk(m, shape)
     return {"p": m.draw(st.floats(0.01, 0.9))}, shape
 
 
@@ -574,6 +583,7 @@ def _cropping_nd(m, shape, class_name):
 def _spatial_dropout_nd(m, shape, class_name):
     if len(shape) - 1 != int(class_name[-2]):
         return None
+    _spatial_dropout_quirk(m, shape)
     # Keras 1 saves only `p` (Dropout.get_config): no dim_ordering, as for ZeroPadding2D
     return {"p": m.draw(st.floats(0.01, 0.9))}, shape
 
@@ -584,9 +594,10 @@ SHAPE_KEEPING = ("Activation", "Dropout", "GaussianNoise", "GaussianDropout", "L
 
 
 # Keras 1's K.rnn (recurrent layers that return sequences; TimeDistributed with a fixed
-# batch size) gives on TensorFlow an output with no static time length; these layers of
-# Keras 1 then fail there (TypeError, ValueError).
-AFTER_K_RNN = ("BatchNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D")
+# batch size) and K.repeat (RepeatVector) give on TensorFlow outputs without a static
+# shape; these layers of Keras 1 need one there (TypeError, ValueError).
+AFTER_K_RNN = ("BatchNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+               "TimeDistributed")
 
 
 def _next_layer(m, shape, masked, only=None, force=None):
@@ -748,7 +759,8 @@ def functional_configs(draw):
     for item in tail:
         layers.append({**item, "name": item["config"]["name"], "inbound_nodes": [[out]]})
         out = [item["config"]["name"], 0, 0]
-    if mode != "cos" and m.pick(False, True):
+    # (a masked tensor breaks a nested Sequential in Keras 1: its input layer takes no mask)
+    if mode != "cos" and not masked and m.pick(False, True):
         inner, inner_shape, _ = _chain(m, shape, m.ints(1, 2), masked, first=True)
         name = m.name("Sequential")
         layers.append({"name": name, "class_name": "Sequential",

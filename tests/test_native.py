@@ -26,6 +26,8 @@ from legacy_conv.conversion import native_objects
 from legacy_conv.errors import ConversionError
 
 ATOL = RTOL = 1e-5
+# Models with one input in a list, called with the bare array, as Keras 1 code did.
+pytestmark = pytest.mark.filterwarnings("ignore:The structure of `inputs`:UserWarning")
 # The golden cases no Keras 3 built-in reproduces: (backend or None, case id regex, why).
 REFUSED = [
     (None, r"^cropping[123]d_((th|tf)_)?(3x4|to_zero)", "Keras 3's Cropping does not"),
@@ -413,6 +415,40 @@ def test_load_model_native_matches_keras1(folder, backend, name):
                    for u, y in zip(legacy, ys))
     for o, u in zip(out, legacy):
         np.testing.assert_allclose(o, u, RTOL, ATOL)
+
+
+RECURRENT_FILES = pathlib.Path(__file__).parent / "fixtures" / "keras1_recurrent"
+# Keras 1 defaults LSTM/GRU gates to its hard_sigmoid; Bidirectional; masks (refused).
+RECURRENT_NAMES = ("lstm_cpu", "gru_gpu", "bidi_backwards_seq", "genomics", "masked")
+
+
+def _recurrent_cases():
+    for folder in ("k122_tensorflow", "k122_theano"):
+        manifest = RECURRENT_FILES / folder / "manifest.json"
+        if not manifest.exists():
+            continue
+        data = json.loads(manifest.read_text())
+        for name in RECURRENT_NAMES:
+            spec = data["models"].get(name)
+            if spec and not spec.get("skipped") and (manifest.parent / f"{name}.h5").exists():
+                yield pytest.param(manifest.parent, data["backend"], name, spec,
+                                   id=f"{folder}-{name}")
+
+
+@pytest.mark.parametrize("folder, backend, name, spec", list(_recurrent_cases()))
+def test_recurrent_files_native_match_keras1(folder, backend, name, spec):
+    path = folder / f"{name}.h5"
+    try:
+        model = lc.load_model(path, target="native", keras1_backend=backend, compile=False)
+        assert not _no_legacy_objects(keras.saving.serialize_keras_object(model))
+    except ConversionError as error:
+        assert name == "masked" and "masked steps" in str(error)
+        model = lc.load_model(path, target="native", keras1_backend=backend, compile=False,
+                              keep_legacy=True)
+    data = np.load(folder / "data.npz")
+    xs = [data[f"{name}.x{i}"] for i in range(spec["inputs"])]
+    for out, i in zip(_outputs(model, xs), range(spec["outputs"])):
+        np.testing.assert_allclose(out, data[f"{name}.y{i}"], rtol=1e-4, atol=1e-5)
 
 
 # -- initializers, regularizers, constraints -------------------------------------------------

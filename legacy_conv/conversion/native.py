@@ -97,9 +97,9 @@ def to_native(legacy_config, ctx, keep_legacy=None):
 
 # -- the legacy graph ------------------------------------------------------------------------
 # inputs: refs (name, node, tensor) of the positional tensors; args: the raw arguments of
-# an operation that is not a layer (constants kept), else None.
-Node = namedtuple("Node", "layer index inputs listed args")
-Node.__new__.__defaults__ = (None,)
+# an operation that is not a layer (constants kept), else None; masked: a mask reaches it.
+Node = namedtuple("Node", "layer index inputs listed args masked")
+Node.__new__.__defaults__ = (None, False)
 
 
 def _refs(item):
@@ -147,9 +147,11 @@ def _graph(model):
         tensor = model.inputs[0]
         name = first["config"]["name"] if first else f"{model.name}_input"
         specs = {name: (tuple(tensor.shape), tensor.dtype)}
-        ref, nodes = (name, 0, 0), []
+        ref, nodes, masked = (name, 0, 0), [], False
         for layer in model.layers:
-            nodes.append(Node(layer, 0, [ref], False))
+            nodes.append(Node(layer, 0, [ref], False, None, masked))
+            masked = masked or isinstance(layer, keras.layers.Masking) or bool(
+                getattr(layer, "mask_zero", False))
             ref = (layer.name, 0, 0)
         return specs, nodes, [(name, 0, 0)], False, [ref], False
     specs, nodes = {}, []
@@ -160,6 +162,7 @@ def _graph(model):
             specs[entry["name"]] = (tuple(layer.batch_shape), layer.dtype)
             continue
         for index, node in enumerate(entry["inbound_nodes"]):
+            masked = bool(_tensor_refs(node.get("kwargs", {}).get("mask")))
             kwargs = {k: v for k, v in node.get("kwargs", {}).items() if k != "mask"}
             if _tensor_refs(kwargs):  # masks propagate by themselves in the native graph
                 raise ConversionError("is called with tensors as keyword arguments, which "
@@ -168,7 +171,7 @@ def _graph(model):
             args = node["args"]
             listed = len(args) == 1 and isinstance(args[0], (list, tuple))
             raw = None if isinstance(layer, keras.layers.Layer) else args
-            nodes.append(Node(layer, index, _tensor_refs(args), listed, raw))
+            nodes.append(Node(layer, index, _tensor_refs(args), listed, raw, masked))
     inputs, inputs_listed = _refs(config["input_layers"])
     outputs, outputs_listed = _refs(config["output_layers"])
     return specs, nodes, inputs, inputs_listed, outputs, outputs_listed

@@ -6,11 +6,28 @@ several nodes keeps its weighted native layer there), and returns the output `Va
 It raises `Refused(reason)` where no built-in is exact; the converter then keeps our
 layer (keep_legacy=True) or reports the layer.
 
-Keras 1 on Theano, made explicit (see `legacy_conv._ops`): kernels flipped (a true
-convolution), 'same' as ZeroPadding + 'valid' + a Cropping of even kernels' outputs to
-ceil(length / stride), 'full' as ZeroPadding, a strided dilated convolution as a stride-1
-one followed by MaxPooling(pool_size=1, strides=stride) (an exact subsample).
+- Convolution1D/2D/3D, Atrous*: Conv1D/2D/3D (channels-last; kernels in Keras 3's layout).
+  Keras 1 on Theano, made explicit (`legacy_conv._ops`): kernels flipped (a true
+  convolution); 'same' and 'full' as ZeroPadding + 'valid' (even kernels' 'same' padded
+  less at the end, which is Keras 1's crop to ceil(length / stride)); a strided dilated
+  convolution as a stride-1 one then MaxPooling(pool_size=1, strides=stride).
+- SeparableConvolution2D: SeparableConv2D. Deconvolution2D: Conv2DTranspose ('valid' with
+  `output_padding`, then Cropping2D, to give Keras 1's `output_shape` on either backend).
+- ZeroPadding/Cropping/UpSampling: the built-ins (a crop to nothing is refused).
+- Pooling: the built-ins; Theano's 'same' is TensorFlow's SAME where their windows agree,
+  else max pooling of the edge-padded input (Cropping + Concatenate: the max of a window's
+  real steps) and average pooling is refused (Theano averages other windows).
+- BatchNormalization mode 0: BatchNormalization (modes 1 and 2 refused). Merge: Add,
+  Multiply, Average, Maximum, Concatenate, Dot (where Keras 1's batch_dot is one); 'cos'
+  refused. ThresholdedReLU: ReLU(threshold) for theta >= 0.
+- Keras 1's hard_sigmoid: Rescaling(0.2, offset=0.5) + ReLU(max_value=1) after the layer;
+  inside LSTM/GRU gates, Keras 3's hard_sigmoid of gate weights scaled by 1.2.
+- Keras 3 built-ins: cloned with built-in initializers, regularizers and constraints
+  (`native_objects`), their axes and data formats following the layout.
 """
+
+import json
+import re
 
 import keras
 import numpy as np
@@ -529,15 +546,40 @@ def _dot_axes(layer, ranks):
 
 
 # -- Keras 3 built-ins ------------------------------------------------------------------------
+LEGACY_REFERENCE = re.compile(r"legacy_conv[>.][A-Za-z0-9_.]+")
+
+
+def _legacy_function(value):
+    """Our function named by a serialized config value (e.g. 'legacy_conv>hard_sigmoid')."""
+    if isinstance(value, dict) and value.get("class_name") == "function" and str(
+            value.get("config")).startswith("legacy_conv>"):
+        return keras.saving.get_registered_object(value["config"])
+    return None
+
+
+def _is_ours(value):
+    return isinstance(value, dict) and str(value.get("registered_name") or "").startswith(
+        "legacy_conv>")
+
+
 def clone_builtin(cv, layer, overrides=None, native_shapes=None, axes=None):
     """A Keras 3 built-in like `layer` whose initializers, regularizers, constraints and
-    activation are built-ins; returns (layer, layers to append)."""
+    activations are built-ins; returns (layer, layers to append)."""
     config = layer.get_config()
     config.update(overrides or {})
     native_shapes, axes = native_shapes or {}, axes or {}
     for key, value in list(config.items()):
-        if not (isinstance(value, dict) and str(value.get("registered_name") or "")
-                .startswith("legacy_conv>")):
+        if key == "activation" and hasattr(layer, "activation"):
+            continue  # below: it may become layers after this one
+        function = _legacy_function(value)
+        if function is not None:  # e.g. a recurrent layer's recurrent_activation
+            native, exact = obj.native_activation(function)
+            if not exact:
+                raise Refused(f"its {key} {obj.activation_name(function)!r} has no Keras 3 "
+                              "built-in with the same formula")
+            config[key] = native
+            continue
+        if not _is_ours(value):
             continue
         ours = keras.saving.deserialize_keras_object(value)
         prefix = key.rsplit("_", 1)[0]
@@ -566,6 +608,9 @@ def clone_builtin(cv, layer, overrides=None, native_shapes=None, axes=None):
                 raise Refused(f"its activation {obj.activation_name(layer.activation)!r} "
                               "has no Keras 3 built-in with the same formula")
             config["activation"] = native
+    left = sorted(set(LEGACY_REFERENCE.findall(json.dumps(config, default=str))))
+    if left:  # e.g. inside a wrapped layer's config
+        raise Refused(f"its config holds objects of this package ({', '.join(left)})")
     return type(layer).from_config(config), after
 
 
@@ -712,6 +757,79 @@ def flatten(cv, layer, inputs, state):
 def _flatten_layer(cv, layer, state):
     return cv.once(state, "core", lambda: keras.layers.Flatten(
         data_format="channels_last", name=layer.name))
+
+
+# Recurrent built-ins: the gates (slices of the last weight axis, in Keras 3's order) that
+# `recurrent_activation` applies to.
+GATES = {"LSTM": (0, 1, 3), "GRU": (0, 1)}  # LSTM i, f, c, o; GRU z, r, h
+# Keras 1's hard_sigmoid(z) = clip(0.2 z + 0.5, 0, 1) = Keras 3's hard_sigmoid(1.2 z).
+HARD_SIGMOID_SCALE = 1.2
+
+
+def _recurrent_clone(cv, layer):
+    """(Keras 3 built-in, weight transform) for a recurrent built-in: gates that Keras 1's
+    hard_sigmoid drives become Keras 3's hard_sigmoid of gate weights scaled by 1.2
+    (relu6(1.2 z + 3) / 6 = clip(0.2 z + 0.5, 0, 1))."""
+    kind = type(layer).__name__
+    gate_activation = getattr(layer.cell, "recurrent_activation", None)
+    if kind not in GATES or obj.native_activation(gate_activation)[1]:
+        native, _ = clone_builtin(cv, layer)
+        return native, lambda weights: list(weights)
+    if obj.activation_name(gate_activation) != "hard_sigmoid":
+        raise Refused(f"its recurrent_activation {obj.activation_name(gate_activation)!r} "
+                      "has no Keras 3 built-in with the same formula")
+    gates, count = GATES[kind], 4 if kind == "LSTM" else 3
+
+    def scaled(weights):
+        out = []
+        for w in weights:
+            w = np.array(w)
+            size = w.shape[-1] // count
+            for gate in gates:
+                w[..., gate * size:(gate + 1) * size] *= np.float32(HARD_SIGMOID_SCALE)
+            out.append(w)
+        return out
+    native, _ = clone_builtin(cv, layer, overrides={"recurrent_activation": "hard_sigmoid"})
+    cv.note(layer, "its gates' weights are scaled by 1.2 (Keras 1's hard_sigmoid(z) is "
+                   "Keras 3's hard_sigmoid(1.2 z)); regularizers and constraints on them see "
+                   "the scaled weights")
+    return native, scaled
+
+
+@handles(*GATES)
+def recurrent(cv, layer, inputs, state):
+    """LSTM and GRU (see `_recurrent_clone`); on legacy-ordered inputs."""
+    xs = [cv.to(v, lay.identity(lay.rank(v.layout))) for v in inputs]
+
+    def make():
+        native, transform = _recurrent_clone(cv, layer)
+        cv.transfer(native, layer, transform)
+        return native
+    native = cv.once(state, "core", make)
+    return cv.call_many(native, xs if len(xs) > 1 else xs[0], layer.name)
+
+
+@handles("Bidirectional", "legacy_conv>Keras1Bidirectional")
+def bidirectional(cv, layer, inputs, state):
+    """Keras 3's Bidirectional; Keras 1's (ours) differs only at masked steps of sequences."""
+    if key_of(layer).startswith("legacy_conv>") and layer.return_sequences and \
+            cv.current.masked:
+        raise Refused("at masked steps Keras 1 output the previous step's output; Keras 3's "
+                      "Bidirectional outputs zeros when it returns sequences")
+    xs = [cv.to(v, lay.identity(lay.rank(v.layout))) for v in inputs]
+
+    def make():
+        forward, forward_transform = _recurrent_clone(cv, layer.forward_layer)
+        backward, backward_transform = _recurrent_clone(cv, layer.backward_layer)
+        native = keras.layers.Bidirectional(forward, backward_layer=backward,
+                                            merge_mode=layer.merge_mode, name=layer.name,
+                                            trainable=layer.trainable)
+        split = len(layer.forward_layer.weights)
+        cv.transfer(native, layer, lambda w: forward_transform(w[:split]) +
+                    backward_transform(w[split:]))
+        return native
+    native = cv.once(state, "core", make)
+    return cv.call_many(native, xs if len(xs) > 1 else xs[0], layer.name)
 
 
 @handles("TimeDistributed")

@@ -179,7 +179,7 @@ def _bidirectional(config, ctx, where):
         raise where(f"must be the config of a Keras 1 {', '.join(RECURRENT)} layer",
                     inner if not isinstance(inner, dict) else inner.get("class_name"),
                     field="layer")
-    inner_config = inner.get("config") or {}
+    inner_config = inner.get("config") if isinstance(inner.get("config"), dict) else {}
     if inner_config.get("go_backwards"):
         # Keras <= 1.1 saved the forward layer itself, already renamed 'forward_<name>'.
         name = str(inner_config.get("name", "layer")).removeprefix("forward_")
