@@ -21,19 +21,28 @@ gives for the same model (Sequential: 13 Convolution2D 3x3 'same' in five blocks
 block followed by MaxPooling2D, then Flatten, Dense 4096, Dropout, Dense 4096, Dropout,
 Dense 1000 softmax).
 
-Each file measurement runs in a fresh subprocess: (a) h5py opens the file and reads every
-dataset of every layer into a NumPy array (kept); (b) `load_model(compile=False)`. Time is
-the wall time of that step alone (`time.perf_counter`), best of N runs; peak memory is the
-process's peak resident set (VmHWM, reset after the imports through /proc/self/clear_refs)
-minus its resident set after the imports. The file is in the page cache for both (it was
-just written), so both read from memory, not from the disk. After timing, (b) also checks
-that every variable equals its dataset in the file.
+Each file measurement runs in a fresh subprocess that first imports tensorflow, keras and
+legacy_conv: (a) h5py opens the file and reads every dataset of every layer into a NumPy
+array (kept); (b) `load_model(compile=False)`. The runs of (a) and (b) alternate, so that
+slow spells of the (shared) machine hit both. Time is the wall time of that step alone
+(`time.perf_counter`), best of N runs (the median and the CPU time are reported too); peak
+memory is the process's peak resident set (VmHWM, reset after the imports through
+/proc/self/clear_refs) minus its resident set after the imports. The file is in the page
+cache for both (it was just written), so both read from memory, not from the disk. After
+timing, (b) checks that every variable equals its dataset in the file.
+
+Both steps mostly fault in fresh memory (528 MiB), so page faults weigh: NumPy asks for
+transparent huge pages (a few thousand faults), TensorFlow's allocator does not (about
+160,000), and on a VM a page that the host has not backed yet costs far more than a
+recycled one. `--prefault GIB` adds a second measurement in which each step starts right
+after touching and freeing GIB GiB, so that it finds recycled pages.
 
 This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
 
-    python benchmarks/bench_model_files.py                 # full run (about a minute)
-    python benchmarks/bench_model_files.py --quick         # a VGG16 of 1/4 the width
-    python benchmarks/bench_model_files.py --markdown out.md
+    python benchmarks/bench_model_files.py                  # full run (2-3 minutes)
+    python benchmarks/bench_model_files.py --quick          # a VGG16 of 1/4 the width
+    python benchmarks/bench_model_files.py --prefault 1.5   # also with recycled pages
+    python benchmarks/bench_model_files.py --markdown benchmarks/RESULTS.md
 
 Progress goes to stderr, the Markdown table to stdout (and to --markdown PATH, appended).
 """
@@ -238,9 +247,8 @@ def _reset_peak():
 
 
 def prefault(nbytes):
-    """Touches and frees `nbytes` of memory, so that the measured step finds pages the
-    (virtual) machine has already backed: on a VM the first touch of a page since boot can
-    cost 10x a recycled one, at random, for both measurements alike."""
+    """Touches and frees `nbytes` of memory, so that the measured step finds pages that the
+    (virtual) machine has already backed."""
     block = np.ones(nbytes // 4, dtype=np.float32)
     del block
 
@@ -395,16 +403,16 @@ def _rows(label, m):
 
 def _targets(label, m, size, full_size):
     h5, load = m["h5py"], m["load_model"]
-    verdict = globals()["verdict"] if full_size else (lambda ok: "n/a: not VGG16-sized")
+    met = verdict if full_size else (lambda ok: "n/a (not VGG16-sized)")
     time_ratio = load["seconds"] / h5["seconds"]
     memory_ratio = load["peak_extra"] / size
     return [
         f"| time: (b) / (a){label} ≤ {TIME_TARGET} | **{time_ratio:.2f}** (best of each; "
         f"median of the paired runs' ratios {m['paired_ratio']:.2f}; CPU time "
-        f"{load['cpu'] / h5['cpu']:.2f}) | {verdict(time_ratio <= TIME_TARGET)} |",
+        f"{load['cpu'] / h5['cpu']:.2f}) | {met(time_ratio <= TIME_TARGET)} |",
         f"| memory: (b)'s peak / weights' size{label} ≤ {MEMORY_TARGET} | "
         f"**{memory_ratio:.2f}** ({mib(load['peak_extra'])} / {mib(size)}) | "
-        f"{verdict(memory_ratio <= MEMORY_TARGET)} |"]
+        f"{met(memory_ratio <= MEMORY_TARGET)} |"]
 
 
 def report(args, params, size, measured, config_times, elapsed):

@@ -60,15 +60,39 @@ class NativePlan:
 
 
 def weight_plan(model, keep_legacy=False):
-    """The `NativePlan` of a built legacy `keras.Model` (weights not copied yet)."""
+    """The `NativePlan` of a built legacy `keras.Model` (weights not copied yet).
+
+    `modernize` and `load_model(..., target='native')` both go through it: `plan.model` is
+    the native model, `plan.transfer()` fills it from the legacy model's current weights.
+    """
     return Converter(model, keep_legacy).run()
 
 
 def modernize(model, keep_legacy=False):
     """A built legacy model → the same model of Keras 3 built-in layers, weights copied.
 
-    Raises ConversionError naming every layer without an exact built-in form, unless
-    `keep_legacy=True`, which keeps this package's layer there.
+    Args:
+        model: a built Sequential or functional `keras.Model` (from `load_model`,
+            `model_from_json`, or this package's layers in code); nested models included.
+        keep_legacy: bool; where no built-in is exact, keep this package's layer instead of
+            raising.
+
+    Returns:
+        A new `keras.Model` (Sequential where the source is one and the native form is a
+        chain) with the same inputs, outputs and output names, predicting the same
+        numbers; its `.keras` file loads without `legacy_conv`.
+
+    Raises:
+        ConversionError: naming every layer without an exact built-in form (and why).
+
+    Example:
+
+    >>> import keras, legacy_conv
+    >>> from legacy_conv.conversion.native import modernize
+    >>> legacy = keras.Sequential([keras.Input((3, 8, 8)),
+    ...     legacy_conv.Convolution2D(4, 3, 3, dim_ordering="th")])
+    >>> [type(layer).__name__ for layer in modernize(legacy).layers]
+    ['Permute', 'Conv2D', 'Permute']
     """
     return weight_plan(model, keep_legacy).transfer()
 
