@@ -163,7 +163,8 @@ def vgg16(width=1, size=224, classes=1000):
 
 
 def deep_sequential(n_layers):
-    """A Keras 1 Sequential config of `n_layers` mixed layers ('th', 64 channels)."""
+    """A Keras 1 Sequential config of `n_layers` mixed layers ('th', 64 channels), as Keras
+    1.2.2's `to_json()` writes it (ZeroPadding2D and SpatialDropout2D save no ordering)."""
     layers, count = [], {}
 
     def name(kind):
@@ -181,8 +182,7 @@ def deep_sequential(n_layers):
         lambda: _convolution2d(name("convolution2d"), 64, border_mode="valid",
                                activation="relu"),
         lambda: _simple("Dropout", name("dropout"), p=0.1),
-        lambda: _simple("SpatialDropout2D", name("spatialdropout2d"), p=0.1,
-                        dim_ordering="th"),
+        lambda: _simple("SpatialDropout2D", name("spatialdropout2d"), p=0.1),
         lambda: _simple("GaussianNoise", name("gaussiannoise"), sigma=0.01),
     )
     while len(layers) < n_layers - 3:

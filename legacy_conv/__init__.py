@@ -68,3 +68,8 @@ from legacy_conv.loading import model_from_yaml  # noqa: E402
 
 __all__ += ["ConversionError", "convert_config", "load_model", "load_weights",
             "model_from_json", "model_from_yaml"]
+
+# From legacy layers to plain Keras 3.
+from legacy_conv.conversion.native import modernize  # noqa: E402
+
+__all__ += ["modernize"]
