@@ -23,25 +23,29 @@ Dense 1000 softmax).
 
 Each file measurement runs in a fresh subprocess that first imports tensorflow, keras and
 legacy_conv: (a) h5py opens the file and reads every dataset of every layer into a NumPy
-array (kept); (b) `load_model(compile=False)`. The runs of (a) and (b) alternate, so that
-slow spells of the (shared) machine hit both. Time is the wall time of that step alone
-(`time.perf_counter`), best of N runs (the median and the CPU time are reported too); peak
-memory is the process's peak resident set (VmHWM, reset after the imports through
-/proc/self/clear_refs) minus its resident set after the imports. The file is in the page
-cache for both (it was just written), so both read from memory, not from the disk. After
-timing, (b) checks that every variable equals its dataset in the file.
+array (kept); (b) `load_model(compile=False)`; (r), for reference, Keras 3's own route to
+the same model (the converted config through `keras.models.model_from_json`, every dataset
+read, `set_weights` layer by layer), which is how the loader went before this benchmark;
+(f) what (b) costs before it reads any weight: converting the config and building the
+Keras 3 model with zero-filled variables (a floor for (b)).
+The runs of (a) and (b) alternate, so that slow spells of the (shared) machine hit both.
+Time is the wall time of that step alone (`time.perf_counter`), best of N runs (the median,
+the CPU time and the page faults are reported too); peak memory is the process's peak
+resident set (VmHWM, reset after the imports through /proc/self/clear_refs) minus its
+resident set after the imports. After timing, (b) and (r) check that every variable equals
+its dataset in the file.
 
-Both steps mostly fault in fresh memory (528 MiB), so page faults weigh: NumPy asks for
-transparent huge pages (a few thousand faults), TensorFlow's allocator does not (about
-160,000), and on a VM a page that the host has not backed yet costs far more than a
-recycled one. `--prefault GIB` adds a second measurement in which each step starts right
-after touching and freeing GIB GiB, so that it finds recycled pages.
+Scenarios: 'warm' reads the file from the page cache (it was just written); 'cold' first
+evicts it (`posix_fadvise(DONTNEED)`, this file's pages only), so both read the disk;
+'recycled' first touches and frees 3x the file's size, for VMs where a page's first touch
+since boot is slow. NumPy asks for transparent huge pages (a few thousand faults for the
+528 MiB), TensorFlow's allocator does not (about 160,000): fresh memory costs (b) more.
 
 This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
 
-    python benchmarks/bench_model_files.py                  # full run (2-3 minutes)
+    python benchmarks/bench_model_files.py                  # full run (about 5 minutes)
     python benchmarks/bench_model_files.py --quick          # a VGG16 of 1/4 the width
-    python benchmarks/bench_model_files.py --prefault 1.5   # also with recycled pages
+    python benchmarks/bench_model_files.py --scenarios warm,cold,recycled
     python benchmarks/bench_model_files.py --markdown benchmarks/RESULTS.md
 
 Progress goes to stderr, the Markdown table to stdout (and to --markdown PATH, appended).
@@ -232,6 +236,19 @@ def write_keras1_file(path, config, weights, seed=0, rows_per_block=1 << 20):
 
 # -- the measurements, each in a fresh subprocess -----------------------------------------
 
+MODES = {
+    "h5py": "(a) h5py: read every weight dataset",
+    "load_model": "(b) `legacy_conv.load_model(compile=False)`",
+    "build": "(f) floor of (b): only building its Keras 3 model (variables zero-filled)",
+    "reference": "(r) Keras 3's own route: `model_from_json` + h5py + `set_weights`",
+}
+SCENARIOS = {
+    "warm": "file in the page cache",
+    "cold": "file evicted from the page cache before each step (read from the disk)",
+    "recycled": "file in the page cache, memory recycled (see --prefault)",
+}
+
+
 def _status(key):
     with open("/proc/self/status") as f:
         for line in f:
@@ -246,6 +263,22 @@ def _reset_peak():
         f.write("5")
 
 
+def _usage():
+    """(CPU seconds, minor page faults) of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_minflt
+
+
+def evict(path):
+    """Drops the file's (clean) pages from the page cache: the next read goes to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
 def prefault(nbytes):
     """Touches and frees `nbytes` of memory, so that the measured step finds pages that the
     (virtual) machine has already backed."""
@@ -253,35 +286,63 @@ def prefault(nbytes):
     del block
 
 
-def _usage():
-    """(CPU seconds, minor page faults) of this process so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime, usage.ru_minflt
-
-
 def _read_all(path):
     """What plain h5py does: every weight dataset of every layer into a NumPy array."""
     import h5py
 
-    arrays = []
+    arrays = {}
     with h5py.File(path, "r") as f:
         group = f["model_weights"]
         for layer_name in group.attrs["layer_names"]:
             g = group[layer_name.decode("utf8")]
-            for weight_name in g.attrs["weight_names"]:
-                arrays.append(g[weight_name.decode("utf8")][()])
+            arrays[layer_name.decode("utf8")] = [
+                g[weight_name.decode("utf8")][()] for weight_name in g.attrs["weight_names"]]
     return arrays
 
 
-def child(mode, path, prefault_bytes=0):
+def _reference(path):
+    """Keras 3's own route to the same model, as the loader went before this benchmark:
+    the converted config through `keras.models.model_from_json` (initial values drawn),
+    every dataset read, then `set_weights` layer by layer."""
+    import h5py
+    import keras
+
+    import legacy_conv
+
+    with h5py.File(path, "r") as f:
+        config = f.attrs["model_config"].decode("utf8")
+    model = keras.models.model_from_json(json.dumps(legacy_conv.convert_config(config)))
+    arrays = _read_all(path)
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights(arrays[layer.name])
+    return model
+
+
+def _build_only(path):
+    """What `load_model` does before it reads any weight: convert and build, zero-filled."""
+    import h5py
+
+    from legacy_conv import initializers
+    from legacy_conv import loading
+
+    with h5py.File(path, "r") as f:
+        config = f.attrs["model_config"].decode("utf8")
+    with initializers.skip_random_draws():
+        return loading.build(loading.convert_config(config))
+
+
+def child(mode, path, scenario):
     """Runs one measurement; prints a JSON line of its figures."""
     import keras  # noqa: F401  (the baseline includes these imports)
     import tensorflow as tf  # noqa: F401
 
     import legacy_conv
 
-    if prefault_bytes:
-        prefault(prefault_bytes)
+    if scenario == "cold":
+        evict(path)
+    elif scenario == "recycled":
+        prefault(3 * os.path.getsize(path))
     gc.collect()
     baseline = _status("VmRSS")
     _reset_peak()
@@ -289,6 +350,10 @@ def child(mode, path, prefault_bytes=0):
     start = time.perf_counter()
     if mode == "h5py":
         result = _read_all(path)
+    elif mode == "reference":
+        result = _reference(path)
+    elif mode == "build":
+        result = _build_only(path)
     else:
         result = legacy_conv.load_model(path, compile=False)
     seconds = time.perf_counter() - start
@@ -296,57 +361,56 @@ def child(mode, path, prefault_bytes=0):
     cpu_end, faults_end = _usage()
     print(json.dumps({"seconds": seconds, "cpu": cpu_end - cpu, "faults": faults_end - faults,
                       "baseline": baseline, "peak_extra": peak,
-                      "check": "" if mode == "h5py" else _check(result, path)}))
+                      "check": _check(result, path) if mode in ("load_model", "reference")
+                      else ""}))
 
 
 def _check(model, path):
     """'ok' when every weight of the model equals its dataset in the file."""
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        group = f["model_weights"]
-        for layer in model.layers:
-            if not layer.weights:
-                continue
-            g = group[layer.name]
-            for weight_name, variable in zip(g.attrs["weight_names"], layer.weights):
-                if not np.array_equal(np.asarray(variable), g[weight_name.decode()][()]):
-                    return f"MISMATCH {layer.name}/{weight_name.decode()}"
+    stored = _read_all(path)
+    for layer in model.layers:
+        for name, (value, variable) in enumerate(zip(stored.get(layer.name, []),
+                                                     layer.weights)):
+            if not np.array_equal(np.asarray(variable), value):
+                return f"MISMATCH {layer.name} weight {name}"
     return "ok"
 
 
-def run_child(mode, path, prefault_bytes):
-    command = [sys.executable, os.path.abspath(__file__), "--child", mode, path,
-               "--prefault-bytes", str(prefault_bytes)]
+def run_child(mode, path, scenario):
+    command = [sys.executable, os.path.abspath(__file__), "--child", mode, path, scenario]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.exit(f"the {mode} measurement failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(path, repeats, prefault_bytes=0):
-    """{mode: summary} for 'h5py' and 'load_model', runs interleaved (h5py first, then
-    alternating order) so that slow spells of the machine hit both alike."""
-    runs = {"h5py": [], "load_model": []}
-    for i in range(repeats):
-        for mode in (("h5py", "load_model") if i % 2 == 0 else ("load_model", "h5py")):
-            result = run_child(mode, path, prefault_bytes)
-            log(f"  {mode:<10} run {i + 1}/{repeats}: {result['seconds']:.3f} s (CPU "
+def _summary(results):
+    return dict(seconds=min(r["seconds"] for r in results),
+                median=statistics.median(r["seconds"] for r in results),
+                cpu=min(r["cpu"] for r in results),
+                faults=min(r["faults"] for r in results),
+                peak_extra=max(r["peak_extra"] for r in results),
+                baseline=statistics.median(r["baseline"] for r in results),
+                checks={r["check"] for r in results} - {""})
+
+
+def measure(path, scenario, repeats, reference_repeats=0):
+    """{mode: summary} in one scenario. The runs of (a) and (b) alternate (ab, ba, ab...)
+    so that slow spells of the shared machine hit both; (r) runs after them."""
+    runs = {"h5py": [], "load_model": [], "build": [], "reference": []}
+    order = [("h5py", "load_model") if i % 2 == 0 else ("load_model", "h5py")
+             for i in range(repeats)] + [("build",)] * reference_repeats + [
+        ("reference",)] * reference_repeats
+    for modes in order:
+        for mode in modes:
+            result = run_child(mode, path, scenario)
+            log(f"  {scenario:<8} {mode:<10} {result['seconds']:.3f} s (CPU "
                 f"{result['cpu']:.3f} s, {result['faults']:,} page faults), peak "
                 f"+{mib(result['peak_extra'])} {result['check']}")
             runs[mode].append(result)
-    summary = {}
-    for mode, results in runs.items():
-        summary[mode] = dict(
-            seconds=min(r["seconds"] for r in results),
-            median=statistics.median(r["seconds"] for r in results),
-            cpu=min(r["cpu"] for r in results),
-            faults=min(r["faults"] for r in results),
-            peak_extra=max(r["peak_extra"] for r in results),
-            baseline=statistics.median(r["baseline"] for r in results),
-            checks={r["check"] for r in results} - {""})
-    pairs = [b["seconds"] / a["seconds"] for a, b in zip(runs["h5py"], runs["load_model"])]
-    summary["paired_ratio"] = statistics.median(pairs)
+    summary = {mode: _summary(results) for mode, results in runs.items() if results}
+    summary["paired_ratio"] = statistics.median(
+        b["seconds"] / a["seconds"] for a, b in zip(runs["h5py"], runs["load_model"]))
     return summary
 
 
@@ -392,25 +456,22 @@ def verdict(ok):
     return "yes" if ok else "**no**"
 
 
-def _rows(label, m):
-    return [f"| (a) h5py: read every weight dataset{label} | {m['h5py']['seconds']:.3f} s | "
-            f"{m['h5py']['median']:.3f} s | {m['h5py']['cpu']:.3f} s | "
-            f"{m['h5py']['faults']:,} | {mib(m['h5py']['peak_extra'])} |",
-            f"| (b) `load_model(compile=False)`{label} | {m['load_model']['seconds']:.3f} s | "
-            f"{m['load_model']['median']:.3f} s | {m['load_model']['cpu']:.3f} s | "
-            f"{m['load_model']['faults']:,} | {mib(m['load_model']['peak_extra'])} |"]
+def _rows(scenario, m):
+    return [f"| {MODES[mode]} | {scenario} | {r['seconds']:.3f} s | {r['median']:.3f} s | "
+            f"{r['cpu']:.3f} s | {r['faults']:,} | {mib(r['peak_extra'])} |"
+            for mode, r in m.items() if mode in MODES]
 
 
-def _targets(label, m, size, full_size):
+def _targets(scenario, m, size, full_size):
     h5, load = m["h5py"], m["load_model"]
     met = verdict if full_size else (lambda ok: "n/a (not VGG16-sized)")
     time_ratio = load["seconds"] / h5["seconds"]
     memory_ratio = load["peak_extra"] / size
     return [
-        f"| time: (b) / (a){label} ≤ {TIME_TARGET} | **{time_ratio:.2f}** (best of each; "
+        f"| time (b) / (a) ≤ {TIME_TARGET}, {scenario} | **{time_ratio:.2f}** (best of each; "
         f"median of the paired runs' ratios {m['paired_ratio']:.2f}; CPU time "
         f"{load['cpu'] / h5['cpu']:.2f}) | {met(time_ratio <= TIME_TARGET)} |",
-        f"| memory: (b)'s peak / weights' size{label} ≤ {MEMORY_TARGET} | "
+        f"| peak memory of (b) / weights ≤ {MEMORY_TARGET}, {scenario} | "
         f"**{memory_ratio:.2f}** ({mib(load['peak_extra'])} / {mib(size)}) | "
         f"{met(memory_ratio <= MEMORY_TARGET)} |"]
 
@@ -421,9 +482,9 @@ def report(args, params, size, measured, config_times, elapsed):
     import tensorflow as tf
 
     command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
-    fresh = measured["fresh"]
-    checks = sorted(fresh["load_model"]["checks"] | measured.get(
-        "recycled", fresh)["load_model"]["checks"])
+    checks = sorted({c for m in measured.values() for mode in ("load_model", "reference")
+                     for c in m.get(mode, {}).get("checks", ())})
+    baseline = next(iter(measured.values()))["load_model"]["baseline"]
     lines = [
         "## Keras 1 model files: loading a VGG16 `.h5` and converting a 1,000-layer config",
         "",
@@ -435,29 +496,29 @@ def report(args, params, size, measured, config_times, elapsed):
         f"- Command: `{command}` (total {elapsed:.0f} s)",
         f"- File: Keras 1.2.2 `model.save()` layout (h5py 2 strings), VGG16 'th'"
         f"{'' if args.width == 1 else f' at 1/{args.width} width'}, {params:,} parameters, "
-        f"weights {mib(size)} (float32), read from the page cache",
-        f"- Method: (a) and (b) each in a fresh subprocess, {args.repeats} runs each, "
-        "interleaved; time = wall time of the step alone after the imports; peak = VmHWM "
-        "(reset after importing tensorflow, keras and legacy_conv) minus VmRSS after those "
-        f"imports; the baseline itself is {mib(fresh['load_model']['baseline'])}. (b)'s "
-        f"weights equal the file's datasets: {', '.join(checks)}. `convert_config` on a "
-        "Keras 1 Sequential JSON string (Convolution2D, BatchNormalization, Activation, "
-        "ZeroPadding2D, Dropout, SpatialDropout2D, GaussianNoise, Flatten, Dense): the "
-        f"first call in the process and the best of {args.repeats} later calls",
+        f"weights {mib(size)} (float32)",
+        f"- Method: every step in a fresh subprocess after importing tensorflow, keras and "
+        f"legacy_conv (RSS then: {mib(baseline)}); (a) and (b) {args.repeats} runs each, "
+        "alternating; time = wall time of the step alone; peak = VmHWM (reset after the "
+        "imports) minus VmRSS after the imports; page faults = minor faults during the step. "
+        f"Every weight of (b) and (r) equals its dataset in the file: {', '.join(checks)}. "
+        "(c) `convert_config` on a Keras 1 Sequential JSON string (Convolution2D, "
+        "BatchNormalization, Activation, ZeroPadding2D, Dropout, SpatialDropout2D, "
+        "GaussianNoise, Flatten, Dense; identical to what Keras 1.2.2's `to_json()` writes "
+        "for that model): the first call in the process and the best of "
+        f"{args.repeats} later calls",
         "",
-        "| measurement | best time | median time | CPU time (best) | page faults | "
+        "| step | scenario | best time | median time | CPU time (best) | page faults | "
         "peak memory above baseline |",
-        "|---|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    lines += _rows("", fresh)
-    if "recycled" in measured:
-        lines += _rows(" — pages recycled", measured["recycled"])
+    for scenario, m in measured.items():
+        lines += _rows(scenario, m)
     for n, (first, best) in config_times.items():
-        lines.append(f"| (c) `convert_config`, {n:,} layers | {best * 1e3:.0f} ms | | | | |")
+        lines.append(f"| (c) `convert_config`, {n:,} layers | | {best * 1e3:.0f} ms | | | | |")
     lines += ["", "| target | figure | met |", "|---|---|---|"]
-    lines += _targets("", fresh, size, args.width == 1)
-    if "recycled" in measured:
-        lines += _targets(" — pages recycled", measured["recycled"], size, args.width == 1)
+    for scenario, m in measured.items():
+        lines += _targets(scenario, m, size, args.width == 1)
     first, best = config_times.get(CONFIG_LAYERS, (None, None))
     if first is not None:
         lines.append(f"| (c) `convert_config`, {CONFIG_LAYERS:,} layers, < {CONFIG_TARGET_S} s "
@@ -467,6 +528,8 @@ def report(args, params, size, measured, config_times, elapsed):
         per_layer = ", ".join(f"{n:,} layers {best / n * 1e6:.0f} µs"
                               for n, (_, best) in config_times.items())
         lines.append(f"| (c) linear in the layer count | per layer: {per_layer} | |")
+    lines += ["", "Scenarios: " + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()
+                                             if k in measured) + "."]
     return "\n".join(lines)
 
 
@@ -475,35 +538,44 @@ def parse_args(argv=None):
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="a VGG16 of 1/4 the width (9.4 M parameters), 2 runs each")
+                        help="a VGG16 of 1/4 the width (9.4 M parameters), 2 runs each, "
+                             "warm only, no reference")
     parser.add_argument("--repeats", type=int,
-                        help="runs per measurement (default 5, quick 2)")
+                        help="runs of (a) and (b) per scenario (default 5, quick 2)")
+    parser.add_argument("--reference-repeats", type=int,
+                        help="runs of (f) and (r), warm only (default 3, quick 0)")
     parser.add_argument("--width", type=int,
                         help="divide every VGG16 layer width by this (default 1, quick 4)")
+    parser.add_argument("--scenarios",
+                        help="comma-separated among warm, cold, recycled (default warm,cold; "
+                             "quick warm)")
     parser.add_argument("--config-layers", default=f"{CONFIG_LAYERS},{2 * CONFIG_LAYERS}",
                         help="comma-separated layer counts for convert_config "
                              "(default 1000,2000, to show that the time is linear)")
-    parser.add_argument("--prefault", type=float, default=0.0, metavar="GIB",
-                        help="also measure with GIB GiB touched and freed just before each "
-                             "step, so that it finds recycled pages (see prefault())")
     parser.add_argument("--keep", metavar="DIR", help="write the .h5 file into DIR and keep it")
     parser.add_argument("--markdown", metavar="PATH",
                         help="also append the tables, with a header describing the run, "
                              "to PATH")
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
-    parser.add_argument("--prefault-bytes", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "SCENARIO"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 2 if args.quick else 5
+    if args.reference_repeats is None:
+        args.reference_repeats = 0 if args.quick else 3
     if args.width is None:
         args.width = 4 if args.quick else 1
+    args.scenarios = (args.scenarios or ("warm" if args.quick else "warm,cold")).split(",")
+    unknown = set(args.scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose among {list(SCENARIOS)}")
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.child:
-        return child(*args.child, prefault_bytes=args.prefault_bytes)
+        return child(*args.child)
     start = time.perf_counter()
     config, weights = vgg16(args.width)
     params = sum(int(np.prod(s)) for _, ws in weights for _, s in ws)
@@ -518,10 +590,9 @@ def main(argv=None):
         size = write_keras1_file(path, config, weights)
         log(f"  {mib(size)} of weights, file {mib(os.path.getsize(path))}, "
             f"{time.perf_counter() - t0:.1f} s")
-        measured["fresh"] = measure(path, args.repeats)
-        if args.prefault:
-            log(f"again, {args.prefault:g} GiB touched and freed before each step")
-            measured["recycled"] = measure(path, args.repeats, int(args.prefault * 2**30))
+        for scenario in args.scenarios:
+            measured[scenario] = measure(path, scenario, args.repeats,
+                                         args.reference_repeats if scenario == "warm" else 0)
     log("convert_config")
     config_times = {}
     for n in (int(v) for v in args.config_layers.split(",")):
@@ -534,9 +605,10 @@ def main(argv=None):
         with open(args.markdown, "a") as f:
             f.write("\n" + text + "\n")
         log(f"appended to {args.markdown}")
-    failed = [c for m in measured.values() for c in m["load_model"]["checks"] if c != "ok"]
+    failed = [c for m in measured.values() for mode in ("load_model", "reference")
+              for c in m.get(mode, {}).get("checks", ()) if c != "ok"]
     if failed:
-        sys.exit(f"load_model gave wrong weights: {failed}")
+        sys.exit(f"wrong weights: {failed}")
     return None
 
 
