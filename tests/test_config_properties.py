@@ -909,7 +909,11 @@ def test_generated_sample_matches_keras1(case):
     expected, keras1 = case["expected"], case["keras1"]
     unpredicted = set(expected["unpredicted"])
     built = {b for b in BACKENDS if "error" not in keras1[b]}
-    assert built - unpredicted == set(expected["backends"]) - unpredicted, {
+    # Theano >= 0.9 (the oracle's) refuses BatchNormalization epsilon < 1e-5, which the
+    # Theano of Keras 1's day ran; legacy_conv accepts it (see the core-layer fixtures).
+    theano_version_only = {b for b in BACKENDS
+                           if "epsilon must be at least 1e-5" in keras1[b].get("error", "")}
+    assert built - unpredicted == set(expected["backends"]) - unpredicted - theano_version_only, {
         b: keras1[b].get("error") for b in BACKENDS}
     text = json.dumps(case["config"])
     for backend in BACKENDS:
