@@ -218,6 +218,9 @@ def _functional(config, ctx, name):
                                   "'inbound_nodes'", field=f"layers[{index}]", value=layer,
                                   layer=f'"{name}" (Model)')
         class_name, layer_name = layer["class_name"], layer.get("name")
+        if not isinstance(layer_name, str) or not layer_name:
+            raise ConversionError("must be a non-empty string", field=f"layers[{index}].name",
+                                  value=layer_name, layer=f'"{name}" (Model)')
         layer_config = layer.get("config")
         if class_name == "InputLayer":
             cfg = layer_config if isinstance(layer_config, dict) else {}
