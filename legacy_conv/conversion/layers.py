@@ -5,6 +5,7 @@ otherwise the layer of this package with the Keras 1 name, whose config keeps Ke
 vocabulary. Each conversion also returns a `Report` row for `legacy-conv inspect`.
 """
 
+import functools
 import inspect
 from collections import namedtuple
 
@@ -124,6 +125,7 @@ def _builtin(class_name, config, ctx, where):
     return serialized(class_name, out, layer_rules.SUBCLASSES.get(keras1_class)), report
 
 
+@functools.lru_cache(maxsize=None)
 def _takes(keras3_class, key):
     """Whether the Keras 3 built-in's constructor takes `key` (by name or **kwargs)."""
     cls = getattr(keras.layers, keras3_class, None)
@@ -145,6 +147,7 @@ def _inner_layer(value, ctx, where):
     return layer, report
 
 
+@functools.lru_cache(maxsize=None)
 def _accepted(cls):
     params = inspect.signature(cls.__init__).parameters
     return set(params) - {"self", "kwargs"} | set(KERAS1_LAYER_KWARGS)
