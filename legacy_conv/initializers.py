@@ -10,6 +10,7 @@ Convolution3D kernels get other fans than 'th' ones) and which Convolution1D cal
 
 import contextlib
 import contextvars
+import inspect
 import random
 
 import keras
@@ -114,8 +115,9 @@ class Keras1Initializer(keras.initializers.Initializer):
         shape = tuple(int(d) for d in shape)
         if _SKIPPING.get() and self.init != "identity":
             return keras.ops.zeros(shape, dtype or "float32")
-        if callable(self.init):  # Keras 1 signature: f(shape, name=None, dim_ordering='th')
-            value = self.init(shape, name=None, dim_ordering=self.dim_ordering)
+        if callable(self.init):
+            value = _call_custom(getattr(self.init, "function", self.init), shape,
+                                 self.dim_ordering, dtype)
         else:
             value = INITIALIZATIONS[self.init](shape, self.dim_ordering, self.seed)
         return keras.ops.cast(keras.ops.convert_to_tensor(value), dtype or "float32")
@@ -124,16 +126,53 @@ class Keras1Initializer(keras.initializers.Initializer):
         return {"init": self.init, "dim_ordering": self.dim_ordering, "seed": self.seed}
 
 
-def check(owner, init):
-    """Validates a Keras 1 `init` argument: a name of INITIALIZATIONS or a callable."""
+class Named:
+    """A user's initializer, found by the name a Keras 1 file saved for it."""
+
+    def __init__(self, name, function):
+        self.__name__ = name
+        self.function = function
+
+    def __call__(self, *args, **kwargs):
+        return self.function(*args, **kwargs)
+
+
+def _call_custom(function, shape, dim_ordering, dtype):
+    """A Keras 3 initializer gets (shape, dtype); a Keras 1 function the keywords it takes."""
+    if isinstance(function, keras.initializers.Initializer):
+        return function(shape, dtype=dtype or "float32")
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    keywords = {k: v for k, v in (("name", None), ("dim_ordering", dim_ordering))
+                if takes_any or k in parameters}
+    return function(shape, **keywords)
+
+
+def check(owner, init, arg="init"):
+    """Validates a Keras 1 initializer argument of a layer whose weights are not 2D matrices.
+
+    A name of INITIALIZATIONS but 'identity'; a callable (Keras 1's f(shape, name,
+    dim_ordering) or a Keras 3 initializer, called with the weight's Keras 1 shape); or the
+    name of one of those in Keras' custom objects (`custom_objects=` of a load,
+    `keras.saving.custom_object_scope`), as Keras 1 resolved the function names it saved.
+    """
     if callable(init):
         return init
+    if isinstance(init, str) and init not in INITIALIZATIONS:
+        found = keras.saving.get_registered_object(init)
+        if callable(found):
+            return Named(init, found)
     if init == "identity":
         raise _validation.argument_error(
-            owner, "init", init, "cannot be 'identity' for a convolution kernel",
+            owner, arg, init, "cannot be 'identity' for this layer's weights",
             "Keras 1 accepts it only for 2D square matrices",
         )
-    return _validation.check_choice(owner, "init", init, tuple(INITIALIZATIONS))
+    return _validation.check_choice(
+        owner, arg, init, tuple(INITIALIZATIONS),
+        f"or a function of your own, supplied as custom_objects={{{init!r}: initializer}}")
 
 
 def name_of(init):

@@ -228,3 +228,31 @@ def test_bad_api_arguments():
         legacy_conv.convert_config(sequential(DENSE), image_dim_ordering="nchw")
     assert issubclass(ConversionError, ValueError)
     assert loading.TARGETS == ("legacy", "native")
+
+
+def test_a_custom_init_of_our_layer_needs_custom_objects():
+    bad = with_changes(CONV, init="<lambda>")  # as a user's lambda init was saved (FlappyBird)
+    with pytest.raises(ConversionError) as info:
+        legacy_conv.convert_config(sequential(bad, FLATTEN, DENSE))
+    for word in ['"conv" (Convolution2D)', "`init`", "'<lambda>'", "custom_objects"]:
+        assert word in str(info.value)
+
+
+@pytest.mark.parametrize("supplied", ["keras3", "keras1"])
+def test_a_custom_init_of_our_layer_converts_when_supplied(supplied, tmp_path):
+    import keras
+
+    def keras1_normal(shape, name=None):  # Keras 1's signature, as user code had it
+        return np.random.RandomState(0).normal(0.0, 0.01, shape).astype("float32")
+
+    init = {"keras3": keras.initializers.RandomNormal(stddev=0.01, seed=1),
+            "keras1": keras1_normal}[supplied]
+    text = json.dumps(sequential(with_changes(CONV, init="<lambda>"), FLATTEN, DENSE))
+    model = legacy_conv.model_from_json(text, custom_objects={"<lambda>": init})
+    kernel = model.get_layer("conv").get_weights()[0]
+    assert kernel.shape == (4, 3, 3, 3) and 0.005 < kernel.std() < 0.015
+    assert model.get_layer("conv").get_config()["init"] == "<lambda>"
+    path = tmp_path / "custom_init.keras"
+    model.save(path)
+    again = keras.models.load_model(path, custom_objects={"<lambda>": init})
+    np.testing.assert_array_equal(again.get_layer("conv").get_weights()[0], kernel)

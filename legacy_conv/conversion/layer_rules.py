@@ -141,6 +141,9 @@ FROM_WEIGHTS = {
 }
 
 # Keys every Keras 1 layer config may hold (Keras 1's `Layer.__init__` keywords).
+# Initializer arguments of our layers: a Keras 1 name, or a function from custom_objects.
+OUR_INITS = ("init", "beta_init", "gamma_init")
+
 COMMON_KEYS = ("name", "trainable", "batch_input_shape", "input_dtype", "input_shape",
                "input_dim", "input_length", "create_input_layer")
 

@@ -57,13 +57,6 @@ def running_std_to_variance(running_std, epsilon):
     return ((std + epsilon) ** 2 - epsilon).astype(np.float32)
 
 
-def _check_init(owner, arg, init):
-    if callable(init):
-        return init
-    names = tuple(n for n in initializers.INITIALIZATIONS if n != "identity")
-    return _validation.check_choice(owner, arg, init, names)
-
-
 @register_keras_serializable(package="legacy_conv")
 class BatchNormalization(Keras1Layer):
     """Keras 1's BatchNormalization (Ioffe and Szegedy, 2015).
@@ -106,8 +99,8 @@ class BatchNormalization(Keras1Layer):
         self.mode = int(mode)
         self.axis = int(axis)
         self.momentum = float(momentum)
-        self.beta_init = _check_init(owner, "beta_init", beta_init)
-        self.gamma_init = _check_init(owner, "gamma_init", gamma_init)
+        self.beta_init = initializers.check(owner, beta_init, "beta_init")
+        self.gamma_init = initializers.check(owner, gamma_init, "gamma_init")
         self.gamma_regularizer = k1_regularizers.get(gamma_regularizer)
         self.beta_regularizer = k1_regularizers.get(beta_regularizer)
         self.keras1_backend = backend.resolve_keras1_backend(owner, keras1_backend)
