@@ -16,6 +16,7 @@ import random
 import keras
 import numpy as np
 
+from legacy_conv import _host_memory
 from legacy_conv import _validation
 
 
@@ -91,13 +92,15 @@ def skip_random_draws():
 
     For variables that are about to be overwritten (`load_model` builds the model here and
     then assigns every weight from the file): drawing 138 M values for a VGG16 would take
-    seconds and, in temporaries, twice the weights' memory. Configs are unchanged (the
+    seconds and, in temporaries, twice the weights' memory; big zeros are NumPy arrays that
+    the weights are then read into (`_host_memory`). Configs are unchanged (the
     initializer keeps its name and seed); 'identity' still checks its shape (and is cheap).
     Scoped to the current thread (a `contextvars` variable).
     """
     token = _SKIPPING.set(True)
     try:
-        yield
+        with _host_memory.zero_filled():
+            yield
     finally:
         _SKIPPING.reset(token)
 
@@ -114,7 +117,7 @@ class Keras1Initializer(keras.initializers.Initializer):
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
         if _SKIPPING.get() and self.init != "identity":
-            return keras.ops.zeros(shape, dtype or "float32")
+            return _host_memory.zeros(shape, dtype or "float32")
         if callable(self.init):
             value = _call_custom(getattr(self.init, "function", self.init), shape,
                                  self.dim_ordering, dtype)

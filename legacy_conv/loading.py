@@ -154,7 +154,7 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
                                      native_config=False)
             with initializers.skip_random_draws():  # every weight comes from the file
                 model = build(keras3_config, ctx.custom_objects)
-            k1file.load_into(model, ctx)
+                k1file.load_into(model, ctx)
             if ctx.target == "native":
                 from legacy_conv.conversion import native
                 with keras.saving.custom_object_scope(ctx.custom_objects):

@@ -27,3 +27,11 @@ def test_load_keras1_h5_example(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "all predictions match Keras 1" in result.stdout
+
+
+def test_finetune_converted_example(tmp_path):
+    out = tmp_path / "finetuned.keras"
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "finetune_converted.py"),
+                             str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "fine-tuning worked" in result.stdout and out.is_file()

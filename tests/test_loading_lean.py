@@ -124,3 +124,32 @@ def test_a_sequential_model_is_built_once():
     Counting.calls = 0
     loading.build(config, {"Counting": Counting})
     assert Counting.calls == 2 * 30  # Keras's from_config: 30 * 31 / 2
+
+
+@pytest.mark.parametrize("name", ["vgg_th", "bn_net", "text_cnn_basic", "nested"])
+def test_weights_read_straight_into_variables_give_keras1_predictions(monkeypatch, name):
+    from legacy_conv import _host_memory
+
+    read_straight = []
+    writable = _host_memory.writable
+
+    def counting(variable):
+        memory = writable(variable)
+        read_straight.append(memory is not None)
+        return memory
+
+    monkeypatch.setattr(_host_memory, "MIN_BYTES", 0)  # every weight, however small
+    monkeypatch.setattr(_host_memory, "writable", counting)
+    model = legacy_conv.load_model(MODELS / f"{name}.h5", compile=False,
+                                   keras1_backend="theano")
+    assert sum(read_straight) >= len(read_straight) / 3  # kernels (biases: Keras 3 zeros)
+    data = np.load(MODELS / f"{name}.npz")
+    inputs = [data[k] for k in sorted(data.files) if k.startswith("x")]
+    outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    expected = [data[k] for k in sorted(data.files) if k.startswith("y")]
+    for got, want in zip(outputs if isinstance(outputs, list) else [outputs], expected):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    model.compile(optimizer="sgd", loss="mse")  # the variables train as any others
+    model.fit(inputs if len(inputs) > 1 else inputs[0],
+              expected if len(expected) > 1 else expected[0], verbose=0)
+    assert not _host_memory.active()

@@ -15,6 +15,7 @@ import warnings
 import keras
 import numpy as np
 
+from legacy_conv import _host_memory
 from legacy_conv.errors import ConversionError
 
 # Keras 1 class -> the transpose that turns its pre-1.1 kernel layout into today's.
@@ -57,6 +58,10 @@ class Stored:
     def assign_to(self, variable, scratch):
         target = variable.value  # on Keras 3's TensorFlow backend, a tf.Variable
         dtype = np.dtype(variable.dtype)
+        memory = _host_memory.writable(variable)
+        if memory is not None and self.perm is None and self.dataset.dtype == dtype:
+            self.dataset.read_direct(memory)  # straight into the variable
+            return
         rows = self.shape[0] if self.shape else 0
         step = max(1, SLICE_BYTES // max(1, dtype.itemsize * int(np.prod(self.shape[1:]))))
         if self.perm is not None or rows == 0 or (
