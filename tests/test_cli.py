@@ -33,7 +33,7 @@ ATOL = 1e-5
 @pytest.fixture(autouse=True)
 def no_slow_stage_lines(monkeypatch):
     """Stage timings depend on the machine; `test_progress` checks them."""
-    monkeypatch.setattr(cli, "SLOW_STAGE_S", float("inf"))
+    monkeypatch.setattr(cli.progress, "SLOW_STAGE_S", float("inf"))
 
 
 def fixture(backend, name):
@@ -416,7 +416,7 @@ def test_bad_arguments(capsys, tmp_path, monkeypatch, argv, expected):
 def test_unexpected_failure_is_one_line_and_debug_shows_traceback(capsys, monkeypatch):
     def broken(*args):
         raise KeyError("surprise")
-    monkeypatch.setattr(cli, "inspection", broken)
+    monkeypatch.setattr(cli.inspection, "inspection", broken)
     argv = ["inspect", fixture("theano", "func.json"), "--keras1-backend", "theano"]
     status, _, err = run(capsys, *argv)
     assert status == 1
@@ -523,7 +523,7 @@ def test_progress(monkeypatch, tty):
     progress = cli.Progress(stream=stream)
     with progress.stage("reading fast.h5"):
         pass
-    monkeypatch.setattr(cli, "SLOW_STAGE_S", -1.0)
+    monkeypatch.setattr(cli.progress, "SLOW_STAGE_S", -1.0)
     with pytest.raises(RuntimeError), progress.stage("building"):
         raise RuntimeError
     if tty:  # a status line, erased when the stage ends

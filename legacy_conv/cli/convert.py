@@ -1,0 +1,111 @@
+"""`legacy-conv convert IN OUT`."""
+
+import argparse
+import contextlib
+import os
+
+import keras
+
+from legacy_conv.cli import inspection
+from legacy_conv.cli import reading
+from legacy_conv.cli import writing
+from legacy_conv.cli.errors import EXIT_OK
+from legacy_conv.cli.errors import CliError
+from legacy_conv.cli.errors import UsageError
+
+
+EPILOG = """\
+OUT by its form:
+  OUT.json    the converted Keras 3 model config (checked by building the model)
+  OUT.keras   the Keras 3 model with its weights (model.save; compiled from the
+              file's training config where it has one)
+  OUT         any other path: a SavedModel folder for TF Serving (model.export);
+              with --serving-name NAME: OUT/NAME/VERSION/
+OUT is written completely or not at all, and never replaces an existing OUT
+without --force.
+
+examples:
+  legacy-conv convert model.h5 model.keras --keras1-backend theano
+  legacy-conv convert model.json serving --weights weights.h5 --serving-name net
+"""
+
+
+
+def run(args, progress, notes):
+    kind = writing.output_format(args.out)
+    destination = writing.destination(args, kind)
+    reading.check_keep_legacy(args)
+    if args.weights is not None and kind == "config":
+        raise UsageError(f"--weights needs a .keras or SavedModel OUT: {args.out} holds only "
+                         "the config")
+    if _same_file(args.input, destination):
+        raise UsageError(f"{args.out}: OUT is IN; write the conversion to another path")
+    if os.path.lexists(destination) and not args.force:
+        raise CliError(f"{destination}: already exists (pass --force to replace it)")
+    with contextlib.ExitStack() as stack:
+        with progress.stage(f"reading {args.input}"):
+            converted = reading.convert_input(args.input, args, stack, args.weights)
+        legacy = reading.build_model(converted, progress)
+        model, plan = reading.to_target(converted, legacy, args, progress)
+        config = (converted.keras3_config if plan is None
+                  else keras.saving.serialize_keras_object(model))
+        if kind == "keras":
+            reading.compile_like_keras1(converted, model)
+        if kind != "config" and converted.k1file is None and converted.weights_file is None:
+            notes.append(f"{args.input} holds no weights and no --weights was given: "
+                         f"{destination} has freshly initialised weights")
+        made = writing.make_parents(destination) if args.serving_name else []
+        try:
+            with progress.stage(f"writing {destination}"), \
+                    writing.atomic_output(destination, kind == "saved_model", args.force) as tmp:
+                what = writing.WRITERS[kind](tmp, config, model)
+        except BaseException:
+            for folder in made:
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
+            raise
+        rows = inspection.layer_rows(converted, model, plan)
+    warning = reading.backend_warning(converted, args)
+    if warning:
+        notes.append(warning)
+    notes.extend(f'layer "{r["name"]}" ({r["keras1_class"]} -> {r["keras3_class"]}) is not '
+                 f'exact: {r["note"]}' for r in rows if not r["exact"])
+    print(f"wrote {destination}: {what}; {model.count_params()} parameters, from "
+          f"{args.input}")
+    return EXIT_OK
+
+
+
+def _same_file(a, b):
+    return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+    return value
+
+
+def add_parser(commands, common):
+    """The `convert` subcommand; `common` holds the conversion and output options."""
+    parser = commands.add_parser(
+        "convert", parents=[common], help="convert a Keras 1 model file",
+        description="Convert a Keras 1 model file to a Keras 3 config, .keras file or "
+                    "SavedModel.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("input", metavar="IN", help="Keras 1 model: model.to_json() "
+                        "(.json), model.to_yaml() (.yaml/.yml) or model.save() (.h5/.hdf5)")
+    parser.add_argument("out", metavar="OUT", help="a .json, a .keras, or a folder")
+    parser.add_argument("--weights", metavar="W.h5", default=None,
+                        help="a Keras 1 weights file (model.save_weights) to load")
+    parser.add_argument("--force", action="store_true", help="replace an existing OUT")
+    parser.add_argument("--serving-name", metavar="NAME", default=None,
+                        help="write the TF Serving layout OUT/NAME/VERSION/")
+    parser.add_argument("--serving-version", metavar="N", type=positive_int, default=None,
+                        help="the version folder with --serving-name (default: 1)")
+    parser.set_defaults(run=run)

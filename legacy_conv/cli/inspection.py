@@ -1,0 +1,220 @@
+"""`legacy-conv inspect IN`: each layer, what it converts to, whether exactly, its size."""
+
+import contextlib
+import json
+
+import keras
+
+from legacy_conv.cli import reading
+from legacy_conv.cli import writing
+from legacy_conv.cli.errors import EXIT_OK
+
+
+def _all_layers(model):
+    """{name: layer} over the model, nested models and wrapped layers, in model order."""
+    found = {}
+
+    def visit(layer):
+        found.setdefault(layer.name, layer)
+        for sub in getattr(layer, "layers", None) or ():
+            visit(sub)
+        inner = getattr(layer, "layer", None)
+        if isinstance(inner, keras.layers.Layer):
+            visit(inner)
+    for layer in model.layers:
+        visit(layer)
+    return found
+
+
+
+def _class_name(layer):
+    name = keras.saving.get_registered_name(type(layer))
+    return name.replace("legacy_conv>", "legacy_conv.")
+
+
+
+def _params(layer):
+    try:
+        return layer.count_params()
+    except ValueError:  # an unbuilt layer
+        return None
+
+
+
+def _owners(layers, reported):
+    """{model layer name: the reported (Keras 1) layer it belongs to}: the layer of the same
+    name, and the layers named '<that name>_...' that a native conversion made for it."""
+    owners = {}
+    for name in layers:
+        if name in reported:
+            owners[name] = name
+            continue
+        candidates = [r for r in reported if name.startswith(r + "_")]
+        best = max(candidates, key=len, default=None)  # 'conv_input_x' is not conv's
+        if best in layers:
+            owners[name] = best
+    return owners
+
+
+
+def layer_rows(converted, model, plan=None):
+    """One dict per layer: its Keras 1 class, what it became in `model`, whether exactly
+    (and the note), and its parameter count. With a native `plan` also its kept layers,
+    training notes, and the layers it added (e.g. Permutes around channels-first parts)."""
+    layers = _all_layers(model)
+    reports = converted.ctx.reports
+    index = {r.name: i for i, r in enumerate(reports)}
+    notes = dict(plan.notes) if plan is not None else {}
+    kept = {name: why for name, _, why in plan.kept} if plan is not None else {}
+    owners = _owners(layers, index) if plan is not None else {n: n for n in layers if n in index}
+    parts = {}
+    for name, owner in owners.items():
+        parts.setdefault(owner, []).append(layers[name])
+
+    def reported(report):
+        mine = parts.get(report.name, [])
+        why = (report.note, notes.get(report.name, ""),
+               f"kept: {kept[report.name]}" if report.name in kept else "")
+        counts = [_params(layer) for layer in mine]
+        return {"name": report.name, "keras1_class": report.keras1_class,
+                "keras3_class": (" + ".join(_class_name(layer) for layer in mine)
+                                 if plan is not None and mine else report.keras3_class),
+                "exact": bool(report.exact) and report.name not in notes,
+                "note": "; ".join(w for w in why if w),
+                "params": (None if None in counts else sum(counts)) if mine
+                else 0 if report.keras1_class == "InputLayer" else None}
+
+    def added(name, layer):
+        return {"name": name, "keras1_class": None, "keras3_class": _class_name(layer),
+                "exact": True, "note": "added by --target native", "params": _params(layer)}
+
+    rows, done = [], 0
+    for name, layer in layers.items():  # in the model's order, each report where it falls
+        while done < len(reports) and reports[done].name not in layers:
+            rows.append(reported(reports[done]))  # e.g. a Sequential's input
+            done += 1
+        if name in index:
+            while done <= index[name]:
+                rows.append(reported(reports[done]))
+                done += 1
+        elif name not in owners and plan is not None and not isinstance(layer, keras.Model):
+            rows.append(added(name, layer))
+    rows.extend(reported(r) for r in reports[done:])
+    return rows
+
+
+
+def _names(value):
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_names(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_names(v) for v in value)
+    return str(value)
+
+
+
+def _training_summary(config):
+    if not config:
+        return None
+    optimizer = (config.get("optimizer_config") or {}).get("class_name", "?")
+    parts = [f"optimizer {optimizer}", f"loss {_names(config.get('loss'))}"]
+    if config.get("metrics"):
+        parts.append(f"metrics {_names(config['metrics'])}")
+    return "; ".join(parts)
+
+
+
+def inspection(converted, model, plan, args):
+    """What `inspect` shows, as a JSON-ready dict."""
+    info = {
+        "file": converted.path, "format": converted.format,
+        "model_class": model.__class__.__name__, "model_name": model.name,
+        "target": args.target, "keras1_backend": converted.ctx.keras1_backend,
+        "keras1_backend_given": args.keras1_backend is not None,
+        "uses_keras1_backend": reading.uses_keras1_backend(converted.keras3_config),
+        "total_params": model.count_params(),
+    }
+    if converted.k1file is not None:
+        groups = converted.k1file.layer_groups()
+        info.update(keras_version=converted.k1file.keras_version,
+                    training_config=converted.training_config is not None,
+                    training=_training_summary(converted.training_config),
+                    weight_layers=len(groups),
+                    weight_arrays=sum(len(datasets) for _, datasets in groups))
+    info["layers"] = layer_rows(converted, model, plan)
+    return info
+
+
+
+HEADER = (("file", "file"), ("Keras version", "keras_version"),
+          ("training config", "training"), ("weights", "weight_layers"),
+          ("model", "model_class"), ("target", "target"),
+          ("Keras 1 backend", "keras1_backend"), ("parameters", "total_params"))
+
+
+
+COLUMNS = (("layer", "name"), ("Keras 1 class", "keras1_class"),
+           ("converts to", "keras3_class"), ("exact", "exact"), ("params", "params"),
+           ("note", "note"))
+
+
+
+def _cell(key, value):
+    if key == "exact":
+        return "yes" if value else "NO"
+    return "-" if value is None else str(value)
+
+
+
+def inspection_text(info):
+    """`inspection` as a header and a table."""
+    header = dict(info)
+    header["model_class"] = f'{info["model_class"]} "{info["model_name"]}"'
+    if "weight_layers" in info:
+        header["training"] = info["training"] or "none"
+        header["weight_layers"] = (f'{info["weight_layers"]} layers with weights '
+                                   f'({info["weight_arrays"]} arrays) in the file')
+        header["keras_version"] = info["keras_version"] or "not recorded (1.0.x)"
+    if not info["keras1_backend_given"]:
+        header["keras1_backend"] += (" (not given; the numbers depend on it)"
+                                     if info["uses_keras1_backend"] else " (not given)")
+    width = max(len(label) for label, _ in HEADER)
+    lines = [f"{label:<{width}}  {header[key]}" for label, key in HEADER if key in header]
+    rows = [[label for label, _ in COLUMNS]]
+    rows += [[_cell(key, layer[key]) for _, key in COLUMNS] for layer in info["layers"]]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines.append("")
+    for row in rows:
+        cells = [c.rjust(w) if label == "params" else c.ljust(w)
+                 for c, w, (label, _) in zip(row, widths, COLUMNS)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+
+def run(args, progress, notes):
+    reading.check_keep_legacy(args)
+    with contextlib.ExitStack() as stack:
+        with progress.stage(f"reading {args.input}"):
+            converted = reading.convert_input(args.input, args, stack)
+        legacy = reading.build_model(converted, progress)
+        model, plan = reading.to_target(converted, legacy, args, progress)
+        info = inspection(converted, model, plan, args)
+    if args.json:
+        print(json.dumps(info, indent=2, default=writing.json_default))
+    else:
+        print(inspection_text(info))
+    return EXIT_OK
+
+
+def add_parser(commands, common):
+    """The `inspect` subcommand; `common` holds the conversion and output options."""
+    parser = commands.add_parser(
+        "inspect", parents=[common], help="show what each layer converts to",
+        description="Show each layer of a Keras 1 model file: its Keras 1 class, what it "
+                    "converts to, whether exactly, and its parameter count; for an .h5 also "
+                    "its Keras version, training config and weights.")
+    parser.add_argument("input", metavar="IN", help="Keras 1 model (.json, .yaml/.yml, "
+                        ".h5/.hdf5)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(run=run)

@@ -1,0 +1,192 @@
+"""IN (and --weights): a Keras 1 file → the converted config, the legacy model, the target."""
+
+import os
+
+from legacy_conv import backend
+from legacy_conv import loading
+from legacy_conv.cli.errors import CliError
+from legacy_conv.cli.errors import UsageError
+from legacy_conv.cli.errors import first_line
+from legacy_conv.conversion import hdf5
+from legacy_conv.conversion import model_config
+from legacy_conv.errors import ConversionError
+
+# IN by its suffix; a file that starts like an HDF5 file is read as one whatever its name.
+INPUT_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".h5": "hdf5",
+                 ".hdf5": "hdf5"}
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _input_format(path, role="IN"):
+    if not os.path.exists(path):
+        raise CliError(f"{path}: no such file ({role})")
+    if os.path.isdir(path):
+        raise CliError(f"{path}: is a folder, not a Keras 1 model file ({role})")
+    with open(path, "rb") as f:
+        if f.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE:
+            return "hdf5"
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in INPUT_FORMATS:
+        return INPUT_FORMATS[suffix]
+    raise CliError(f"{path}: unknown kind of file ({role} must end in "
+                   f"{', '.join(INPUT_FORMATS)}, or be an HDF5 file)")
+
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except UnicodeDecodeError as error:
+        raise CliError(f"{path}: is not a text file ({error.reason} at byte "
+                       f"{error.start}); a Keras 1 model file ends in .h5") from None
+
+
+
+def _parse_yaml(text, path):
+    parse = getattr(model_config, "parse_yaml", None)
+    if parse is None:
+        raise CliError(f"{path}: YAML configs need a newer legacy_conv (no "
+                       "legacy_conv.conversion.model_config.parse_yaml)")
+    return parse(text, "config")
+
+
+
+class Converted:
+    """IN converted to a Keras 3 config, with its report rows and what its file holds."""
+
+    def __init__(self, path, fmt, keras3_config, ctx, k1file=None, weights_file=None):
+        self.path = path
+        self.format = fmt
+        self.keras3_config = keras3_config
+        self.ctx = ctx
+        self.k1file = k1file
+        self.weights_file = weights_file
+
+    @property
+    def training_config(self):
+        return self.k1file.training_config() if self.k1file is not None else None
+
+
+
+def _open_hdf5(path, stack, role):
+    k1file = stack.enter_context(hdf5.Keras1File(path))
+    if role == "IN" and "model_config" not in k1file.file.attrs:
+        raise CliError(
+            f"{path}: is a Keras 1 weights file (model.save_weights) with no model config: "
+            f"pass the model's JSON or YAML (model.to_json()) as IN and this file with "
+            f"--weights {path}")
+    return k1file
+
+
+
+def convert_input(path, args, stack, weights=None):
+    """IN → `Converted`; the HDF5 files stay open in `stack` for loading weights."""
+    fmt = _input_format(path)
+    try:
+        # Always the legacy conversion first: Keras 1 weights load into it (`to_target`).
+        ctx = loading._context("legacy", args.keras1_backend, None, args.image_dim_ordering)
+        weights_file = None
+        if weights is not None:
+            _input_format(weights, "--weights")
+            weights_file = _open_hdf5(weights, stack, "--weights")
+        if fmt == "hdf5":
+            k1file = _open_hdf5(path, stack, "IN")
+            ctx.weight_shapes = (weights_file or k1file).weight_shapes()
+            config = k1file.model_config()
+            keras3 = loading._convert(config, ctx, "model_config", k1file.keras_version)
+            return Converted(path, fmt, keras3, ctx, k1file, weights_file)
+        text = _read_text(path)
+        config = _parse_yaml(text, path) if fmt == "yaml" else text
+        if weights_file is not None:
+            ctx.weight_shapes = weights_file.weight_shapes()
+        version = weights_file.keras_version if weights_file is not None else None
+        keras3 = loading._convert(config, ctx, "config", version)
+        return Converted(path, fmt, keras3, ctx, None, weights_file)
+    except ConversionError as error:
+        raise error.located(file=path) from None
+
+
+
+def build_model(converted, progress):
+    """The legacy Keras 3 model of `converted`, with the weights of IN or --weights."""
+    with progress.stage("building the Keras 3 model"):
+        model = loading.build(converted.keras3_config, converted.ctx.custom_objects,
+                              source=converted.path)
+    source = converted.weights_file or converted.k1file
+    if source is not None:
+        with progress.stage(f"loading the weights of {source.path}"):
+            source.load_into(model, converted.ctx)
+    return model
+
+
+
+def _native():
+    try:
+        from legacy_conv.conversion import native
+    except ImportError as error:
+        raise CliError("--target native is not available in this version of legacy_conv "
+                       f"({first_line(error)})") from None
+    return native
+
+
+
+def to_target(converted, model, args, progress):
+    """(model, plan): the legacy `model` itself, or (--target native) its twin of Keras 3
+    built-ins with the weights copied, and the `native.NativePlan` that made it."""
+    if args.target == "legacy":
+        return model, None
+    native = _native()
+    try:
+        with progress.stage("converting to Keras 3 built-in layers"):
+            plan = native.weight_plan(model, args.keep_legacy)
+            return plan.transfer(), plan
+    except ConversionError as error:
+        if error.hint == getattr(native, "KEEP_HINT", None):  # the API's hint → the flag
+            error = ConversionError(error.problem, layer=error.layer, field=error.field,
+                                    value=error.value, has_value=error.has_value,
+                                    hint="Pass --keep-legacy to keep legacy_conv's exact "
+                                         "layer there")
+        raise error.located(file=converted.path) from None
+
+
+
+def compile_like_keras1(converted, model):
+    """Compiles `model` from IN's training config, where it has one, and builds the
+    optimizer's variables, so that a saved file loads its optimizer without a warning."""
+    if converted.training_config is None:
+        return
+    from legacy_conv.conversion import training
+    try:
+        training.compile_from(model, converted.training_config)
+    except ConversionError as error:
+        raise error.located(file=converted.path) from None
+    model.optimizer.build(model.trainable_variables)
+
+
+
+def uses_keras1_backend(config):
+    """True where a converted config holds a layer whose numbers depend on the backend."""
+    if isinstance(config, dict):
+        return "keras1_backend" in config or any(
+            uses_keras1_backend(v) for v in config.values())
+    if isinstance(config, list):
+        return any(uses_keras1_backend(v) for v in config)
+    return False
+
+
+
+def backend_warning(converted, args):
+    if args.keras1_backend is not None or not uses_keras1_backend(converted.keras3_config):
+        return None
+    chosen = converted.ctx.keras1_backend
+    other = "theano" if chosen == "tensorflow" else "tensorflow"
+    return (f"{converted.path} does not record the Keras 1 backend that trained it; "
+            f"converted for {chosen!r} (the default, see {backend.ENV_VAR}). Pass "
+            f"--keras1-backend {other} if it was trained on {other.capitalize()}")
+
+
+
+def check_keep_legacy(args):
+    if args.keep_legacy and args.target != "native":
+        raise UsageError("--keep-legacy applies only with --target native")
