@@ -102,8 +102,32 @@ def build(keras3_config, custom_objects=None, source=None):
             raise root.located(file=source) from None
         text = str(root).strip()
         message = text.splitlines()[0] if text else type(root).__name__
-        raise ConversionError(f"could not be built in Keras 3: {message}",
-                              file=source) from error
+        raise ConversionError(f"could not be built in Keras 3: {message}", file=source,
+                              layer=_culprit(keras3_config, custom_objects)) from error
+
+
+def _layer_configs(config):
+    """The layer configs of a converted model config (its own, not its nested models')."""
+    inner = config.get("config") if isinstance(config, dict) else None
+    layers = inner.get("layers") if isinstance(inner, dict) else None
+    return layers if isinstance(layers, list) else []
+
+
+def _culprit(keras3_config, custom_objects):
+    """'"name" (Class)' of the innermost layer Keras 3 refuses to construct, else None (on a
+    failure only: Keras' message does not say which layer it was)."""
+    for layer in _layer_configs(keras3_config):
+        inner = _culprit(layer, custom_objects)
+        if inner is not None:
+            return inner
+        try:
+            with keras.saving.custom_object_scope(custom_objects or {}):
+                keras.saving.deserialize_keras_object(json.loads(json.dumps(layer)),
+                                                      custom_objects=custom_objects)
+        except Exception:  # noqa: BLE001 — this is the layer that fails; say which
+            config = layer.get("config") or {}
+            return f'"{config.get("name")}" ({layer.get("class_name")})'
+    return None
 
 
 def model_from_json(json_string, target="legacy", keras1_backend=None, custom_objects=None,

@@ -20,6 +20,8 @@ import json
 import math
 import pathlib
 
+import keras
+import numpy as np
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import assume
@@ -869,9 +871,26 @@ def test_every_layer_class_in_random_valid_configs(class_name):
 # built-in layers refuse: the converter raises ConversionError for them today.
 KNOWN_GAPS = [
     pytest.param("GaussianNoise", {"sigma": 2.0}, id="GaussianNoise-sigma-above-1"),
-    pytest.param("Dropout", {"p": 1.5}, id="Dropout-p-above-1-is-no-dropout"),
     pytest.param("LeakyReLU", {"alpha": -0.5}, id="LeakyReLU-negative-alpha"),
 ]
+
+
+@pytest.mark.parametrize("class_name", ["Dropout", "SpatialDropout1D", "GaussianDropout"])
+@pytest.mark.parametrize("p, rate", [(1.0, 0.0), (1.5, 0.0), (0.0, 0.0), (-0.5, 0.0), (0.25, 0.25)])
+def test_dropout_rates_outside_0_1_drop_nothing_as_in_keras1(class_name, p, rate):
+    """Keras 1.2.2 dropped only `if 0. < self.p < 1.` (core.py, noise.py); Keras 3's
+    Dropout(1.0) would drop everything in training."""
+    shape = [None, 3, 4] if class_name == "SpatialDropout1D" else [None, 4]
+    layer = {"class_name": class_name, "config": {
+        "name": "drop", "trainable": True, "batch_input_shape": shape, "p": p}}
+    config = legacy_conv.convert_config(
+        {"class_name": "Sequential", "config": [layer], "keras_version": "1.2.2"})
+    layers = config["config"]["layers"]
+    assert layers[-1]["config"]["rate"] == rate
+    model = keras.models.model_from_json(json.dumps(config))
+    x = np.ones([2] + shape[1:], "float32")
+    if rate == 0.0:
+        np.testing.assert_array_equal(model(x, training=True), x)
 
 
 @pytest.mark.xfail(strict=True, raises=ConversionError,
@@ -882,7 +901,11 @@ def test_known_gaps(class_name, args):
         "name": "layer", "trainable": True, "batch_input_shape": [None, 4],
         "input_dtype": "float32", **args}}
     config = {"class_name": "Sequential", "config": [layer], "keras_version": "1.2.2"}
-    assert legacy_conv.model_from_json(json.dumps(config)).output_shape == (None, 4)
+    try:
+        assert legacy_conv.model_from_json(json.dumps(config)).output_shape == (None, 4)
+    except ConversionError as error:
+        assert str(error).startswith(f'layer "layer" ({class_name}): could not be built')
+        raise
 
 
 def _generated():

@@ -29,7 +29,7 @@ _POOL_1D = {"pool_length": ("pool_size", "int"), "stride": ("strides", "int_or_n
 _POOL_ND = {"pool_size": ("pool_size", "ints"), "strides": ("strides", "ints_or_none"),
             "border_mode": ("padding", "padding"), "dim_ordering": ("data_format", "data_format")}
 _ORDERED = {"dim_ordering": ("data_format", "data_format")}
-_RATE = {"p": ("rate", "float")}
+_RATE = {"p": ("rate", "rate")}
 
 RULES = {
     "Dense": Rule("Dense", {"output_dim": ("units", "int"), **_DENSE_LIKE}),

@@ -47,6 +47,12 @@ def _float(value, where):
     return float(value)
 
 
+def _rate(value, where):
+    """Keras 1's dropout rates drop nothing outside (0, 1) (`if 0. < self.p < 1.`)."""
+    rate = _float(value, where)
+    return rate if 0.0 < rate < 1.0 else 0.0
+
+
 def _bool(value, where):
     if not isinstance(value, (bool, int)):
         raise where("must be true or false", value)
@@ -155,6 +161,7 @@ CONVERTERS = {
     "shape": _shape,
     "ints_or_none": lambda v, where: None if v is None else _ints(v, where),
     "float": _float,
+    "rate": _rate,
     "bool": _bool,
     "padding": _padding,
     "data_format": _data_format,
