@@ -90,6 +90,24 @@ class Deconvolution2D(Convolution2D):
                 f"fixes the batch size to {batch} but the input batch is {input_batch} "
                 "(Keras 1's TensorFlow backend enforces it; use None)")
 
+    def call(self, inputs):
+        self._check_input_size(tuple(inputs.shape))  # built for unknown sizes, fed a known one
+        sizes = self._spatial([inputs.shape[i] if inputs.shape[i] is not None
+                               else tf.shape(inputs)[i] for i in range(4)])
+        for name, n, k, s, o in zip(("rows", "cols"), sizes, self.kernel_size,
+                                    self.subsample, self._requested):
+            if isinstance(n, int):
+                continue  # checked above
+            low, high = _ops.deconv_output_range(n, k, self.border_mode, s,
+                                                 self.keras1_backend)
+            message = (f"{self.owner}: output_shape={self.deconv_output_shape} asks for {o} "
+                       f"{name}, which this input's {name} cannot give (kernel {k}, stride "
+                       f"{s}, border_mode={self.border_mode!r}, Keras 1's "
+                       f"{self.keras1_backend} backend)")
+            tf.debugging.assert_less_equal(low, o, message=message)
+            tf.debugging.assert_less_equal(o, high, message=message)
+        return super().call(inputs)
+
     def _convolve(self, x, kernels):
         batch = self._batch
         self._check_batch(x.shape[0])
