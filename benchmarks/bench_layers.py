@@ -55,13 +55,6 @@ CONFIG_LABELS = {
 PASSES = ("fwd", "fwd+bwd")
 
 
-def available_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -117,6 +110,9 @@ def parse_args(argv=None):
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
+
+from _machine import available_cores  # noqa: E402
+from _machine import cpu_model  # noqa: E402
 from keras import layers as k3  # noqa: E402
 
 import legacy_conv as lc  # noqa: E402
@@ -433,17 +429,6 @@ def table(rows):
         lines.append(f"| {r['layer']} ↔ {r['native']} | {r['config']} | {r['legacy_ms']:.3f} "
                      f"| {r['native_ms']:.3f} | {r['ratio']:.3f}{flag} | {r['check']} |")
     return "\n".join(lines)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def header(args, elapsed):

@@ -71,6 +71,9 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
 
+from _machine import available_cores  # noqa: E402
+from _machine import cpu_model  # noqa: E402
+
 VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 VGG16_DENSE = (4096, 4096, 1000)
 TIME_TARGET = 1.5
@@ -429,23 +432,6 @@ def time_convert_config(n_layers, repeats):
 
 
 # -- report -------------------------------------------------------------------------------
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def available_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def mib(n):

@@ -23,6 +23,7 @@ import tensorflow as tf
 
 import legacy_conv
 from legacy_conv import cli
+from legacy_conv import serving
 from legacy_conv.conversion import model_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
@@ -194,10 +195,11 @@ def test_convert_to_saved_model(capsys, tmp_path):
     assert "signature serving_default (conv_input: float32[None,2,5,5]) -> " \
            "(output_0: float32[None,4])" in stdout
     loaded = tf.saved_model.load(str(out))
-    serve = loaded.serve
+    serve = loaded.signatures["serving_default"]
     x, y = keras1_io("theano", "seq")
-    np.testing.assert_allclose(serve(tf.constant(x)).numpy(), y, atol=ATOL)
-    np.testing.assert_allclose(serve(tf.constant(x[:1])).numpy(), y[:1], atol=ATOL)
+    np.testing.assert_allclose(serve(conv_input=tf.constant(x))["output_0"], y, atol=ATOL)
+    np.testing.assert_allclose(serve(conv_input=tf.constant(x[:1]))["output_0"], y[:1],
+                               atol=ATOL)
     assert leftovers(tmp_path, ["exported"]) == []
 
 
@@ -304,10 +306,17 @@ def _failing(method):
     return fail
 
 
+def _failing_export(model, tmp, inputs, outputs):
+    _failing("export")(model, tmp)
+
+
 @pytest.mark.parametrize("name, method", [("out.keras", "save"), ("out_dir", "export")])
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "force"])
 def test_failed_write_leaves_nothing(capsys, tmp_path, monkeypatch, name, method, existing):
-    monkeypatch.setattr(keras.Model, method, _failing(method))
+    if method == "save":
+        monkeypatch.setattr(keras.Model, "save", _failing(method))
+    else:
+        monkeypatch.setattr(serving, "_write", _failing_export)
     out = tmp_path / name
     if existing:
         out.write_text("old") if method == "save" else out.mkdir()
@@ -323,7 +332,7 @@ def test_failed_write_leaves_nothing(capsys, tmp_path, monkeypatch, name, method
 
 
 def test_failed_serving_export_removes_new_folders(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(keras.Model, "export", _failing("export"))
+    monkeypatch.setattr(serving, "_write", _failing_export)
     status, _, err = run(capsys, "convert", fixture("tensorflow", "func.h5"),
                          tmp_path / "serving", "--serving-name", "net", "-q")
     assert status == 1 and "disk full" in only_error(err)

@@ -11,6 +11,7 @@ import numpy as np
 from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
 from legacy_conv.cli.errors import first_line
+from legacy_conv.errors import ConversionError
 
 # OUT by its suffix; any other path names a SavedModel folder, except these file suffixes.
 OUTPUT_FORMATS = {".json": "config", ".keras": "keras"}
@@ -141,18 +142,17 @@ def _tensor_text(name, spec):
 
 
 def _write_saved_model(tmp, config, model):
-    import tensorflow as tf
+    from legacy_conv import serving
     try:
-        model.export(tmp, format="tf_saved_model", verbose=False)
+        inputs, outputs = serving.write_saved_model(model, tmp)
+    except ConversionError:
+        raise
     except Exception as error:  # noqa: BLE001 — Keras and TF raise many types; report one.
         raise CliError(f"the model could not be exported as a SavedModel "
                        f"({first_line(error)})") from error
-    signature = tf.saved_model.load(tmp).signatures["serving_default"]
-    inputs = ", ".join(_tensor_text(k, v)
-                       for k, v in signature.structured_input_signature[1].items())
-    outputs = ", ".join(_tensor_text(k, v) for k, v in signature.structured_outputs.items())
+    inputs = ", ".join(_tensor_text(k, v) for k, v in inputs.items())
+    outputs = ", ".join(_tensor_text(k, v) for k, v in outputs.items())
     return f"SavedModel, signature serving_default ({inputs}) -> ({outputs})"
-
 
 
 WRITERS = {"config": _write_config, "keras": _write_keras, "saved_model": _write_saved_model}

@@ -94,6 +94,7 @@ class Deconvolution2D(Convolution2D):
         self._check_input_size(tuple(inputs.shape))  # built for unknown sizes, fed a known one
         sizes = self._spatial([inputs.shape[i] if inputs.shape[i] is not None
                                else tf.shape(inputs)[i] for i in range(4)])
+        checks = []
         for name, n, k, s, o in zip(("rows", "cols"), sizes, self.kernel_size,
                                     self.subsample, self._requested):
             if isinstance(n, int):
@@ -104,17 +105,17 @@ class Deconvolution2D(Convolution2D):
                        f"{name}, which this input's {name} cannot give (kernel {k}, stride "
                        f"{s}, border_mode={self.border_mode!r}, Keras 1's "
                        f"{self.keras1_backend} backend)")
-            tf.debugging.assert_less_equal(low, o, message=message)
-            tf.debugging.assert_less_equal(o, high, message=message)
-        return super().call(inputs)
+            checks += [tf.debugging.assert_less_equal(low, o, message=message),
+                       tf.debugging.assert_less_equal(o, high, message=message)]
+        return super().call(_after(checks, inputs))
 
     def _convolve(self, x, kernels):
         batch = self._batch
         self._check_batch(x.shape[0])
         if batch is not None and x.shape[0] is None:
-            tf.debugging.assert_equal(
+            x = _after([tf.debugging.assert_equal(
                 tf.shape(x)[0], batch,
-                message=f"{self.owner}: output_shape fixes the batch size to {batch}")
+                message=f"{self.owner}: output_shape fixes the batch size to {batch}")], x)
         return _ops.deconvolve(x, kernels[0], self._requested, self.nb_filter, batch,
                                self.subsample, self.border_mode, self.keras1_backend)
 
@@ -128,3 +129,12 @@ class Deconvolution2D(Convolution2D):
         config = super().get_config()
         config["output_shape"] = self.deconv_output_shape
         return config
+
+
+def _after(checks, x):
+    """`x`, computed only once the graph's `checks` have passed (eager checks ran already)."""
+    checks = [c for c in checks if c is not None]
+    if not checks:
+        return x
+    with tf.control_dependencies(checks):
+        return tf.identity(x)
