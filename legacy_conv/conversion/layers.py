@@ -167,7 +167,8 @@ def _ours(class_name, config, ctx, where):
         if key not in accepted:
             raise where(f"is not an argument of the Keras 1 {class_name} layer", value,
                         field=key)
-        if key in layer_rules.OUR_INITS and value not in initializers.INITIALIZATIONS:
+        if key in layer_rules.OUR_INITS and not (
+                isinstance(value, str) and value in initializers.INITIALIZATIONS):
             values.convert("init", value, _field(where, key), ctx.custom_objects)  # or raise
         out[key] = value
     if "dim_ordering" in accepted and class_name in layer_rules.ORDERED:
