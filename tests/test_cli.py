@@ -586,3 +586,18 @@ def test_saved_model_in_tf_serving_loaders(capsys, tmp_path):
     name, v2_error, v1_error = loaded.stdout.split()
     assert name == "conv_input"
     assert float(v2_error) <= ATOL and float(v1_error) <= ATOL
+
+
+def test_migrate_command(capsys, tmp_path):
+    source = tmp_path / "net.py"
+    source.write_text("from keras.layers import Convolution2D  # Keras 1\n\n"
+                      "conv = Convolution2D(32, 3, 3, border_mode='same')\n")
+    status, _, err = run(capsys, "migrate", "--check", tmp_path)
+    assert status == 1 and "Convolution2D" in err
+    status, _, err = run(capsys, "migrate", "--to", "legacy", "--write", source)
+    assert status == 0, err
+    assert "from legacy_conv import Convolution2D  # Keras 1" in source.read_text()
+    status, _, err = run(capsys, "migrate", "--check", source)
+    assert status == 0, err
+    status, out, _ = run(capsys, "migrate", "--to", "legacy", source)
+    assert status == 0 and out == ""  # migrated code changes no further

@@ -34,6 +34,7 @@ from legacy_conv.cli.errors import UsageError
 from legacy_conv.cli.errors import first_line
 from legacy_conv.cli.errors import say
 from legacy_conv.cli.progress import Progress
+from legacy_conv.migration import cli as migrate_cli
 from legacy_conv.errors import ConversionError
 
 
@@ -79,7 +80,7 @@ def _conversion_options():
 
 def build_parser():
     parser = _Parser(prog=PROG, description="Convert and inspect Keras 1 model files "
-                     "(.json, .yaml, .h5) for Keras 3.",
+                     "(.json, .yaml, .h5) for Keras 3; migrate Keras 1 code.",
                      epilog="Run 'legacy-conv COMMAND --help' for a command's options. "
                             "Exit status: 0 success, 1 failure, 2 bad arguments.")
     parser.add_argument("--version", action="version", version=_version())
@@ -87,6 +88,7 @@ def build_parser():
     common = _conversion_options()
     convert.add_parser(commands, common)
     inspection.add_parser(commands, common)
+    migrate_cli.add_parser(commands)
     return parser
 
 

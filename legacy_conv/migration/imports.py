@@ -1,0 +1,188 @@
+"""What a name in the source refers to, whatever the import style.
+
+`Resolver(wrapper).qualified(node)` gives the dotted name a `Name` or `Attribute` stands
+for: `keras.layers.Convolution2D` for `Convolution2D` after `from keras.layers import *`,
+`from keras.layers import Convolution2D as C`, `import keras.layers as L; L.Convolution2D`,
+`from keras import layers`, `import keras`, `from tensorflow import keras`,
+`tf.keras.layers.X`, and simple aliases (`Conv = keras.layers.Convolution2D`). Imports
+come from libcst's `QualifiedNameProvider`; star imports and aliases are resolved here.
+
+`classify(qualified)` then says what it is to the migration (`Ref`).
+"""
+
+from collections import namedtuple
+
+import libcst as cst
+from libcst import metadata
+
+from legacy_conv.migration import rules
+
+# kind: 'layer' (a Keras 1 layer or `merge`), 'helper' (a regularizer/constraint helper),
+# 'model' (keras.models.Model), 'keras3' (a tf.keras layer: Keras 3 only), 'module' (a Keras
+# 1 module that Keras 3 lacks), None; name: the Keras 1 name; origin: 'keras1', 'legacy',
+# 'keras3'.
+Ref = namedtuple("Ref", "qualified kind name origin")
+
+
+def code(node):
+    return cst.Module([]).code_for_node(node)
+
+
+def dotted(node):
+    """'a.b.c' for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def module_name(node):
+    """The dotted module of an ImportFrom (None for relative imports)."""
+    if node.relative or node.module is None:
+        return None
+    return dotted(node.module)
+
+
+class Resolver:
+    """Qualified names of the references of one module."""
+
+    def __init__(self, wrapper):
+        self.qualified_names = wrapper.resolve(metadata.QualifiedNameProvider)
+        self.scopes = wrapper.resolve(metadata.ScopeProvider)
+        self.parents = wrapper.resolve(metadata.ParentNodeProvider)
+        self.positions = wrapper.resolve(metadata.PositionProvider)
+        self.module = wrapper.module
+        self.stars = [(module_name(node), node) for node in _star_imports(self.module)]
+        self.global_scope = self.scopes.get(self.module.body[0]) if self.module.body else None
+        self._resolving = set()
+
+    def qualified(self, node):
+        """The dotted name `node` refers to, or None."""
+        if not isinstance(node, (cst.Name, cst.Attribute)):
+            return None
+        names = self.qualified_names.get(node) or set()
+        if callable(names):  # libcst resolves qualified names lazily
+            names = names() or set()
+        imported = [q.name for q in names if q.source is metadata.QualifiedNameSource.IMPORT]
+        if len(imported) == 1:
+            return imported[0]
+        if isinstance(node, cst.Name):
+            return self._bare(node)
+        base = self.qualified(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+
+    def _bare(self, node):
+        scope = self.scopes.get(node)
+        if scope is None:
+            return None
+        assignments = list(scope[node.value])
+        if not assignments:
+            return self._from_star(node.value)
+        if len(assignments) != 1 or type(assignments[0]) is not metadata.Assignment:
+            return None
+        # An alias: `Conv = keras.layers.Convolution2D`.
+        target = assignments[0].node
+        holder = self.parents.get(target)
+        assign = self.parents.get(holder) if isinstance(holder, cst.AssignTarget) else None
+        if not isinstance(assign, cst.Assign) or holder.target is not target or \
+                id(target) in self._resolving:
+            return None
+        self._resolving.add(id(target))
+        try:
+            return self.qualified(assign.value)
+        finally:
+            self._resolving.discard(id(target))
+
+    def _from_star(self, name):
+        for module, _ in reversed(self.stars):
+            if module is not None and name in rules.exports(module):
+                return f"{module}.{name}"
+        return None
+
+    def star_source(self, name):
+        """The star ImportFrom node a bare `name` comes from (or None)."""
+        for module, node in reversed(self.stars):
+            if module is not None and name in rules.exports(module):
+                return node
+        return None
+
+    def binding(self, node):
+        """The module-level import assignment a bare Name refers to (or None)."""
+        scope = self.scopes.get(node)
+        if scope is None or not isinstance(node, cst.Name):
+            return None
+        assignments = list(scope[node.value])
+        if len(assignments) == 1 and isinstance(assignments[0], metadata.ImportAssignment):
+            return assignments[0]
+        return None
+
+    def is_free(self, name, allowed=()):
+        """Whether the module scope binds `name` to nothing but from-imports of `allowed`
+        (qualified names)."""
+        if self.global_scope is None:
+            return True
+        for assignment in self.global_scope[name]:
+            if not isinstance(assignment, metadata.ImportAssignment):
+                return False
+            if _imported_qualified(assignment) not in allowed:
+                return False
+        return True
+
+    def position(self, node):
+        start = self.positions[node].start
+        return start.line, start.column + 1
+
+
+def _imported_qualified(assignment):
+    node = assignment.node
+    if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        module = module_name(node)
+        for alias in node.names:
+            local = alias.asname.name.value if alias.asname else alias.name.value
+            if local == assignment.name and module is not None:
+                return f"{module}.{dotted(alias.name)}"
+    return None
+
+
+def _star_imports(module):
+    found = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_ImportFrom(self, node):
+            if isinstance(node.names, cst.ImportStar):
+                found.append(node)
+
+        def visit_FunctionDef(self, node):
+            return False  # star imports are module-level only
+
+        def visit_ClassDef(self, node):
+            return False
+
+    module.visit(Visitor())
+    return found
+
+
+def classify(qualified):
+    """The `Ref` of a dotted name (kind None: nothing the migration touches)."""
+    if not qualified or "." not in qualified:
+        return Ref(qualified, None, None, None)
+    module, name = qualified.rsplit(".", 1)
+    if module in rules.LEGACY_LAYER_MODULES and name in rules.LEGACY_LAYERS:
+        return Ref(qualified, "layer", name, "legacy")
+    if module in rules.LEGACY_HELPER_MODULES.values() and name in rules.helpers(module):
+        return Ref(qualified, "helper", name, "legacy")
+    if module in rules.KERAS3_LAYER_MODULES and name in rules.KERAS3_LAYERS:
+        return Ref(qualified, "keras3", name, "keras3")
+    if module in rules.KERAS1_LAYER_MODULES and name in rules.exports(module):
+        if name in rules.KERAS1_LAYERS:
+            return Ref(qualified, "layer", name, "keras1")
+        if name in rules.MODELS:
+            return Ref(qualified, "model", name, "keras1")
+        return Ref(qualified, "other", name, "keras1")
+    if module in rules.LEGACY_HELPER_MODULES and name in rules.exports(module):
+        return Ref(qualified, "helper", name, "keras1")
+    if module in rules.MODEL_MODULES and name in rules.MODELS:
+        return Ref(qualified, "model", name, "keras1")
+    return Ref(qualified, None, None, None)

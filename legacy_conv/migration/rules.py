@@ -1,0 +1,247 @@
+"""The migration's tables: Keras 1 names and arguments → legacy_conv / Keras 3.
+
+Signatures are never retyped: this package's layers give theirs (`inspect.signature`, up to
+the arguments Keras 1 lacked, `PACKAGE_ONLY`), the other Keras 1 layers and the helpers come
+from `keras1_signatures` (generated inside Keras 1.2.2), Keras 3's from `keras.layers`.
+What a Keras 1 argument *means* in Keras 3 is never decided here: `translate` asks the
+converter (`legacy_conv.conversion`). The argument-name tables below only say where an
+argument lands, to keep the user's explicit arguments and their order, and for `--check`.
+"""
+
+import functools
+import inspect
+
+import keras
+
+import legacy_conv
+from legacy_conv import constraints as k1_constraints
+from legacy_conv import regularizers as k1_regularizers
+from legacy_conv.conversion import layer_rules
+from legacy_conv.migration import keras1_signatures as k1
+
+LEGACY = "legacy_conv"
+REQUIRED = k1.REQUIRED
+
+# -- names ---------------------------------------------------------------------------------------
+# The Keras 1 layers (and `merge`) this package provides, by their Keras 1 names and aliases.
+LEGACY_LAYERS = frozenset(n for n in legacy_conv.__all__ if n in k1.LAYERS)
+LEGACY_LAYER_MODULES = frozenset({LEGACY} | {getattr(legacy_conv, n).__module__
+                                             for n in LEGACY_LAYERS})
+# Keras 1 alias -> the class it names (Conv2D -> Convolution2D).
+CANONICAL = {n: getattr(legacy_conv, n).__name__ for n in LEGACY_LAYERS
+             if inspect.isclass(getattr(legacy_conv, n))}
+# Keras 1 helper module -> this package's module with the same helpers.
+LEGACY_HELPER_MODULES = {"keras.regularizers": "legacy_conv.regularizers",
+                         "keras.constraints": "legacy_conv.constraints"}
+_HELPERS = {"legacy_conv.regularizers": k1_regularizers, "legacy_conv.constraints": k1_constraints}
+KERAS1_LAYERS = frozenset(k1.LAYERS)
+KERAS1_LAYER_MODULES = frozenset(m for m in k1.MODULES if m.startswith(("keras.layers",
+                                                                         "keras.engine")))
+MODELS = ("Model",)
+MODEL_MODULES = ("keras.models", "keras.engine", "keras.engine.training",
+                 "keras.engine.topology")
+# Keras 3 layers reached through tf.keras (never Keras 1 code; `--check` looks at them).
+KERAS3_LAYER_MODULES = ("tensorflow.keras.layers",)
+KERAS3_LAYERS = frozenset(n for n in dir(keras.layers)
+                          if not n.startswith("_") and inspect.isclass(getattr(keras.layers, n)))
+# Keras 3's aliases of Keras 1-style names: every call of them is a trap (`--check`).
+KERAS3_ALIASES = {n: getattr(keras.layers, n).__name__ for n in KERAS3_LAYERS
+                  if "Convolution" in n and getattr(keras.layers, n).__name__ != n}
+# Keras 1 layer names that Keras 3 exports too, with its own signature (those the converter
+# knows: Lambda, Layer, InputLayer and wrappers' bases are not calls to check).
+NAMESAKES = frozenset(n for n in KERAS1_LAYERS & KERAS3_LAYERS if n not in KERAS3_ALIASES and (
+    n in LEGACY_LAYERS or n in layer_rules.RULES))
+
+# Keras 1 model keyword arguments that Keras 3 renamed (`Model(input=x, output=y)`).
+KEYWORD_RENAMES = {"Model": {"input": "inputs", "output": "outputs"}}
+
+# Arguments of this package only (after Keras 1's own); never positional in Keras 1 code.
+PACKAGE_ONLY = ("keras1_backend", "mode_type")
+# Keras 1's layer keywords (`Layer.__init__`'s allowed_kwargs).
+LAYER_KWARGS = ("input_shape", "batch_input_shape", "input_dtype", "name", "trainable")
+
+
+def exports(module):
+    """The public names of a module (Keras 1's, Keras 3's or this package's)."""
+    return _exports(module)
+
+
+@functools.lru_cache(maxsize=None)
+def _exports(module):
+    names = set(k1.MODULES.get(module, ()))
+    if module in ("keras.layers",) + KERAS3_LAYER_MODULES:
+        names |= KERAS3_LAYERS
+    if module == LEGACY:
+        names |= set(legacy_conv.__all__)
+    if module in _HELPERS:
+        names |= helpers(module)
+    return frozenset(names)
+
+
+def helpers(legacy_module):
+    """The Keras 1 helper names a legacy helper module provides."""
+    module = _HELPERS[legacy_module]
+    table = getattr(module, "REGULARIZERS", None) or getattr(module, "CONSTRAINTS", {})
+    return frozenset(set(table) | {n for n in dir(module) if n[:1].islower() and n != "get"
+                                   and callable(getattr(module, n))
+                                   and getattr(getattr(module, n), "__module__", "") ==
+                                   module.__name__})
+
+
+def canonical(name):
+    """The Keras 1 class a layer name means (aliases resolved)."""
+    return CANONICAL.get(name, name)
+
+
+# -- signatures ----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def keras1_params(name):
+    """Keras 1's parameters of a layer (or `merge`): ((name, default or REQUIRED), ...)."""
+    if name in LEGACY_LAYERS:
+        obj = getattr(legacy_conv, name)
+        signature = inspect.signature(obj.__init__ if inspect.isclass(obj) else obj)
+        params = []
+        for p in signature.parameters.values():
+            if p.name == "self" or p.kind is not p.POSITIONAL_OR_KEYWORD:
+                continue
+            if p.name in PACKAGE_ONLY:
+                break
+            params.append((p.name, REQUIRED if p.default is p.empty else p.default))
+        return tuple(params)
+    return k1.LAYERS[name][0]
+
+
+def package_params(name):
+    """This package's extra keywords for a layer (e.g. keras1_backend)."""
+    if name not in LEGACY_LAYERS:
+        return ()
+    obj = getattr(legacy_conv, name)
+    signature = inspect.signature(obj.__init__ if inspect.isclass(obj) else obj)
+    names = [p.name for p in signature.parameters.values() if p.name != "self"]
+    return tuple(n for n in names if n not in dict(keras1_params(name)) and n != "kwargs")
+
+
+def takes_layer_kwargs(name):
+    return k1.LAYERS[name][1]
+
+
+def inherited_keywords(name):
+    """Keywords Keras 1's layer passes on to its base classes (Recurrent's
+    return_sequences, ...): accepted by keyword only."""
+    return k1.LAYERS[name][2] if name in k1.LAYERS else ()
+
+
+@functools.lru_cache(maxsize=None)
+def keras3_params(name):
+    """Keras 3's parameter names of a layer class, in order (no self/**kwargs)."""
+    cls = getattr(keras.layers, name)
+    return tuple(p.name for p in inspect.signature(cls.__init__).parameters.values()
+                 if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD)
+
+
+@functools.lru_cache(maxsize=None)
+def keras3_required(name):
+    cls = getattr(keras.layers, name)
+    return tuple(p.name for p in inspect.signature(cls.__init__).parameters.values()
+                 if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD
+                 and p.default is p.empty)
+
+
+# -- where a Keras 1 argument lands in Keras 3 ---------------------------------------------------
+# This package's layers (the converter builds their Keras 3 form from the layer itself).
+OUR_ARGUMENTS = {
+    "nb_filter": "filters", "filter_length": "kernel_size", "nb_row": "kernel_size",
+    "nb_col": "kernel_size", "kernel_dim1": "kernel_size", "kernel_dim2": "kernel_size",
+    "kernel_dim3": "kernel_size", "init": ("kernel_initializer", "depthwise_initializer",
+                                            "pointwise_initializer"),
+    "activation": "activation", "border_mode": "padding", "subsample": "strides",
+    "subsample_length": "strides", "atrous_rate": "dilation_rate",
+    "dim_ordering": "data_format", "W_regularizer": "kernel_regularizer",
+    "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
+    "b_constraint": "bias_constraint", "activity_regularizer": "activity_regularizer",
+    "bias": "use_bias", "depth_multiplier": "depth_multiplier",
+    "depthwise_regularizer": "depthwise_regularizer",
+    "pointwise_regularizer": "pointwise_regularizer",
+    "depthwise_constraint": "depthwise_constraint",
+    "pointwise_constraint": "pointwise_constraint", "output_shape": "output_padding",
+    "pool_length": "pool_size", "pool_size": "pool_size", "stride": "strides",
+    "strides": "strides", "padding": "padding", "cropping": "cropping", "size": "size",
+    "length": "size", "theta": "threshold", "epsilon": "epsilon", "momentum": "momentum",
+    "axis": "axis", "beta_init": "beta_initializer", "gamma_init": "gamma_initializer",
+    "gamma_regularizer": "gamma_regularizer", "beta_regularizer": "beta_regularizer",
+    "concat_axis": "axis", "dot_axes": "axes",
+}
+COMMON_ARGUMENTS = {"name": "name", "trainable": "trainable"}
+# Values that a Keras 1 argument and its Keras 3 counterpart read the same way.
+SAME_VALUE_KINDS = ("int", "int_or_none", "ints", "ints_or_none", "float", "bool", "padding",
+                    "shape", "int_any", "activation", "layer", "rate")
+OURS_SAME_VALUE = ("nb_filter", "filter_length", "pool_length", "pool_size", "stride",
+                   "strides", "border_mode", "padding", "cropping", "size", "length",
+                   "subsample_length", "depth_multiplier", "epsilon", "momentum")
+
+
+def arguments(name):
+    """{Keras 1 argument: Keras 3 argument name(s)} for a Keras 1 layer."""
+    name = canonical(name)
+    if name in layer_rules.RULES and name not in layer_rules.OURS and name not in (
+            "Merge",):
+        table = {k: target for k, (target, _) in layer_rules.RULES[name].args.items()
+                 if target is not None}
+    else:
+        table = dict(OUR_ARGUMENTS)
+    return {**table, **COMMON_ARGUMENTS}
+
+
+def positional_agreement(name):
+    """How many leading positional arguments mean the same in Keras 1 and Keras 3."""
+    k1_names = [p for p, _ in keras1_params(name)]
+    k3_names = keras3_params(name)
+    table = arguments(name)
+    rule = layer_rules.RULES.get(canonical(name))
+    count = 0
+    for k1_name, k3_name in zip(k1_names, k3_names):
+        if table.get(k1_name) != k3_name:
+            break
+        if rule is not None and canonical(name) not in layer_rules.OURS:
+            if rule.args.get(k1_name, (None, None))[1] not in SAME_VALUE_KINDS:
+                break
+        elif k1_name not in OURS_SAME_VALUE:
+            break
+        count += 1
+    return count
+
+
+# -- the input shape a call states ---------------------------------------------------------------
+# Keras 1 arguments that state the input shape, in the shape's order (None where left out).
+INPUT_SHAPE_ARGS = {
+    "Dense": ("input_dim",),
+    "Convolution1D": ("input_length", "input_dim"),
+    "AtrousConvolution1D": ("input_length", "input_dim"),  # its **kwargs reach Convolution1D
+    "Embedding": ("input_length",),
+    "SimpleRNN": ("input_length", "input_dim"), "GRU": ("input_length", "input_dim"),
+    "LSTM": ("input_length", "input_dim"),
+}
+INPUT_KEYS = ("input_shape", "batch_input_shape", "input_dim", "input_length", "input_dtype")
+
+# Keras 1 arguments whose value is a number of steps/units/filters (probed with integers)
+# or a factor (probed with floats) where the call gives an expression.
+INT_ARGS = ("nb_filter", "nb_row", "nb_col", "filter_length", "kernel_dim1", "kernel_dim2",
+            "kernel_dim3", "output_dim", "input_dim", "input_length", "depth_multiplier",
+            "pool_length", "stride", "subsample_length", "n", "length")
+FLOAT_ARGS = ("p", "l", "l1", "l2", "m", "theta", "epsilon", "momentum", "sigma", "alpha",
+              "low", "high", "rate")
+
+# Keras 1 defaults that Keras 3's namesakes do not share: a call that leaves them out is
+# valid in both and means something else in each (reported, not counted, by `--check`).
+DEFAULT_DRIFT = {
+    "LSTM": ("inner_activation", "Keras 1's LSTM gates default to its hard_sigmoid "
+             "(clip(0.2 x + 0.5, 0, 1)), Keras 3's to sigmoid"),
+    "GRU": ("inner_activation", "Keras 1's GRU gates default to its hard_sigmoid "
+            "(clip(0.2 x + 0.5, 0, 1)), Keras 3's to sigmoid, and Keras 3 resets after"),
+    "Conv1D": ("init", "Keras 1's Convolution1D drew glorot_uniform with other fans "
+               "(its kernel was 4D), so its initial weights had another scale"),
+    "SimpleRNN": ("inner_init", "Keras 1's orthogonal recurrent initializer had gain 1.1"),
+}
+# Keras 1 argument values that mean something else in Keras 3 under the same name.
+VALUE_DRIFT = {("activation", "hard_sigmoid"): "Keras 1's hard_sigmoid is clip(0.2 x + 0.5, "
+               "0, 1), Keras 3's relu6(x + 3) / 6"}
