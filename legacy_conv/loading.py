@@ -171,6 +171,7 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
     ctx = _keep_legacy(_context(target, keras1_backend, custom_objects, image_dim_ordering),
                        keep_legacy)
     with hdf5.Keras1File(filepath) as k1file:
+        k1file.prefetch()
         try:
             config = k1file.model_config()
             ctx.weight_shapes = k1file.weight_shapes()
