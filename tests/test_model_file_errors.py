@@ -256,3 +256,15 @@ def test_a_custom_init_of_our_layer_converts_when_supplied(supplied, tmp_path):
     model.save(path)
     again = keras.models.load_model(path, custom_objects={"<lambda>": init})
     np.testing.assert_array_equal(again.get_layer("conv").get_weights()[0], kernel)
+
+
+def test_batchnormalization_takes_custom_inits_by_name():
+    import keras
+
+    with keras.saving.custom_object_scope({"halves": keras.initializers.Constant(0.5)}):
+        layer = legacy_conv.BatchNormalization(gamma_init="halves", input_shape=(3,))
+        model = keras.Sequential([layer])
+    np.testing.assert_array_equal(layer.get_weights()[0], [0.5, 0.5, 0.5])
+    assert model.layers[0].get_config()["gamma_init"] == "halves"
+    with pytest.raises(ValueError, match="gamma_init.*custom_objects"):
+        legacy_conv.BatchNormalization(gamma_init="nowhere")
