@@ -19,15 +19,13 @@ ops only — with three differences:
 """
 
 import collections
-import contextlib
 import os
 import re
-import shutil
-import tempfile
 
 import keras
 import tensorflow as tf
 
+from legacy_conv import _atomic
 from legacy_conv.errors import ConversionError
 from legacy_conv.layers.deconvolution import Deconvolution2D
 
@@ -157,15 +155,16 @@ def serving_signature(model, input_names=None, output_names=None):
             {n: spec(t, n) for n, t in zip(output_names, outputs)})
 
 
-def _destination(path, name, version):
+def versioned_path(path, name, version):
+    """`path`, or TF Serving's `path/<name>/<version>` (version None: the next one)."""
     path = os.fspath(path)
     if name is None:
         if version is not None:
             raise ConversionError("needs name= (the versioned layout path/<name>/<version>)",
                                   field="version", value=version)
         return path
-    if not isinstance(name, str) or not name or name in (".", "..") or "/" in name \
-            or os.sep in name:
+    if not isinstance(name, str) or not name or name in (".", "..") or \
+            any(s in name for s in ("/", "\\", os.sep)):
         raise ConversionError("must be a plain folder name", field="name", value=name)
     model_dir = os.path.join(path, name)
     if version is None:  # the next version: TF Serving serves the highest one
@@ -224,47 +223,14 @@ def export_for_serving(model, path, name=None, version=None, *, input_names=None
     """
     inputs, outputs = serving_signature(model, input_names, output_names)
     check_servable(model)
-    destination = _destination(path, name, version)
+    destination = versioned_path(path, name, version)
     if os.path.lexists(destination) and not overwrite:
         raise ConversionError("already exists (pass overwrite=True to replace it)",
                               field="path", value=destination)
-    with _atomic_folder(destination) as tmp:
-        _write(model, tmp, inputs, outputs)
-    return ServingExport(destination, inputs, outputs)
-
-
-@contextlib.contextmanager
-def _atomic_folder(destination):
-    """Yields a hidden temporary sibling of `destination` (TF Serving ignores folders whose
-    names are not numbers) and renames it into place when the block succeeds; on failure
-    removes it, and the parent folders it had to create."""
-    parent, leaf = os.path.split(os.path.abspath(destination))
-    made, folder = [], parent
-    while not os.path.isdir(folder):
-        made.append(folder)
-        folder = os.path.dirname(folder)
-    for folder in reversed(made):
-        os.mkdir(folder)
-    tmp = tempfile.mkdtemp(prefix=f".{leaf}.", suffix=".tmp", dir=parent)
     try:
-        yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
-        if os.path.lexists(destination):  # overwrite: the old one goes once the new is in
-            aside = tmp + ".old"
-            os.rename(destination, aside)
-            os.rename(tmp, destination)
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            os.rename(tmp, destination)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in made:
-            with contextlib.suppress(OSError):
-                os.rmdir(folder)
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        with _atomic.written(destination, True, replace=overwrite, make_parents=True) as tmp:
+            _write(model, tmp, inputs, outputs)
+    except FileExistsError:
+        raise ConversionError("already exists (pass overwrite=True to replace it)",
+                              field="path", value=destination) from None
+    return ServingExport(destination, inputs, outputs)

@@ -54,16 +54,10 @@ def run(args, progress, notes):
         if kind != "config" and converted.k1file is None and converted.weights_file is None:
             notes.append(f"{args.input} holds no weights and no --weights was given: "
                          f"{destination} has freshly initialised weights")
-        made = writing.make_parents(destination) if args.serving_name else []
-        try:
-            with progress.stage(f"writing {destination}"), \
-                    writing.atomic_output(destination, kind == "saved_model", args.force) as tmp:
-                what = writing.WRITERS[kind](tmp, config, model)
-        except BaseException:
-            for folder in made:
-                with contextlib.suppress(OSError):
-                    os.rmdir(folder)
-            raise
+        with progress.stage(f"writing {destination}"), writing.atomic_output(
+                destination, kind == "saved_model", args.force,
+                make_parents=args.serving_name is not None) as tmp:
+            what = writing.WRITERS[kind](tmp, config, model)
         rows = inspection.layer_rows(converted, model, plan)
     warning = reading.backend_warning(converted, args)
     if warning:

@@ -3,11 +3,11 @@
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 
 import numpy as np
 
+from legacy_conv import _atomic
+from legacy_conv import serving
 from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
 from legacy_conv.cli.errors import first_line
@@ -30,71 +30,20 @@ def output_format(path):
 
 
 
-def _remove(path):
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    elif os.path.lexists(path):
-        os.unlink(path)
-
-
-
-def _readable(path, folder):
-    """Gives the temporary output the permissions a new file or folder would have."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, (0o777 if folder else 0o666) & ~umask)
-
-
-
-def _commit(tmp, path, force):
-    """Moves `tmp` to `path`; an existing `path` (only with --force) is moved aside first
-    and removed once the new one is in place."""
-    if not os.path.lexists(path):
-        os.rename(tmp, path)
-        return
-    if not force:
-        raise CliError(f"{path}: already exists (pass --force to replace it)")
-    if os.path.isfile(path) and os.path.isfile(tmp):
-        os.replace(tmp, path)
-        return
-    parent, name = os.path.split(os.path.abspath(path))
-    aside = tempfile.mkdtemp(prefix=f".{name}.", suffix=".old", dir=parent)
-    old = os.path.join(aside, name)
-    os.rename(path, old)
-    try:
-        os.rename(tmp, path)
-    except BaseException:
-        os.rename(old, path)
-        os.rmdir(aside)
-        raise
-    _remove(aside)
-
-
-
 @contextlib.contextmanager
-def atomic_output(path, folder, force):
-    """Yields a hidden temporary sibling of `path` to write; renames it to `path` when the
-    block succeeds, removes it when it fails. `path` is refused if it exists without
-    `force`, before anything is written."""
+def atomic_output(path, folder, force, make_parents=False):
+    """`_atomic.written`, with OUT refused if it exists without `force` before anything is
+    written (and if it appears while writing)."""
     if os.path.lexists(path) and not force:
         raise CliError(f"{path}: already exists (pass --force to replace it)")
-    parent, name = os.path.split(os.path.abspath(path))
-    if not os.path.isdir(parent):
+    parent = os.path.dirname(os.path.abspath(path))
+    if not make_parents and not os.path.isdir(parent):
         raise CliError(f"{path}: the folder {parent} does not exist")
-    if folder:
-        tmp = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
-    else:
-        suffix = f".tmp{os.path.splitext(name)[1]}"  # model.save() wants '.keras' last
-        handle, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=suffix, dir=parent)
-        os.close(handle)
     try:
-        yield tmp
-        _readable(tmp, folder)
-        _commit(tmp, path, force)
-    finally:
-        if os.path.lexists(tmp):
-            _remove(tmp)
-
+        with _atomic.written(path, folder, force, make_parents) as tmp:
+            yield tmp
+    except FileExistsError:
+        raise CliError(f"{path}: already exists (pass --force to replace it)") from None
 
 
 def json_default(value):
@@ -142,7 +91,6 @@ def _tensor_text(name, spec):
 
 
 def _write_saved_model(tmp, config, model):
-    from legacy_conv import serving
     try:
         inputs, outputs = serving.write_saved_model(model, tmp)
     except ConversionError:
@@ -167,21 +115,8 @@ def destination(args, kind):
         return args.out
     if kind != "saved_model":
         raise UsageError(f"--serving-name needs a SavedModel folder as OUT, not {args.out}")
-    name = args.serving_name
-    if not name or name in (".", "..") or any(s in name for s in ("/", "\\", os.sep)):
-        raise UsageError(f"--serving-name must be a plain folder name. Received: {name!r}")
-    return os.path.join(args.out, name, str(args.serving_version or 1))
-
-
-
-def make_parents(path):
-    """Creates the missing folders above `path`; returns them, deepest first."""
-    made = []
-    parent = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(parent):
-        made.append(parent)
-        parent = os.path.dirname(parent)
-    for folder in reversed(made):
-        os.mkdir(folder)
-    return made
-
+    try:
+        return serving.versioned_path(args.out, args.serving_name, args.serving_version or 1)
+    except ConversionError as error:
+        raise UsageError(f"--serving-name must be a plain folder name. Received: "
+                         f"{args.serving_name!r}") from error

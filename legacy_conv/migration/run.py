@@ -8,7 +8,6 @@ A file that does not parse, or whose rewrite does not parse, is reported and lef
 
 import difflib
 import os
-import tempfile
 from collections import namedtuple
 
 import libcst as cst
@@ -17,6 +16,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.codemod.visitors import RemoveImportsVisitor
 
+from legacy_conv import _atomic
 from legacy_conv import backend
 from legacy_conv.migration import analysis
 from legacy_conv.migration import report
@@ -168,24 +168,14 @@ def migrate_paths(paths, to="legacy", write=False, check=False, keras1_backend=N
 
 
 def write_atomically(path, data):
-    """Writes `data` (bytes) to `path` through a temporary sibling and `os.replace`,
+    """Writes `data` (bytes) to `path` through a temporary sibling renamed into place,
     keeping the file's permission bits."""
-    folder = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else None
-    handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                   dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as f:
+    with _atomic.written(path, False, replace=True, mode=mode) as tmp:
+        with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def diff(outcome):
