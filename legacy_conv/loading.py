@@ -177,8 +177,10 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
             ctx.weight_shapes = k1file.weight_shapes()
             keras3_config = _convert(config, ctx, "model_config", k1file.keras_version,
                                      native_config=False)
-            with initializers.skip_random_draws():  # every weight comes from the file
+            # Every weight comes from the file, the big ones read while the model is built.
+            with initializers.skip_random_draws(), k1file.read_ahead() as reader:
                 model = build(keras3_config, ctx.custom_objects)
+                reader.finish()
                 k1file.load_into(model, ctx)
             if ctx.target == "native":
                 from legacy_conv.conversion import native

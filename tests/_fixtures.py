@@ -63,3 +63,30 @@ def case_params(backend, cases=None):
     return [pytest.param(backend, case, id=f"{backend}-{case['id']}")
             for case in (CASES if cases is None else cases)
             if backend in case.get("backends", BACKENDS)]
+
+
+# -- whole models (tests/fixtures/keras1_models/): inputs and Keras 1's predictions ----------
+MODEL_TOLERANCE = dict(rtol=1e-4, atol=1e-5)
+
+
+def model_io(folder, name):
+    """(inputs, Keras 1's outputs, the npz) of the model fixture NAME in `folder`."""
+    data = np.load(pathlib.Path(folder) / f"{name}.npz")
+    xs = [data[f"x{i}"] for i in range(sum(k.startswith("x") for k in data.files))]
+    ys = [data[f"y{i}"] for i in range(sum(k.startswith("y") for k in data.files))]
+    return xs, ys, data
+
+
+def predict_all(model, xs):
+    out = model.predict(xs if len(xs) > 1 else xs[0], verbose=0, batch_size=len(xs[0]))
+    return out if isinstance(out, list) else [out]
+
+
+def assert_predicts(model, folder, name):
+    """`model` gives Keras 1's predictions on the fixture's inputs."""
+    xs, ys, _ = model_io(folder, name)
+    outs = predict_all(model, xs)
+    assert len(outs) == len(ys)
+    for out, y in zip(outs, ys):
+        assert out.shape == y.shape
+        np.testing.assert_allclose(out, y, **MODEL_TOLERANCE)

@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import pytest
 
+from _fixtures import assert_predicts, model_io
+
 import legacy_conv
 from legacy_conv import initializers
 from legacy_conv import loading
@@ -143,12 +145,8 @@ def test_weights_read_straight_into_variables_give_keras1_predictions(monkeypatc
     model = legacy_conv.load_model(MODELS / f"{name}.h5", compile=False,
                                    keras1_backend="theano")
     assert sum(read_straight) >= len(read_straight) / 3  # kernels (biases: Keras 3 zeros)
-    data = np.load(MODELS / f"{name}.npz")
-    inputs = [data[k] for k in sorted(data.files) if k.startswith("x")]
-    outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
-    expected = [data[k] for k in sorted(data.files) if k.startswith("y")]
-    for got, want in zip(outputs if isinstance(outputs, list) else [outputs], expected):
-        np.testing.assert_allclose(got, want, atol=1e-5)
+    assert_predicts(model, MODELS, name)
+    inputs, expected, _ = model_io(MODELS, name)
     model.compile(optimizer="sgd", loss="mse")  # the variables train as any others
     model.fit(inputs if len(inputs) > 1 else inputs[0],
               expected if len(expected) > 1 else expected[0], verbose=0)

@@ -8,13 +8,14 @@ import keras
 import numpy as np
 import pytest
 
+from _fixtures import assert_predicts, model_io
+
 import legacy_conv
 
 HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1_models"
 # Functions that stand in for the marshalled code of the fixtures' Lambda layers.
 CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
                                    "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
-TOLERANCE = dict(rtol=1e-4, atol=1e-5)
 # Known differences between Keras 1 releases that the converter does not reproduce yet.
 RELEASE_DIFFERENCES = {
     ("k108_theano", "conv3d"): "Keras 1.0.8 on Theano padded an even Convolution3D kernel "
@@ -47,13 +48,6 @@ CASES = list(_cases())
 LATEST = [case for case in CASES if case.id.startswith("k122_")]
 
 
-def _io(folder, name):
-    data = np.load(folder / f"{name}.npz")
-    xs = [data[f"x{i}"] for i in range(sum(k.startswith("x") for k in data.files))]
-    ys = [data[f"y{i}"] for i in range(sum(k.startswith("y") for k in data.files))]
-    return xs, ys, data
-
-
 def _need(spec, suffix):
     """The fixture file NAME+suffix, or skip when that Keras release could not write it."""
     name = spec["name"] + suffix
@@ -62,26 +56,12 @@ def _need(spec, suffix):
     return name
 
 
-def _predict(model, xs):
-    out = model.predict(xs if len(xs) > 1 else xs[0], verbose=0, batch_size=len(xs[0]))
-    return out if isinstance(out, list) else [out]
-
-
-def _check(model, folder, name):
-    xs, ys, _ = _io(folder, name)
-    outs = _predict(model, xs)
-    assert len(outs) == len(ys)
-    for out, y in zip(outs, ys):
-        assert out.shape == y.shape
-        np.testing.assert_allclose(out, y, **TOLERANCE)
-
-
 @pytest.mark.parametrize("folder, backend, spec", CASES)
 def test_load_model(folder, backend, spec):
     name = spec["name"]
     model = legacy_conv.load_model(folder / _need(spec, ".h5"), keras1_backend=backend,
                                    custom_objects=CUSTOM_OBJECTS.get(name), compile=False)
-    _check(model, folder, name)
+    assert_predicts(model, folder, name)
 
 
 @pytest.mark.parametrize("folder, backend, spec", CASES)
@@ -92,7 +72,7 @@ def test_json_and_weights_file(folder, backend, spec):
     model = legacy_conv.model_from_json(text, keras1_backend=backend,
                                         custom_objects=CUSTOM_OBJECTS.get(name))
     legacy_conv.load_weights(model, weights, keras1_backend=backend)
-    _check(model, folder, name)
+    assert_predicts(model, folder, name)
 
 
 @pytest.mark.parametrize("folder, backend, spec", LATEST)
@@ -105,13 +85,13 @@ def test_converted_config_loads_in_plain_keras(folder, backend, spec):
                                          custom_objects=CUSTOM_OBJECTS.get(name))
     legacy_conv.load_weights(model, folder / _need(spec, "_weights.h5"), keras1_backend=backend,
                              keras_version=spec.get("keras_version"))
-    _check(model, folder, name)
+    assert_predicts(model, folder, name)
 
 
 @pytest.mark.parametrize("folder, backend, spec", LATEST)
 def test_compiled_from_the_training_config(folder, backend, spec):
     name = spec["name"]
-    xs, _, data = _io(folder, name)
+    xs, _, data = model_io(folder, name)
     if not spec.get("evaluate"):
         pytest.skip("Keras 1 did not evaluate this model")
     model = legacy_conv.load_model(folder / _need(spec, ".h5"), keras1_backend=backend,
@@ -132,4 +112,4 @@ def test_dot_keras_round_trip(folder, backend, spec, tmp_path):
     model.save(tmp_path / "model.keras")
     reloaded = keras.models.load_model(tmp_path / "model.keras", custom_objects=custom,
                                        safe_mode=custom is None)
-    _check(reloaded, folder, name)
+    assert_predicts(reloaded, folder, name)

@@ -11,6 +11,7 @@ import os
 import h5py
 import numpy as np
 
+from legacy_conv.conversion import read_ahead
 from legacy_conv.conversion import weights as weight_rules
 from legacy_conv.errors import ConversionError
 
@@ -61,6 +62,12 @@ class Keras1File:
             pass
         finally:
             os.close(fd)
+
+    def read_ahead(self):
+        """A `read_ahead.ReadAhead` of every weight dataset: entered within
+        `initializers.skip_random_draws()`, it reads the big ones while the model is built."""
+        return read_ahead.ReadAhead(self.path, [
+            ds for _, datasets in self.layer_groups() for _, ds in datasets])
 
     def __exit__(self, *exc):
         self.file.close()

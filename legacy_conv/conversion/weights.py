@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from legacy_conv import _host_memory
+from legacy_conv.conversion import read_ahead
 from legacy_conv.errors import ConversionError
 
 # Keras 1 class -> the transpose that turns its pre-1.1 kernel layout into today's.
@@ -60,7 +61,8 @@ class Stored:
         dtype = np.dtype(variable.dtype)
         memory = _host_memory.writable(variable)
         if memory is not None and self.perm is None and self.dataset.dtype == dtype:
-            self.dataset.read_direct(memory)  # straight into the variable
+            if _host_memory.filled_with(memory) != read_ahead.source(self.dataset):
+                self.dataset.read_direct(memory)  # straight into the variable
             return
         rows = self.shape[0] if self.shape else 0
         step = max(1, SLICE_BYTES // max(1, dtype.itemsize * int(np.prod(self.shape[1:]))))

@@ -1,0 +1,121 @@
+"""Reading a Keras 1 file's weights in a background thread while the model is built.
+
+Building a VGG16 in Keras 3 costs about as much as reading its 528 MiB, and the two need
+not wait for each other: `ReadAhead` reads every contiguous dataset with `os.preadv`
+(which releases the GIL; one call per run of neighbouring datasets) into fresh aligned
+arrays, and offers them to `_host_memory.zeros` as the initial memory of the variables of
+the same shape and dtype, in the file's order. After the build, `finish()` waits for the
+thread and records what each array holds; `weights.Stored.assign_to` skips the read where a
+variable's memory already holds its own dataset and reads it as usual everywhere else
+(another order, a layout transform, a read that failed), so the result never depends on
+the guess.
+"""
+
+import os
+import threading
+
+import numpy as np
+
+from legacy_conv import _host_memory
+
+# The most buffers one `preadv` takes (POSIX's IOV_MAX is at least 16; Linux's is 1024).
+_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
+
+
+def source(dataset):
+    """The key of what a contiguous dataset's bytes are: (file name, offset)."""
+    return dataset.file.filename, dataset.id.get_offset()
+
+
+def _readable(dataset):
+    """Whether the dataset's bytes can be copied as they lie in the file: contiguous,
+    unfiltered, inside the file, in this machine's byte order."""
+    dtype = dataset.dtype
+    if dataset.chunks is not None or dataset.is_virtual or dataset.external or \
+            dtype.kind not in "fiu" or not dtype.isnative:
+        return False
+    offset, nbytes = dataset.id.get_offset(), dataset.size * dtype.itemsize
+    return offset is not None and nbytes > 0 and \
+        dataset.id.get_storage_size() == nbytes and \
+        offset + nbytes <= dataset.file.id.get_filesize()
+
+
+def _read_fully(fd, buffers, offset):
+    """Fills `buffers` from `fd` at `offset` (`preadv`, in as few calls as it takes)."""
+    first = 0
+    while first < len(buffers):
+        count = os.preadv(fd, buffers[first:first + _IOV_MAX], offset)
+        if count <= 0:
+            raise OSError("unexpected end of file")
+        offset += count
+        while first < len(buffers) and count >= len(buffers[first]):
+            count -= len(buffers[first])
+            first += 1
+        if count:
+            buffers[first] = buffers[first][count:]
+
+
+class ReadAhead:
+    """Reads `datasets` (those `_readable`) in a thread; use as a context manager."""
+
+    def __init__(self, path, datasets):
+        self.path = path
+        self.jobs = [(_host_memory.aligned_empty(ds.shape, ds.dtype), source(ds))
+                     for ds in datasets if _readable(ds)] if hasattr(os, "preadv") else []
+        self.done = []
+        self.thread = None
+
+    def __enter__(self):
+        if self.jobs and _host_memory.active():
+            for array, _ in self.jobs:
+                _host_memory.offer(array)
+            self.thread = threading.Thread(target=self._read, name="legacy_conv read-ahead",
+                                           daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.finish()
+
+    def _runs(self):
+        """[(offset, buffers, jobs)]: the jobs in file order, cut where the bytes between
+        two would cost more than `MIN_BYTES` of scratch; those bytes go to `scratch`."""
+        runs, end = [], None
+        scratch = memoryview(bytearray(_host_memory.MIN_BYTES))
+        for array, key in sorted(self.jobs, key=lambda job: job[1][1]):
+            offset, view = key[1], memoryview(array.reshape(-1).view(np.uint8))
+            if end is None or not 0 <= offset - end <= len(scratch):
+                runs.append((offset, [], []))
+            elif offset > end:
+                runs[-1][1].append(scratch[:offset - end])
+            runs[-1][1].append(view)
+            runs[-1][2].append((array, key))
+            end = offset + len(view)
+        return runs
+
+    def _read(self):
+        """A `preadv` per run of datasets: the GIL is released once per run, not per
+        dataset (the model is being built meanwhile)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            for offset, buffers, jobs in self._runs():
+                _read_fully(fd, buffers, offset)
+                self.done += jobs
+        except OSError:
+            return  # a short or unreadable file: the assignment reads (and reports) it
+        finally:
+            os.close(fd)
+
+    def finish(self):
+        """Waits for the thread; records what each array read in full now holds."""
+        if self.thread is None:
+            return
+        self.thread.join()
+        self.thread = None
+        _host_memory.withdraw_offers()
+        for array, key in self.done:
+            _host_memory.record_filled(array, key)
+        self.jobs = self.done = []
