@@ -1,5 +1,7 @@
 """The public entry points for Keras 1 model files: configs, JSON, HDF5 models and weights."""
 
+import contextlib
+import functools
 import json
 
 import keras
@@ -159,6 +161,15 @@ def model_from_yaml(yaml_string, target="legacy", keras1_backend=None, custom_ob
     return _remember_version(build(_convert(config, ctx), ctx.custom_objects), config)
 
 
+@contextlib.contextmanager
+def loading_from(k1file):
+    """Within it, a model is built without drawing initial values (every weight will come
+    from `k1file`, an open `hdf5.Keras1File`) while a thread reads the file's weights;
+    yields `load(model, ctx, keras_version=None)`, which assigns them to the model."""
+    with initializers.skip_random_draws(), k1file.read_ahead() as reader:
+        yield functools.partial(k1file.load_into, wait=reader.finish)
+
+
 def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=None,
                compile=True, image_dim_ordering=None, keep_legacy=False):
     """A `keras.Model` with its weights from a Keras 1 `model.save()` HDF5 file.
@@ -174,14 +185,12 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
         k1file.prefetch()
         try:
             config = k1file.model_config()
-            ctx.weight_shapes = k1file.weight_shapes()
-            keras3_config = _convert(config, ctx, "model_config", k1file.keras_version,
-                                     native_config=False)
-            # Every weight comes from the file, the big ones read while the model is built.
-            with initializers.skip_random_draws(), k1file.read_ahead() as reader:
+            with loading_from(k1file) as load_weights_into:
+                ctx.weight_shapes = k1file.weight_shapes()
+                keras3_config = _convert(config, ctx, "model_config", k1file.keras_version,
+                                         native_config=False)
                 model = build(keras3_config, ctx.custom_objects)
-                reader.finish()
-                k1file.load_into(model, ctx)
+                load_weights_into(model, ctx)
             if ctx.target == "native":
                 from legacy_conv.conversion import native
                 with keras.saving.custom_object_scope(ctx.custom_objects):

@@ -149,5 +149,37 @@ def test_only_datasets_stored_as_plain_bytes_are_read_ahead(tmp_path):
             "big_endian": f.create_dataset("big_endian", data=data.astype(">f4")),
             "strings": f.create_dataset("strings", data=np.array([b"a", b"b"])),
             "empty": f.create_dataset("empty", shape=(0, 3), dtype="float32"),
+            "external": f.create_dataset("external", shape=(20, 30), dtype="float32",
+                                         external=[(str(tmp_path / "raw.bin"), 0, 2400)]),
         }
-        assert {k for k, ds in kinds.items() if read_ahead._readable(ds)} == {"contiguous"}
+        assert {k for k, ds in kinds.items() if read_ahead._readable(ds, f.id.get_filesize())} == {"contiguous"}
+
+
+def test_reads_go_in_chunks(reads, monkeypatch, tmp_path):
+    path = tmp_path / "stack.h5"
+    arrays = _keras1_dense_stack(path)
+    monkeypatch.setattr(read_ahead, "CHUNK_BYTES", 24)  # a few floats a call
+    model = legacy_conv.load_model(path, compile=False)
+    _assert_weights(model, arrays)
+    assert not [n for n in reads if n.endswith("_W")]
+
+
+def test_a_failed_load_stops_the_thread_between_chunks(monkeypatch, tmp_path):
+    """The thread does not read the rest of a file nothing will use."""
+    path = tmp_path / "stack.h5"
+    _keras1_dense_stack(path, units=64)
+    with h5py.File(path, "r+") as f:
+        f.attrs["model_config"] = np.bytes_(b'{"class_name": "Sequential", "config": 3}')
+    calls, preadv = [], read_ahead.os.preadv
+
+    def slow(fd, buffers, offset):
+        calls.append(offset)
+        threading.Event().wait(0.01)
+        return preadv(fd, buffers, offset)
+
+    monkeypatch.setattr(read_ahead, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(read_ahead.os, "preadv", slow)
+    with pytest.raises(legacy_conv.ConversionError):
+        legacy_conv.load_model(path, compile=False)
+    assert _no_reader_left()
+    assert len(calls) < 3 * 64 * 65 * 4 // 64 // 2  # far fewer calls than a whole read

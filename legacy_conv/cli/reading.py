@@ -110,13 +110,17 @@ def convert_input(path, args, stack, weights=None):
 
 def build_model(converted, progress):
     """The legacy Keras 3 model of `converted`, with the weights of IN or --weights."""
-    with progress.stage("building the Keras 3 model"):
-        model = loading.build(converted.keras3_config, converted.ctx.custom_objects,
-                              source=converted.path)
     source = converted.weights_file or converted.k1file
-    if source is not None:
+    if source is None:
+        with progress.stage("building the Keras 3 model"):
+            return loading.build(converted.keras3_config, converted.ctx.custom_objects,
+                                 source=converted.path)
+    with loading.loading_from(source) as load_weights_into:
+        with progress.stage("building the Keras 3 model"):
+            model = loading.build(converted.keras3_config, converted.ctx.custom_objects,
+                                  source=converted.path)
         with progress.stage(f"loading the weights of {source.path}"):
-            source.load_into(model, converted.ctx)
+            load_weights_into(model, converted.ctx)
     return model
 
 

@@ -36,6 +36,7 @@ class Keras1File:
 
     def __init__(self, path):
         self.path = str(path)
+        self._groups = None
         if not os.path.isfile(self.path):
             raise ConversionError("does not exist or is not a file", file=self.path)
         try:
@@ -106,25 +107,33 @@ class Keras1File:
 
     # -- weights --------------------------------------------------------------------------
     def layer_groups(self):
-        """[(layer_name, [(weight_name, dataset)])] in the file's order, weighted ones only."""
+        """[(layer_name, [(weight_name, dataset)])] in the file's order, weighted ones only
+        (read once: the file is open read-only)."""
+        if self._groups is None:
+            self._groups = self._layer_groups()
+        return self._groups
+
+    def _layer_groups(self):
         group = self.weights_group()
         if "layer_names" not in group.attrs:
             raise ConversionError("holds no Keras 1 weights (no 'layer_names' attribute)",
                                   file=self.path)
         out = []
         for layer_name in names(group.attrs, "layer_names"):
-            if layer_name not in group:
+            try:
+                g = group[layer_name]
+            except KeyError:
                 raise ConversionError("is listed in 'layer_names' but has no group "
                                       "(a truncated file?)", file=self.path,
-                                      layer=f'"{layer_name}"')
-            g = group[layer_name]
+                                      layer=f'"{layer_name}"') from None
             datasets = []
             for weight_name in names(g.attrs, "weight_names"):
-                if weight_name not in g:
+                try:
+                    datasets.append((weight_name, g[weight_name]))
+                except KeyError:
                     raise ConversionError("is listed but missing (a truncated file?)",
                                           file=self.path, layer=f'"{layer_name}"',
-                                          field=weight_name, has_value=False)
-                datasets.append((weight_name, g[weight_name]))
+                                          field=weight_name, has_value=False) from None
             if datasets:
                 out.append((layer_name, datasets))
         return out
@@ -135,12 +144,13 @@ class Keras1File:
         return {weight: tuple(ds.shape) for _, datasets in self.layer_groups()
                 for weight, ds in datasets}
 
-    def load_into(self, model, ctx, keras_version=None):
+    def load_into(self, model, ctx, keras_version=None, wait=None):
         """Assigns the file's weights to `model`'s layers (see `weights.assign`);
-        `keras_version` is the writer's release where the file does not record it."""
+        `keras_version` is the writer's release where the file does not record it; `wait`
+        (a `ReadAhead`'s `finish`) is called before any variable it may be filling."""
         try:
             weight_rules.assign(model, self.layer_groups(), self.keras_version or keras_version,
-                                ctx)
+                                ctx, wait)
         except ConversionError as error:
             raise error.located(file=self.path) from None
         except OSError as error:

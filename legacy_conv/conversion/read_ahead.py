@@ -14,37 +14,51 @@ the guess.
 import os
 import threading
 
+import h5py
 import numpy as np
 
 from legacy_conv import _host_memory
+
+# The most bytes one `preadv` asks for (a failed load stops the thread within one).
+CHUNK_BYTES = 64 << 20
 
 # The most buffers one `preadv` takes (POSIX's IOV_MAX is at least 16; Linux's is 1024).
 _IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 
 
 def source(dataset):
-    """The key of what a contiguous dataset's bytes are: (file name, offset)."""
-    return dataset.file.filename, dataset.id.get_offset()
+    """The key of what a contiguous dataset's bytes are: (HDF5 file number, offset)."""
+    return dataset.id.fileno, dataset.id.get_offset()
 
 
-def _readable(dataset):
-    """Whether the dataset's bytes can be copied as they lie in the file: contiguous,
-    unfiltered, inside the file, in this machine's byte order."""
+def _readable(dataset, filesize):
+    """Whether the dataset's bytes can be copied as they lie in the file: contiguous
+    (so unfiltered), not external, inside the file, in this machine's byte order."""
     dtype = dataset.dtype
-    if dataset.chunks is not None or dataset.is_virtual or dataset.external or \
-            dtype.kind not in "fiu" or not dtype.isnative:
+    if dtype.kind not in "fiu" or not dtype.isnative:
+        return False
+    plist = dataset.id.get_create_plist()
+    if plist.get_layout() != h5py.h5d.CONTIGUOUS or plist.get_external_count():
         return False
     offset, nbytes = dataset.id.get_offset(), dataset.size * dtype.itemsize
     return offset is not None and nbytes > 0 and \
-        dataset.id.get_storage_size() == nbytes and \
-        offset + nbytes <= dataset.file.id.get_filesize()
+        dataset.id.get_storage_size() == nbytes and offset + nbytes <= filesize
 
 
-def _read_fully(fd, buffers, offset):
-    """Fills `buffers` from `fd` at `offset` (`preadv`, in as few calls as it takes)."""
+def _read_fully(fd, buffers, offset, stop):
+    """Fills `buffers` from `fd` at `offset` with `preadv`, at most `CHUNK_BYTES` a call so
+    that `stop` (an Event) is seen between calls; False where it stopped."""
     first = 0
     while first < len(buffers):
-        count = os.preadv(fd, buffers[first:first + _IOV_MAX], offset)
+        if stop.is_set():
+            return False
+        batch, size = [], 0
+        for view in buffers[first:first + _IOV_MAX]:
+            batch.append(view[:CHUNK_BYTES - size])
+            size += len(batch[-1])
+            if size >= CHUNK_BYTES:
+                break
+        count = os.preadv(fd, batch, offset)
         if count <= 0:
             raise OSError("unexpected end of file")
         offset += count
@@ -53,6 +67,7 @@ def _read_fully(fd, buffers, offset):
             first += 1
         if count:
             buffers[first] = buffers[first][count:]
+    return True
 
 
 class ReadAhead:
@@ -60,10 +75,13 @@ class ReadAhead:
 
     def __init__(self, path, datasets):
         self.path = path
+        datasets = list(datasets) if hasattr(os, "preadv") else []
+        filesize = datasets[0].file.id.get_filesize() if datasets else 0
         self.jobs = [(_host_memory.aligned_empty(ds.shape, ds.dtype), source(ds))
-                     for ds in datasets if _readable(ds)] if hasattr(os, "preadv") else []
+                     for ds in datasets if _readable(ds, filesize)]
         self.done = []
         self.thread = None
+        self.stop = threading.Event()
 
     def __enter__(self):
         if self.jobs and _host_memory.active():
@@ -74,7 +92,9 @@ class ReadAhead:
             self.thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, error, *exc):
+        if error is not None:
+            self.stop.set()  # nothing will use what it reads
         self.finish()
 
     def _runs(self):
@@ -102,7 +122,8 @@ class ReadAhead:
             return
         try:
             for offset, buffers, jobs in self._runs():
-                _read_fully(fd, buffers, offset)
+                if not _read_fully(fd, buffers, offset, self.stop):
+                    return
                 self.done += jobs
         except OSError:
             return  # a short or unreadable file: the assignment reads (and reports) it

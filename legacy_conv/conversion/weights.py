@@ -56,10 +56,11 @@ class Stored:
         array = np.asarray(self.dataset[()], dtype=dtype)
         return array if self.perm is None else array.transpose(self.perm)
 
-    def assign_to(self, variable, scratch):
+    def assign_to(self, variable, scratch, memory=None):
+        """Reads the dataset into `variable`; `memory` is the variable's own memory
+        (`_host_memory.writable`) where it has one."""
         target = variable.value  # on Keras 3's TensorFlow backend, a tf.Variable
         dtype = np.dtype(variable.dtype)
-        memory = _host_memory.writable(variable)
         if memory is not None and self.perm is None and self.dataset.dtype == dtype:
             if _host_memory.filled_with(memory) != read_ahead.source(self.dataset):
                 self.dataset.read_direct(memory)  # straight into the variable
@@ -77,8 +78,8 @@ class Stored:
                 self.dataset.read_direct(part, np.s_[start:stop])
             else:
                 part[...] = self.dataset[start:stop]  # NumPy's cast, as Keras 1 did
-            if stop - start == rows:
-                variable.assign(part)
+            if stop - start == rows:  # shapes checked: TensorFlow's assign, without Keras'
+                (target if hasattr(target, "scatter_update") else variable).assign(part)
             else:
                 import tensorflow as tf
 
@@ -254,8 +255,9 @@ def _match(model, groups):
         f"only: {extra or 'none'}", field="layer_names", has_value=False)
 
 
-def assign(model, groups, keras_version, ctx):
-    """Checks every shape first, then assigns: a mismatch leaves the model untouched."""
+def assign(model, groups, keras_version, ctx, wait=None):
+    """Checks every shape first, then assigns: a mismatch leaves the model untouched.
+    Variables whose memory a reader may be filling come last, after `wait()`."""
     plan = []
     for layer, datasets in _match(model, groups):
         named = [(name, stored(ds)) for name, ds in datasets]
@@ -268,10 +270,22 @@ def assign(model, groups, keras_version, ctx):
             raise ConversionError("has fewer weights in the file than the model expects",
                                   layer=f'"{layer.name}"', has_value=False)
     prepared = [(layer, _prepared(layer, named, keras_version)) for layer, named in plan]
-    scratch = Scratch()
+    scratch, shared = Scratch(), []
     for layer, arrays in prepared:
         for array, variable in zip(arrays, layer.weights):
-            if isinstance(array, Stored):
-                array.assign_to(variable, scratch)
-            else:
-                variable.assign(np.asarray(array).astype(variable.dtype, copy=False))
+            memory = _host_memory.writable(variable)
+            if memory is None:
+                _assign(array, variable, scratch)
+            else:  # a reader may still be filling it
+                shared.append((array, variable, memory))
+    if wait is not None:
+        wait()
+    for array, variable, memory in shared:
+        _assign(array, variable, scratch, memory)
+
+
+def _assign(array, variable, scratch, memory=None):
+    if isinstance(array, Stored):
+        array.assign_to(variable, scratch, memory)
+    else:
+        variable.assign(np.asarray(array).astype(variable.dtype, copy=False))
