@@ -16,7 +16,7 @@ from legacy_conv.backend import image_dim_ordering  # noqa: E402
 from legacy_conv.backend import keras1_backend  # noqa: E402
 from legacy_conv.backend import set_image_dim_ordering  # noqa: E402
 from legacy_conv.backend import set_keras1_backend  # noqa: E402
-from legacy_conv.layers.advanced_activations import ThresholdedReLU  # noqa: E402
+from legacy_conv.layers.advanced_activations import LeakyReLU, ThresholdedReLU  # noqa: E402
 from legacy_conv.layers.convolution import AtrousConvolution1D  # noqa: E402
 from legacy_conv.layers.convolution import AtrousConvolution2D  # noqa: E402
 from legacy_conv.layers.convolution import Convolution1D  # noqa: E402
@@ -25,6 +25,7 @@ from legacy_conv.layers.convolution import Convolution3D  # noqa: E402
 from legacy_conv.layers.cropping import Cropping1D, Cropping2D, Cropping3D  # noqa: E402
 from legacy_conv.layers.deconvolution import Deconvolution2D  # noqa: E402
 from legacy_conv.layers.merge import Merge, merge  # noqa: E402
+from legacy_conv.layers.noise import GaussianNoise  # noqa: E402
 from legacy_conv.layers.normalization import BatchNormalization  # noqa: E402
 from legacy_conv.layers.pooling import AveragePooling1D, AveragePooling2D  # noqa: E402
 from legacy_conv.layers.pooling import AveragePooling3D, MaxPooling1D  # noqa: E402
@@ -47,7 +48,8 @@ LAYERS = (
     SeparableConvolution2D, Deconvolution2D, Convolution3D, Cropping1D, Cropping2D,
     Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
     ZeroPadding3D, MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,
-    MaxPooling3D, AveragePooling3D, BatchNormalization, Merge, ThresholdedReLU,
+    MaxPooling3D, AveragePooling3D, BatchNormalization, Merge, ThresholdedReLU, LeakyReLU,
+    GaussianNoise,
 )
 
 __version__ = "0.1.0"

@@ -33,6 +33,16 @@ def check_int(owner, arg, value, minimum=1):
     return int(value)
 
 
+def check_number(owner, arg, value):
+    """A real number (not a bool) as a Python float; beyond float64, an infinite one."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise argument_error(owner, arg, value, "must be a number")
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float64: float32 computes it as infinite
+        return float("inf") if value > 0 else float("-inf")
+
+
 def check_tuple(owner, arg, value, n, minimum=1):
     """A tuple or list of exactly `n` integers >= `minimum`."""
     kind = "positive" if minimum == 1 else "non-negative"

@@ -260,15 +260,17 @@ def _dropout(m, shape, class_name):
     return {"p": m.draw(st.floats(0.01, 0.9))}, shape
 
 
+# Keras 1 took any sigma and any LeakyReLU alpha; outside what Keras 3's built-ins take
+# (sigma in [0, 1], alpha >= 0) the converter uses our layers.
 @spec("GaussianNoise", ranks=ANY_RANK)
 def _noise(m, shape, class_name):
-    return {"sigma": m.draw(st.floats(0, 1))}, shape  # > 1: see KNOWN_GAPS
+    return {"sigma": m.draw(st.one_of(st.floats(0, 1), st.floats(-3, 3)))}, shape
 
 
 @spec("LeakyReLU", "ELU", ranks=ANY_RANK)
 def _alpha(m, shape, class_name):
     # ELU keeps alpha as a float32 (K.cast_to_floatx), LeakyReLU as given
-    return {"alpha": m.draw(f32(0, 2) if class_name == "ELU" else st.floats(0, 2))}, shape
+    return {"alpha": m.draw(f32(0, 2) if class_name == "ELU" else st.floats(-2, 2))}, shape
 
 
 @spec("ThresholdedReLU", ranks=ANY_RANK)
@@ -867,14 +869,6 @@ def test_every_layer_class_in_random_valid_configs(class_name):
     check()
 
 
-# Values the real Keras 1.2.2 built and ran (Theano backend, `model.predict`), which Keras 3's
-# built-in layers refuse: the converter raises ConversionError for them today.
-KNOWN_GAPS = [
-    pytest.param("GaussianNoise", {"sigma": 2.0}, id="GaussianNoise-sigma-above-1"),
-    pytest.param("LeakyReLU", {"alpha": -0.5}, id="LeakyReLU-negative-alpha"),
-]
-
-
 @pytest.mark.parametrize("class_name", ["Dropout", "SpatialDropout1D", "GaussianDropout"])
 @pytest.mark.parametrize("p, rate", [(1.0, 0.0), (1.5, 0.0), (0.0, 0.0), (-0.5, 0.0), (0.25, 0.25)])
 def test_dropout_rates_outside_0_1_drop_nothing_as_in_keras1(class_name, p, rate):
@@ -893,19 +887,53 @@ def test_dropout_rates_outside_0_1_drop_nothing_as_in_keras1(class_name, p, rate
         np.testing.assert_array_equal(model(x, training=True), x)
 
 
-@pytest.mark.xfail(strict=True, raises=ConversionError,
-                   reason="Keras 3's built-in layer refuses a value Keras 1 accepted")
-@pytest.mark.parametrize("class_name, args", KNOWN_GAPS)
-def test_known_gaps(class_name, args):
+# Values the real Keras 1.2.2 built and ran (both backends, `model.predict`), which Keras 3's
+# built-ins refuse (negative_slope < 0, stddev outside [0, 1]) or read otherwise (Keras 3
+# keeps x > 0 for an infinite or NaN slope): our layers instead. The outputs are Keras 1's
+# (also in fixtures/keras1/core_*, see test_core_layers_keras1.py).
+X = [[-3.0, 0.0, 2.0, -1.0]]
+KERAS3_REFUSES = [
+    pytest.param("GaussianNoise", {"sigma": 2.0}, X, id="GaussianNoise-sigma-above-1"),
+    pytest.param("GaussianNoise", {"sigma": -0.5}, X, id="GaussianNoise-negative-sigma"),
+    pytest.param("GaussianNoise", {"sigma": math.nan}, X, id="GaussianNoise-nan-sigma"),
+    pytest.param("LeakyReLU", {"alpha": -0.5}, [[1.5, 0.0, 2.0, 0.5]],
+                 id="LeakyReLU-negative-alpha"),
+    pytest.param("LeakyReLU", {"alpha": math.inf}, [[-math.inf, math.nan, math.nan, -math.inf]],
+                 id="LeakyReLU-infinite-alpha"),
+    pytest.param("LeakyReLU", {"alpha": math.nan}, [[math.nan] * 4], id="LeakyReLU-nan-alpha"),
+]
+
+
+@pytest.mark.parametrize("class_name, args, keras1", KERAS3_REFUSES)
+def test_values_keras3_refuses_become_our_layers(class_name, args, keras1, tmp_path):
+    """model_from_json builds our layer, which predicts what Keras 1 predicted and survives
+    a .keras file."""
     layer = {"class_name": class_name, "config": {
         "name": "layer", "trainable": True, "batch_input_shape": [None, 4],
         "input_dtype": "float32", **args}}
     config = {"class_name": "Sequential", "config": [layer], "keras_version": "1.2.2"}
-    try:
-        assert legacy_conv.model_from_json(json.dumps(config)).output_shape == (None, 4)
-    except ConversionError as error:
-        assert str(error).startswith(f'layer "layer" ({class_name}): could not be built')
-        raise
+    converted = legacy_conv.convert_config(copy.deepcopy(config))["config"]["layers"][-1]
+    assert converted["registered_name"] == f"legacy_conv>{class_name}"
+    model = legacy_conv.model_from_json(json.dumps(config))
+    assert type(model.layers[-1]) is getattr(legacy_conv, class_name)
+    x = np.array(X, "float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), np.array(keras1, "float32"))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded.layers[-1]) is type(model.layers[-1])
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), np.array(keras1, "float32"))
+
+
+@pytest.mark.parametrize("class_name, key", [("LeakyReLU", "alpha"), ("GaussianNoise", "sigma")])
+@pytest.mark.parametrize("value", [None, "0.5", [2.0], True, {"x": 1}])
+def test_non_numbers_still_get_the_value_check(class_name, key, value):
+    layer = {"class_name": class_name, "config": {"name": "layer", "trainable": True,
+                                                  "batch_input_shape": [None, 4], key: value}}
+    config = {"class_name": "Sequential", "config": [layer], "keras_version": "1.2.2"}
+    with pytest.raises(ConversionError, match=f'layer "layer" \\({class_name}\\): `{key}` '
+                                              "must be a number"):
+        legacy_conv.convert_config(config)
 
 
 def _generated():

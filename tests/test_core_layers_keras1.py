@@ -1,8 +1,10 @@
-"""Pooling, BatchNormalization, Merge and the activations against Keras 1.2.2's own records.
+"""Pooling, BatchNormalization, Merge, the activations and GaussianNoise against Keras 1.2.2's
+own records.
 
 The fixtures (tests/fixtures/keras1/core_<backend>.*) were written by the real Keras 1.2.2
 on Theano and on TensorFlow (`make_fixtures.py --suite core`; see the README there).
-Keras 1 layers that a Keras 3 built-in reproduces exactly are tested as that built-in.
+Keras 1 layers that a Keras 3 built-in reproduces exactly are tested as that built-in, except
+for the values where the converter uses our layer (`layer_rules.LEGACY_WHEN`).
 """
 
 import copy
@@ -17,6 +19,8 @@ import legacy_conv as lc
 from _fixtures import BACKENDS, CORE_CASES, arrays, case_params, results
 from legacy_conv import activations
 from legacy_conv import backend as k1_backend
+from legacy_conv.conversion import layers as conversion
+from legacy_conv.conversion import model_config
 from legacy_conv.layers.normalization import running_std_to_variance
 
 ATOL = RTOL = 1e-5
@@ -28,6 +32,7 @@ KERAS3_BUILTINS = {
     "ELU": lambda alpha=1.0: keras.layers.ELU(alpha=alpha),
     "PReLU": lambda shared_axes=None: keras.layers.PReLU(
         shared_axes=[shared_axes] if isinstance(shared_axes, int) else shared_axes),
+    "GaussianNoise": lambda sigma: keras.layers.GaussianNoise(stddev=sigma),
 }
 # Cases Keras 1 refused only because of the Theano version it ran on, which we compute.
 ACCEPTED_WHERE_KERAS1_FAILED = {
@@ -83,7 +88,10 @@ def _refused(backend, case):
 
 
 def _is_ours(case):
-    return case["layer"] not in KERAS3_BUILTINS
+    """Our layer, where Keras 3 has none or where the converter picks ours for the case's
+    arguments (LeakyReLU alpha < 0, GaussianNoise sigma outside [0, 1])."""
+    return case["layer"] not in KERAS3_BUILTINS or conversion.needs_ours(
+        case["layer"], case["kwargs"], model_config.Context())
 
 
 def _has_backend(cls):
@@ -278,6 +286,8 @@ INSTANCES = [
      [(4, 3), (4, 3)]),
     (lambda: lc.Merge(mode="dot", dot_axes=1), [(4, 3), (4, 5)]),
     (lambda: lc.ThresholdedReLU(theta=0.3), [(4, 5)]),
+    (lambda: lc.LeakyReLU(alpha=-0.5), [(4, 5)]),
+    (lambda: lc.GaussianNoise(sigma=2.0), [(4, 5)]),
 ]
 IDS = [f"{make().__class__.__name__}-{i}" for i, (make, _) in enumerate(INSTANCES)]
 
@@ -379,6 +389,52 @@ def test_hard_sigmoid_in_keras3_configs_survives_a_keras_file(tmp_path):
                                rtol=1e-6)
 
 
+# -- values Keras 3's built-ins refuse: our layer, from Keras 1's own config ------------------
+# (Keras 3's LeakyReLU refuses negative_slope < 0, its GaussianNoise stddev outside [0, 1].)
+OUT_OF_KERAS3_RANGE = ("leakyrelu_alpha-0.5", "leakyrelu_alpha-2.0", "gaussiannoise_sigma2.0",
+                       "gaussiannoise_sigma-0.5")
+
+
+@pytest.mark.parametrize("backend, case", _params(
+    lambda c: c["layer"] in ("LeakyReLU", "GaussianNoise")))
+def test_keras1_model_json_converts_and_predicts_what_keras1_did(backend, case):
+    """Keras 1's get_config() in a Keras 1 model JSON: model_from_json builds our layer
+    where Keras 3's refuses the value, Keras 3's elsewhere, and predicts Keras 1's output."""
+    assert _is_ours(case) == (case["id"] in OUT_OF_KERAS3_RANGE)
+    layer = {"class_name": case["layer"], "config": dict(
+        _record(backend, case)["config"], batch_input_shape=[None] + case["input_shape"][1:],
+        input_dtype="float32")}
+    text = json.dumps({"class_name": "Sequential", "config": [layer], "keras_version": "1.2.2"})
+    model = lc.model_from_json(text, keras1_backend=backend)
+    converted = type(model.layers[-1])
+    assert converted is (getattr(lc, case["layer"]) if _is_ours(case) else
+                         getattr(keras.layers, case["layer"]))
+    np.testing.assert_allclose(model.predict(_inputs(backend, case), verbose=0),
+                               _data(backend)[f"{case['id']}/output"], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("sigma", [2.0, -0.5, 10.0])
+def test_gaussian_noise_adds_noise_of_std_abs_sigma_in_training_only(sigma):
+    """Keras 1 added sigma * normal(0, 1) in training (std abs(sigma): observed on both
+    backends with 10^5 draws) and nothing in predict."""
+    layer = lc.GaussianNoise(sigma)
+    x = np.random.RandomState(0).uniform(-1, 1, (200, 500)).astype("float32")
+    np.testing.assert_array_equal(np.asarray(layer(x)), x)
+    noise = np.asarray(layer(x, training=True)) - x
+    assert abs(noise.std() / abs(sigma) - 1) < 0.02 and abs(noise.mean()) < 0.02 * abs(sigma)
+    again = np.asarray(layer(x, training=True)) - x
+    assert not np.allclose(noise, again)  # a new draw each step
+
+
+def test_leaky_relu_and_gaussian_noise_pass_masks_on_as_in_keras1():
+    x = np.array([[[1.0, -2.0], [0.0, 0.0], [3.0, -1.0]]], "float32")
+    for layer in (lc.LeakyReLU(alpha=-0.5), lc.GaussianNoise(2.0)):
+        model = keras.Sequential([keras.Input((3, 2)), keras.layers.Masking(0.0), layer])
+        mask = model.layers[-1].compute_mask(x, np.array([[True, False, True]]))
+        np.testing.assert_array_equal(mask, [[True, False, True]])
+        assert model(x)._keras_mask is not None
+
+
 # -- errors that Keras 1 did not have, because we never execute saved code ------------------
 MARSHALLED = ["4wEAAAAAAAAAAQAAAAQAAABDAAAAcwgAAAB8AGQBFABTACkCTukCAAAAqQApAdoBeHIBAAAAcgEA",
               None, None]
@@ -410,6 +466,8 @@ def test_merge_refuses_layers_and_names_the_remedy():
     (lambda: lc.Merge(mode="min"), "`mode` must be one of"),
     (lambda: lc.Merge(mode="dot", dot_axes=[1, 2, 3]), "`dot_axes` must be an integer"),
     (lambda: lc.ThresholdedReLU(theta="1"), "`theta` must be a number"),
+    (lambda: lc.LeakyReLU(alpha=None), "`alpha` must be a number"),
+    (lambda: lc.GaussianNoise(sigma=[2.0]), "`sigma` must be a number"),
 ])
 def test_argument_errors_name_layer_argument_and_value(make, message):
     with pytest.raises(ValueError, match=message) as info:

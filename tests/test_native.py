@@ -35,6 +35,7 @@ REFUSED = [
     (None, r"^merge_cos_", "mode='cos'"),
     ("tensorflow", r"^merge_dot_(2d_3d|3d_2d|4d)_", "one matmul"),
     (None, r"^thresholdedrelu_theta-0\.5$", "accepts only thresholds >= 0"),
+    (None, r"^gaussiannoise_sigma2\.0$", "a standard deviation in [0, 1] only"),
     ("theano", r"^(max|average)pool3d_(th|tf)_same_k(1x\d|\dx1)", "pool size 1, 'same'"),
     ("theano", r"pool[123]d_.*valid_larger_than_input$", "returned an empty axis"),
     # Theano's 'same' average pooling where its windows are not TensorFlow's SAME ones.

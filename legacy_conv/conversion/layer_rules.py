@@ -6,6 +6,7 @@ this package is exact (`LEGACY_WHEN`). `OURS` are the classes that always become
 (their configs keep the Keras 1 vocabulary, which our layers read directly).
 """
 
+import numbers
 from collections import namedtuple
 
 Rule = namedtuple("Rule", "keras3 args fixed")
@@ -101,13 +102,32 @@ MERGE_LAYERS = {"sum": ("Add", {}), "mul": ("Multiply", {}), "ave": ("Average", 
                 "max": ("Maximum", {}), "concat": ("Concatenate", {"axis": "concat_axis"})}
 MERGE_MODES = ("sum", "mul", "concat", "ave", "max", "dot", "cos")
 
-# The conditions under which only our layer reproduces Keras 1: {class: (key, values, backend)}.
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+def outside(low, high):
+    """A `LEGACY_WHEN` test: a number not in [low, high] (NaN included). Anything else is
+    left to the argument's value check (and its ConversionError)."""
+    def test(value):
+        return isinstance(value, numbers.Real) and not isinstance(value, bool) and not (
+            low <= value <= high)
+    test.__doc__ = f"a number outside [{low}, {high}]"
+    return test
+
+
+# The conditions under which only our layer reproduces Keras 1: {class: (key, values, backend)}
+# where `values` is a tuple of the Keras 1 values, or a test of the Keras 1 value.
 LEGACY_WHEN = {
     **{name: ("border_mode", ("same",), "theano") for name in (
         "MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D",
         "MaxPooling3D", "AveragePooling3D")},
     "BatchNormalization": ("mode", (1, 2), None),
     "Merge": ("mode", ("dot", "cos"), None),
+    # Keras 3 refuses a negative slope, and keeps x > 0 where an infinite or NaN one
+    # (in float32) gave Keras 1 NaN.
+    "LeakyReLU": ("alpha", outside(0.0, FLOAT32_MAX), None),
+    # Keras 3's GaussianNoise refuses a stddev outside [0, 1] (NaN too); Keras 1 took any.
+    "GaussianNoise": ("sigma", outside(0.0, 1.0), None),
 }
 
 # Always ours: the Keras 1 convolutional layers (and layers Keras 3 lacks).

@@ -54,7 +54,9 @@ def needs_ours(class_name, config, ctx):
     if when is None:
         return False
     key, values_, backend = when
-    return config.get(key) in values_ and backend in (None, ctx.keras1_backend)
+    value = config.get(key)
+    legacy = values_(value) if callable(values_) else value in values_
+    return legacy and backend in (None, ctx.keras1_backend)
 
 
 def convert_layer(class_name, config, ctx):

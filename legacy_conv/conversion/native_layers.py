@@ -19,7 +19,9 @@ layer (keep_legacy=True) or reports the layer.
   real steps) and average pooling is refused (Theano averages other windows).
 - BatchNormalization mode 0: BatchNormalization (modes 1 and 2 refused). Merge: Add,
   Multiply, Average, Maximum, Concatenate, Dot (where Keras 1's batch_dot is one); 'cos'
-  refused. ThresholdedReLU: ReLU(threshold) for theta >= 0.
+  refused. ThresholdedReLU: ReLU(threshold) for theta >= 0. LeakyReLU: LeakyReLU, or for a
+  negative, infinite or NaN alpha a PReLU with that alpha fixed (trainable=False).
+  GaussianNoise: GaussianNoise(abs(sigma)) for abs(sigma) <= 1, else refused.
 - Keras 1's hard_sigmoid: Rescaling(0.2, offset=0.5) + ReLU(max_value=1) after the layer;
   inside LSTM/GRU gates, Keras 3's hard_sigmoid of gate weights scaled by 1.2.
 - Keras 3 built-ins: cloned with built-in initializers, regularizers and constraints
@@ -36,6 +38,7 @@ from legacy_conv import _ops
 from legacy_conv import initializers as k1_initializers
 from legacy_conv.conversion import native_layout as lay
 from legacy_conv.conversion import native_objects as obj
+from legacy_conv.layers.advanced_activations import float32
 from legacy_conv.spec import weights as weight_spec
 
 HANDLERS = {}
@@ -455,6 +458,40 @@ def thresholded_relu(cv, layer, inputs, state):
                       "thresholds >= 0")
     # ReLU(threshold=t) is x * (x > t) like Keras 1 (x where x > t, else 0).
     native = cv.once(state, "core", lambda: keras.layers.ReLU(threshold=theta, name=layer.name))
+    return cv.call(native, inputs[0], inputs[0].layout, layer.name)
+
+
+@handles("legacy_conv>LeakyReLU")
+def leaky_relu(cv, layer, inputs, state):
+    x = inputs[0]
+    alpha = float(float32(layer.alpha))
+    if 0 <= alpha < float("inf"):
+        native = cv.once(state, "core", lambda: keras.layers.LeakyReLU(
+            negative_slope=alpha, name=layer.name))
+        return cv.call(native, x, x.layout, layer.name)
+    # Keras 3's LeakyReLU refuses a negative slope (and keeps x > 0 for an infinite or NaN
+    # one); PReLU computes relu(x) - alpha * relu(-x), Keras 1's formula, here from an alpha
+    # that training leaves alone (Keras 1's LeakyReLU had no weight). Its alpha has the
+    # input's rank: one PReLU per rank the layer is applied to.
+    rank = len(x.tensor.shape) - 1
+    by_rank = state.setdefault("prelu", {})
+    if rank not in by_rank:
+        by_rank[rank] = keras.layers.PReLU(
+            alpha_initializer=keras.initializers.Constant(alpha),
+            shared_axes=list(range(1, rank + 1)), trainable=False,
+            name=cv.unique(f"{layer.name}_{rank}d") if by_rank else layer.name)
+    return cv.call(by_rank[rank], x, x.layout, layer.name)
+
+
+@handles("legacy_conv>GaussianNoise")
+def gaussian_noise(cv, layer, inputs, state):
+    # Keras 1 drew sigma * normal(0, 1): a negative sigma adds the noise of abs(sigma).
+    stddev = abs(layer.sigma)
+    if not stddev <= 1:
+        raise Refused(f"sigma={layer.sigma}: Keras 3's GaussianNoise takes a standard "
+                      "deviation in [0, 1] only, and no other built-in adds Gaussian noise")
+    native = cv.once(state, "core", lambda: keras.layers.GaussianNoise(stddev,
+                                                                        name=layer.name))
     return cv.call(native, inputs[0], inputs[0].layout, layer.name)
 
 

@@ -1,1 +1,1 @@
-"""The sixteen Keras 1 convolutional layers."""
+"""The Keras 1 layers of this package, one module per family."""

@@ -88,3 +88,22 @@ class Keras1Layer(keras.layers.Layer):
             config["batch_input_shape"] = self._batch_input_shape
             config["input_dtype"] = self._input_dtype or "float32"
         return config
+
+
+class Keras1Elementwise(Keras1Layer):
+    """A Keras 1 layer that maps each element alone: any input shape is its output shape,
+    masks pass through, and `get_config` holds the attributes named in `CONFIG_KEYS`."""
+
+    CONFIG_KEYS = ()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({key: getattr(self, key) for key in self.CONFIG_KEYS})
+        return config

@@ -166,8 +166,9 @@ OUR_ARGUMENTS = {
     "pointwise_constraint": "pointwise_constraint", "output_shape": "output_padding",
     "pool_length": "pool_size", "pool_size": "pool_size", "stride": "strides",
     "strides": "strides", "padding": "padding", "cropping": "cropping", "size": "size",
-    "length": "size", "theta": "threshold", "epsilon": "epsilon", "momentum": "momentum",
-    "axis": "axis", "beta_init": "beta_initializer", "gamma_init": "gamma_initializer",
+    "length": "size", "theta": "threshold", "alpha": "negative_slope", "sigma": "stddev",
+    "epsilon": "epsilon", "momentum": "momentum", "axis": "axis",
+    "beta_init": "beta_initializer", "gamma_init": "gamma_initializer",
     "gamma_regularizer": "gamma_regularizer", "beta_regularizer": "beta_regularizer",
     "concat_axis": "axis", "dot_axes": "axes",
 }
