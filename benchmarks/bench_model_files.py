@@ -38,8 +38,9 @@ its dataset in the file.
 Scenarios: 'warm' reads the file from the page cache (it was just written); 'cold' first
 evicts it (`posix_fadvise(DONTNEED)`, this file's pages only), so both read the disk;
 'recycled' first touches and frees 3x the file's size, for VMs where a page's first touch
-since boot is slow. NumPy asks for transparent huge pages (a few thousand faults for the
-528 MiB), TensorFlow's allocator does not (about 160,000): fresh memory costs (b) more.
+since boot is slow. Both (a) and (b) read into NumPy arrays, which ask for transparent
+huge pages (a few thousand faults for the 528 MiB; TensorFlow's allocator would take about
+160,000).
 
 This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
 
