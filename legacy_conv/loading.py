@@ -208,8 +208,8 @@ def load_weights(model, filepath, keras1_backend=None, keras_version=None):
     `model` is built from a converted config or from this package's layers in code; layers
     are matched by name (and by order where the names do not match). `keras_version` is the
     Keras release that wrote the file, for files that do not record it (weights files rarely
-    do): BatchNormalization weights of 1.0.0–1.0.5 mean something else. By default it is
-    the release recorded by the JSON the model came from (`model_from_json`).
+    do): BatchNormalization weights of 1.0.0–1.0.7 mean something else (by backend). By
+    default it is the release recorded by the JSON the model came from (`model_from_json`).
     """
     ctx = _context("legacy", keras1_backend)
     keras_version = keras_version or getattr(model, "keras1_version", None)

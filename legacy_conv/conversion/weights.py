@@ -30,9 +30,6 @@ OLD_LAYOUTS = {"Convolution1D": (2, 3, 1, 0), "AtrousConvolution1D": (2, 3, 1, 0
 # that convert those layers, e.g. the recurrent ones).
 TRANSFORMS = {}
 
-# Releases whose BatchNormalization `running_std` held a standard deviation.
-STD_RELEASES = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.5")
-
 # Datasets bigger than this are assigned in slices of about this size (bytes).
 SLICE_BYTES = 16 << 20
 
@@ -145,12 +142,16 @@ def _fit_layouts(layer, arrays):
             and a.transpose(perm).shape == e else a for a, e in zip(arrays, expected)]
 
 
-def _fit_running_std(layer, arrays, keras_version):
-    if _keras1_class(layer) != "BatchNormalization" or keras_version not in STD_RELEASES:
+def _fit_running_std(layer, arrays, keras_version, keras1_backend):
+    """BatchNormalization's `running_std` as the variance today's formula needs, for the
+    releases (and backends) whose inference used it otherwise (`OLD_RUNNING_STD`)."""
+    from legacy_conv.layers import normalization
+    if _keras1_class(layer) != "BatchNormalization" or \
+            (keras_version, keras1_backend) not in normalization.OLD_RUNNING_STD:
         return arrays
-    from legacy_conv.layers.normalization import running_std_to_variance
     arrays = list(arrays)
-    arrays[3] = running_std_to_variance(np.asarray(arrays[3]), layer.epsilon)
+    arrays[3] = normalization.running_std_as_variance(
+        np.asarray(arrays[3]), layer.epsilon, keras_version, keras1_backend)
     return arrays
 
 
@@ -178,7 +179,7 @@ def _fit_shared_alphas(layer, arrays):
     return [wide]
 
 
-def _prepared(layer, named_arrays, keras_version):
+def _prepared(layer, named_arrays, keras_version, keras1_backend):
     """The arrays to assign to `layer`, in its layout, every shape checked."""
     names = [n for n, _ in named_arrays]
     arrays = [a for _, a in named_arrays]
@@ -191,7 +192,8 @@ def _prepared(layer, named_arrays, keras_version):
         raise ConversionError(
             f"has {len(arrays)} weights in the file ({', '.join(names)}) but the model's "
             f"layer has {len(layer.weights)}", layer=where, field="weights", has_value=False)
-    arrays = _fit_running_std(layer, _fit_layouts(layer, arrays), keras_version)
+    arrays = _fit_running_std(layer, _fit_layouts(layer, arrays), keras_version,
+                              keras1_backend)
     arrays = _fit_shared_alphas(layer, arrays)
     for name, array, variable in zip(names, arrays, layer.weights):
         if tuple(array.shape) != tuple(variable.shape):
@@ -271,7 +273,8 @@ def assign(model, groups, keras_version, ctx, wait=None):
         if any(p is None for p in named):
             raise ConversionError("has fewer weights in the file than the model expects",
                                   layer=f'"{layer.name}"', has_value=False)
-    prepared = [(layer, _prepared(layer, named, keras_version)) for layer, named in plan]
+    prepared = [(layer, _prepared(layer, named, keras_version, ctx.keras1_backend))
+                for layer, named in plan]
     scratch, shared = Scratch(), []
     for layer, arrays in prepared:
         for array, variable in zip(arrays, layer.weights):

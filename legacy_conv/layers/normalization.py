@@ -2,7 +2,9 @@
 
 Weights, in Keras 1's order: `[gamma, beta, running_mean, running_std]`, each of shape
 `(input_shape[axis],)`. What `running_std` holds, by the Keras 1 version that wrote it
-(read from each release's source; 1.0.5 and 1.2.2 also observed):
+(read from each release's source; observed by training and predicting with the real 1.0.5,
+1.0.6 and 1.0.7 on Theano, 1.0.6 on TensorFlow, 1.2.2 on both, and 1.0.7's inference on
+TensorFlow):
 
 - 1.0.0-1.0.5: training stored sqrt(var + eps); inference divided x - mean by
   running_std + eps.
@@ -12,10 +14,15 @@ Weights, in Keras 1's order: `[gamma, beta, running_mean, running_std]`, each of
 - 1.0.8-1.2.2: var (var + eps on Theano >= 0.9 from Keras 1.2.0, and on cuDNN from 1.1.1);
   inference divides by sqrt(running_std + eps).
 
-This layer implements the last line; `running_std_to_variance` converts the first.
+This layer implements the last line; `OLD_RUNNING_STD` says which (release, backend) pairs
+meant something else, and `running_std_as_variance` converts their values. The same releases
+applied the same denominators to the batch's statistics in mode 2 (and mode 0 in training):
+sqrt(var + eps) + eps, and sqrt(var) + eps on 1.0.7 Theano; this layer computes 1.2.2's
+sqrt(var + eps), which differs from them by about eps / sqrt(var) and eps / (2 var)
+relative (below 1e-5 with those releases' default epsilon 1e-6 for variances above about
+0.01 and 0.05).
 The defaults changed too: epsilon 1e-6 (1.0.0-1.0.7), 1e-5 (1.0.8-1.1.2), 1e-3 (1.2.x);
-momentum 0.9 (1.0.0-1.0.6), 0.99 later. Keras 1 configs always record both.
-"""
+momentum 0.9 (1.0.0-1.0.6), 0.99 later. Keras 1 configs always record both."""
 
 import numpy as np
 import tensorflow as tf
@@ -38,11 +45,11 @@ RUNNING_STD_STATISTIC = {
 
 
 def running_std_to_variance(running_std, epsilon):
-    """The `running_std` of a Keras <= 1.0.5 file as the variance Keras >= 1.0.7 expects.
+    """The `running_std` of a Keras <= 1.0.5 file as the variance Keras >= 1.0.8 expects.
 
-    Keras 1.0.0-1.0.5 stored `sqrt(var + epsilon)` of the batches and normalized with
-    `(x - mean) / (running_std + epsilon)` at inference; later versions (and Keras 3)
-    normalize with `(x - mean) / sqrt(variance + epsilon)`. The returned variance,
+    Keras 1.0.0-1.0.5 (and 1.0.6 on Theano) stored `sqrt(var + epsilon)` of the batches and
+    normalized with `(x - mean) / (running_std + epsilon)` at inference; later versions (and
+    Keras 3) normalize with `(x - mean) / sqrt(variance + epsilon)`. The returned variance,
     `(running_std + epsilon) ** 2 - epsilon`, gives the old results in the new formula
     (it may be slightly negative for a tiny `running_std`; `variance + epsilon` is not).
 
@@ -55,6 +62,62 @@ def running_std_to_variance(running_std, epsilon):
     """
     std = np.asarray(running_std, dtype=np.float64)
     return ((std + epsilon) ** 2 - epsilon).astype(np.float32)
+
+
+def sqrt_running_std_to_variance(running_std, epsilon):
+    """The `running_std` of a Keras 1.0.7 Theano file as the variance Keras >= 1.0.8 expects.
+
+    Keras 1.0.7 on Theano stored the variance but normalized with
+    `(x - mean) / (sqrt(running_std) + epsilon)`; the returned
+    `(sqrt(running_std) + epsilon) ** 2 - epsilon` gives that in
+    `(x - mean) / sqrt(variance + epsilon)`.
+
+    Args:
+        running_std: array (or number), the stored variance (NaN where negative, as in
+            Keras 1.0.7).
+        epsilon: float, the layer's `epsilon`.
+
+    Returns:
+        A float32 array of the same shape.
+    """
+    with np.errstate(invalid="ignore"):
+        std = np.sqrt(np.asarray(running_std, dtype=np.float64))
+    return running_std_to_variance(std, epsilon)
+
+
+# (Keras 1 release, Keras 1 backend) -> what its inference divided x - running_mean by, where
+# that was not sqrt(running_std + epsilon) (Keras 1.2.2's formula, and this layer's).
+OLD_RUNNING_STD = {
+    **{(release, k1_backend): "std_plus_eps"
+       for release in ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.5")
+       for k1_backend in backend.KERAS1_BACKENDS},
+    ("1.0.6", "theano"): "std_plus_eps",
+    ("1.0.7", "theano"): "sqrt_plus_eps",
+}
+# Each old denominator -> the function giving the variance that Keras 1.2.2's formula needs.
+TO_VARIANCE = {
+    "std_plus_eps": running_std_to_variance,        # running_std + epsilon
+    "sqrt_plus_eps": sqrt_running_std_to_variance,  # sqrt(running_std) + epsilon
+}
+
+
+def running_std_as_variance(running_std, epsilon, keras_version, keras1_backend):
+    """A file's `running_std` as the variance this layer (and Keras 3's) needs.
+
+    Args:
+        running_std: array, the `running_std` weight as the file holds it.
+        epsilon: float, the layer's `epsilon`.
+        keras_version: str, the Keras 1 release that wrote the file (e.g. '1.0.7').
+        keras1_backend: 'tensorflow' or 'theano', the backend it ran on.
+
+    Returns:
+        The converted float32 array, or `running_std` itself where that release and
+        backend already stored a variance for sqrt(running_std + epsilon).
+    """
+    meaning = OLD_RUNNING_STD.get((keras_version, keras1_backend))
+    if meaning is None:
+        return running_std
+    return TO_VARIANCE[meaning](running_std, epsilon)
 
 
 @register_keras_serializable(package="legacy_conv")
