@@ -183,3 +183,16 @@ def test_a_failed_load_stops_the_thread_between_chunks(monkeypatch, tmp_path):
         legacy_conv.load_model(path, compile=False)
     assert _no_reader_left()
     assert len(calls) < 3 * 64 * 65 * 4 // 64 // 2  # far fewer calls than a whole read
+
+
+def test_a_file_put_in_place_of_the_open_one_is_not_read(reads, monkeypatch, tmp_path):
+    """The thread reads only the file h5py has open: another one at the same path (replaced
+    in between) would give other weights."""
+    path, other = tmp_path / "stack.h5", tmp_path / "other.h5"
+    arrays = _keras1_dense_stack(path)
+    _keras1_dense_stack(other, file_order=["dense_2", "dense_3", "dense_1"])
+    os_open = read_ahead.os.open
+    monkeypatch.setattr(read_ahead.os, "open", lambda name, flags: os_open(str(other), flags))
+    model = legacy_conv.load_model(path, compile=False)
+    _assert_weights(model, arrays)
+    assert {"dense_1_W", "dense_2_W", "dense_3_W"} <= set(reads)

@@ -76,7 +76,8 @@ class ReadAhead:
     def __init__(self, path, datasets):
         self.path = path
         datasets = list(datasets) if hasattr(os, "preadv") else []
-        filesize = datasets[0].file.id.get_filesize() if datasets else 0
+        self.file = datasets[0].file if datasets else None
+        filesize = self.file.id.get_filesize() if datasets else 0
         self.jobs = [(_host_memory.aligned_empty(ds.shape, ds.dtype), source(ds))
                      for ds in datasets if _readable(ds, filesize)]
         self.done = []
@@ -84,13 +85,29 @@ class ReadAhead:
         self.stop = threading.Event()
 
     def __enter__(self):
-        if self.jobs and _host_memory.active():
+        fd = self._open() if self.jobs and _host_memory.active() else None
+        if fd is not None:
             for array, _ in self.jobs:
                 _host_memory.offer(array)
-            self.thread = threading.Thread(target=self._read, name="legacy_conv read-ahead",
-                                           daemon=True)
+            self.thread = threading.Thread(target=self._read, args=(fd,),
+                                           name="legacy_conv read-ahead", daemon=True)
             self.thread.start()
         return self
+
+    def _open(self):
+        """A descriptor of the very file h5py has open (not one since put in its place)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            ours, h5py_s = os.fstat(fd), os.fstat(self.file.id.get_vfd_handle())
+            if (ours.st_dev, ours.st_ino) == (h5py_s.st_dev, h5py_s.st_ino):
+                return fd
+        except (OSError, ValueError, TypeError):  # another HDF5 driver: no descriptor
+            pass
+        os.close(fd)
+        return None
 
     def __exit__(self, error, *exc):
         if error is not None:
@@ -113,13 +130,9 @@ class ReadAhead:
             end = offset + len(view)
         return runs
 
-    def _read(self):
-        """A `preadv` per run of datasets: the GIL is released once per run, not per
-        dataset (the model is being built meanwhile)."""
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except OSError:
-            return
+    def _read(self, fd):
+        """Reads the runs of datasets, releasing the GIL for each `preadv` (the model is
+        being built meanwhile); closes `fd`."""
         try:
             for offset, buffers, jobs in self._runs():
                 if not _read_fully(fd, buffers, offset, self.stop):
