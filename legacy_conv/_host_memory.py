@@ -63,9 +63,10 @@ def withdraw_offers():
 
 
 def record_filled(array, source):
-    """Notes that `array` now holds `source` (a reader's key for what it read)."""
+    """Notes that `array` now holds `source` (a reader's key for what it read), if a
+    variable took it (the others are freed: their addresses may come back)."""
     state = _STATE.get()
-    if state is not None:
+    if state is not None and state.arrays.get(array.ctypes.data) is array:
         state.filled[array.ctypes.data] = source
 
 
@@ -79,7 +80,9 @@ def active():
 
 
 def zeros(shape, dtype):
-    """Zeros for a new variable; within `zero_filled()`, big ones share a NumPy array."""
+    """Zeros for a new variable; within `zero_filled()`, big ones share a NumPy array, and
+    an offered array of the same kind goes first (whatever it holds: within `zero_filled()`
+    every value is overwritten)."""
     import tensorflow as tf
 
     dtype = np.dtype(dtype or "float32")
