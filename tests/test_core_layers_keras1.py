@@ -343,23 +343,12 @@ def test_fit_updates_batchnorm_running_averages_as_keras1_training_does():
 # (prefix, backend), e.g. ("bn_legacy_keras107", "theano").
 LEGACY_SETS = [tuple(path.stem.rsplit("_", 1))
                for path in sorted(FIXTURES.glob("bn_legacy_keras*_*.json"))]
-# Mode 2 normalizes with the batch's statistics, which Keras 1.0.x on Theano divided by
-# sqrt(var + eps) + eps (1.0.6) and sqrt(var) + eps (1.0.7); we compute 1.2.2's
-# sqrt(var + eps): the difference shows only with a large epsilon.
-LEGACY_MODE2_DIFFERENCES = {
-    ("bn_legacy_keras106", "theano", "bn_mode2_eps0.1"): "1.0.6 Theano: sqrt(var + eps) + eps",
-    ("bn_legacy_keras107", "theano", "bn_mode2_eps0.1"): "1.0.7 Theano: sqrt(var) + eps",
-}
-
-
 def _legacy_params(modes=(0, 1, 2)):
     for prefix, backend in LEGACY_SETS:
         for cid, record in sorted(results(backend, prefix).items()):
             if record["error"] is not None or record["config"]["mode"] not in modes:
                 continue
-            reason = LEGACY_MODE2_DIFFERENCES.get((prefix, backend, cid))
-            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-            yield pytest.param(prefix, backend, cid, marks=marks, id=f"{prefix}_{backend}-{cid}")
+            yield pytest.param(prefix, backend, cid, id=f"{prefix}_{backend}-{cid}")
 
 
 def _keras1_files(tmp_path, prefix, backend, cid):
@@ -412,6 +401,30 @@ def test_legacy_fixtures_tell_the_formulas_apart(release, backend, cid, tmp_path
     model = lc.model_from_json(model_json, keras1_backend=backend)
     lc.load_weights(model, weights, keras1_backend=backend, keras_version="1.2.2")
     assert np.abs(model.predict(x, verbose=0) - expected).max() > 1e-4
+
+
+@pytest.mark.parametrize("release", ["1.0.6", "1.0.7"])
+def test_mode2_follows_the_release_that_wrote_the_model(release, tmp_path):
+    """Mode 2 divides the batch's statistics as the model's release did (Theano 1.0.6:
+    sqrt(var + eps) + eps, 1.0.7: sqrt(var) + eps); as 1.2.2 it predicts otherwise."""
+    prefix = "bn_legacy_keras" + release.replace(".", "")
+    model_json, weights, x, expected = _keras1_files(tmp_path, prefix, "theano",
+                                                     "bn_mode2_eps0.1")
+    model = lc.model_from_json(model_json, keras1_backend="theano")
+    lc.load_weights(model, weights, keras1_backend="theano")
+    assert model.layers[-1].get_config()["keras1_version"] == release
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=RTOL, atol=ATOL)
+    as_122 = lc.model_from_json(model_json.replace(release, "1.2.2"), keras1_backend="theano")
+    as_122.set_weights(model.get_weights())
+    assert np.abs(as_122.predict(x, verbose=0) - expected).max() > 1e-4
+    on_tf = lc.model_from_json(model_json, keras1_backend="tensorflow")  # 1.2.2's formula
+    on_tf.set_weights(model.get_weights())
+    np.testing.assert_allclose(on_tf.predict(x, verbose=0), as_122.predict(x, verbose=0))
+
+
+def test_keras1_version_must_be_a_release_name():
+    with pytest.raises(ValueError, match=r"`keras1_version` must be a Keras 1 release"):
+        lc.BatchNormalization(mode=2, keras1_version=1.07)
 
 
 def test_running_std_meanings_by_release_and_backend():

@@ -177,6 +177,9 @@ def _ours(class_name, config, ctx, where):
         out["dim_ordering"] = ctx.dim_ordering(config)
     if "keras1_backend" in accepted:
         out["keras1_backend"] = ctx.keras1_backend
+    if "keras1_version" in accepted:  # the release that wrote the model, where known
+        version = getattr(ctx, "keras_version", None)
+        out["keras1_version"] = version if isinstance(version, str) else None
     report = Report(config.get("name"), class_name, f"legacy_conv.{class_name}", True,
                     ctx.ordering_note(config))
     return serialized(class_name, out, cls), report

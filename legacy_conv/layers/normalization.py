@@ -17,12 +17,11 @@ TensorFlow):
 This layer implements the last line; `OLD_RUNNING_STD` says which (release, backend) pairs
 meant something else, and `running_std_as_variance` converts their values. The same releases
 applied the same denominators to the batch's statistics in mode 2 (and mode 0 in training):
-sqrt(var + eps) + eps, and sqrt(var) + eps on 1.0.7 Theano; this layer computes 1.2.2's
-sqrt(var + eps), which differs from them by about eps / sqrt(var) and eps / (2 var)
-relative (below 1e-5 with those releases' default epsilon 1e-6 for variances above about
-0.01 and 0.05).
+sqrt(var + eps) + eps, and sqrt(var) + eps on 1.0.7 Theano (`BATCH_DENOMINATORS`); given
+`keras1_version` (the converter passes the model's release), this layer does too.
 The defaults changed too: epsilon 1e-6 (1.0.0-1.0.7), 1e-5 (1.0.8-1.1.2), 1e-3 (1.2.x);
-momentum 0.9 (1.0.0-1.0.6), 0.99 later. Keras 1 configs always record both."""
+momentum 0.9 (1.0.0-1.0.6), 0.99 later. Keras 1 configs always record both.
+"""
 
 import numpy as np
 import tensorflow as tf
@@ -101,6 +100,14 @@ TO_VARIANCE = {
 }
 
 
+# Each old denominator -> what the release divided x - mean by in modes that normalize with
+# the batch's statistics (mode 2, and mode 0 in training).
+BATCH_DENOMINATORS = {
+    "std_plus_eps": lambda variance, epsilon: tf.sqrt(variance + epsilon) + epsilon,
+    "sqrt_plus_eps": lambda variance, epsilon: tf.sqrt(variance) + epsilon,
+}
+
+
 def running_std_as_variance(running_std, epsilon, keras_version, keras1_backend):
     """A file's `running_std` as the variance this layer (and Keras 3's) needs.
 
@@ -135,7 +142,11 @@ class BatchNormalization(Keras1Layer):
         beta_init, gamma_init: Keras 1 initialization names (default 'zero', 'one').
         gamma_regularizer, beta_regularizer: Keras 1 regularizers (or their configs).
         keras1_backend: 'tensorflow' or 'theano' (None = `legacy_conv.keras1_backend()`);
-            only what training stores in `running_std` depends on it. (Keras 1.2.2 on
+            only what training stores in `running_std` depends on it (and, with
+            `keras1_version`, the formula below).
+        keras1_version: the Keras 1 release the layer comes from (None: 1.2.2). Where that
+            release (on that backend, see `OLD_RUNNING_STD`) divided the batch's statistics
+            otherwise, modes 2 and 0 (in training) do as it did. (Keras 1.2.2 on
             Theano >= 0.9 also refused float32(epsilon) < 1e-5 in modes 0 and 2, e.g. the
             1e-5 default of Keras 1.0.8-1.1.2; older Theano ran it, and so does this layer.)
 
@@ -151,7 +162,7 @@ class BatchNormalization(Keras1Layer):
 
     def __init__(self, epsilon=1e-3, mode=0, axis=-1, momentum=0.99, weights=None,
                  beta_init="zero", gamma_init="one", gamma_regularizer=None,
-                 beta_regularizer=None, keras1_backend=None, **kwargs):
+                 beta_regularizer=None, keras1_backend=None, keras1_version=None, **kwargs):
         super().__init__(**kwargs)
         owner = self.owner
         if mode not in MODES or isinstance(mode, bool):
@@ -167,6 +178,12 @@ class BatchNormalization(Keras1Layer):
         self.gamma_regularizer = k1_regularizers.get(gamma_regularizer)
         self.beta_regularizer = k1_regularizers.get(beta_regularizer)
         self.keras1_backend = backend.resolve_keras1_backend(owner, keras1_backend)
+        if keras1_version is not None and not isinstance(keras1_version, str):
+            raise _validation.argument_error(owner, "keras1_version", keras1_version,
+                                             "must be a Keras 1 release such as '1.0.7', or None")
+        self.keras1_version = keras1_version
+        self._batch_denominator = BATCH_DENOMINATORS.get(
+            OLD_RUNNING_STD.get((keras1_version, self.keras1_backend)))
         if weights is not None and not isinstance(weights, (list, tuple)):
             raise _validation.argument_error(
                 owner, "weights", weights,
@@ -231,9 +248,11 @@ class BatchNormalization(Keras1Layer):
             statistic = RUNNING_STD_STATISTIC[self.keras1_backend](variance, self.epsilon)
             for variable, value in ((self.running_mean, mean), (self.running_std, statistic)):
                 variable.assign(variable * self.momentum + value * (1.0 - self.momentum))
-        return tf.nn.batch_normalization(inputs, self._broadcast(mean, ndim),
-                                         self._broadcast(variance, ndim), beta, gamma,
-                                         self.epsilon)
+        mean, variance = self._broadcast(mean, ndim), self._broadcast(variance, ndim)
+        if self._batch_denominator is not None:
+            return (inputs - mean) / self._batch_denominator(variance, self.epsilon) * gamma \
+                + beta
+        return tf.nn.batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -250,6 +269,7 @@ class BatchNormalization(Keras1Layer):
             "beta_init": initializers.name_of(self.beta_init),
             "gamma_init": initializers.name_of(self.gamma_init),
             "keras1_backend": self.keras1_backend,
+            "keras1_version": self.keras1_version,
         })
         return config
 
