@@ -105,6 +105,18 @@ def skip_random_draws():
         _SKIPPING.reset(token)
 
 
+def skipping():
+    """Whether this is within `skip_random_draws()`."""
+    return _SKIPPING.get()
+
+
+def constant(name):
+    """Keras 1's 'zero' or 'one', for the weights Keras 1 always started so (biases, running
+    statistics): no seed is drawn, and within `skip_random_draws()` they too get memory
+    that a file's weights are read into."""
+    return Keras1Initializer(name, seed=0)
+
+
 @keras.saving.register_keras_serializable(package="legacy_conv")
 class Keras1Initializer(keras.initializers.Initializer):
     """A Keras 1 initialization by name, for a kernel in Keras 1 layout and `dim_ordering`."""
@@ -116,7 +128,7 @@ class Keras1Initializer(keras.initializers.Initializer):
 
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
-        if _SKIPPING.get() and self.init != "identity":
+        if skipping() and self.init != "identity":
             return _host_memory.zeros(shape, dtype or "float32")
         if callable(self.init):
             value = _call_custom(getattr(self.init, "function", self.init), shape,

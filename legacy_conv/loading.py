@@ -69,7 +69,10 @@ def _from_config(config, custom_objects):
     Keras's `Sequential.from_config` adds the layers one at a time and rebuilds the whole
     model after each: 300 layer calls for a VGG16, 500,000 for 1,000 layers. Here each layer
     is deserialized and then called once, in the same order (so seeds and initial values
-    are drawn in the same order too), and the model is built once at the end.
+    are drawn in the same order too), and `keras.Sequential` calls them once more to build
+    the model. Where no initial value is drawn (`initializers.skip_random_draws`: the
+    weights come from a file) the order does not matter, and `keras.Sequential`'s call is
+    the only one.
     """
     inner = config.get("config")
     if config.get("class_name") != "Sequential" or config.get("module") != "keras" or \
@@ -82,12 +85,16 @@ def _from_config(config, custom_objects):
             for layer_config in inner["layers"]:
                 layers.append(keras.saving.deserialize_keras_object(
                     layer_config, custom_objects=custom_objects))
-                if isinstance(layers[0], keras.layers.InputLayer) and len(layers) > 1:
+                if isinstance(layers[0], keras.layers.InputLayer) and len(layers) > 1 and \
+                        not initializers.skipping():
                     with keras.name_scope(inner["name"]):  # as inside Sequential.build
                         x = layers[-1](layers[0].output if x is None else x)
-            return keras.Sequential(layers, name=inner["name"])
+            model = keras.Sequential(layers, name=inner["name"])
+        if model.built or not isinstance(layers[0], keras.layers.InputLayer):
+            return model
     except Exception:  # noqa: BLE001 — Keras's own path then fails exactly as it would have
-        return keras.models.model_from_json(json.dumps(config), custom_objects=custom_objects)
+        pass
+    return keras.models.model_from_json(json.dumps(config), custom_objects=custom_objects)
 
 
 def build(keras3_config, custom_objects=None, source=None):

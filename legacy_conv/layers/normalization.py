@@ -178,10 +178,7 @@ class BatchNormalization(Keras1Layer):
         self.gamma_regularizer = k1_regularizers.get(gamma_regularizer)
         self.beta_regularizer = k1_regularizers.get(beta_regularizer)
         self.keras1_backend = backend.resolve_keras1_backend(owner, keras1_backend)
-        if keras1_version is not None and not isinstance(keras1_version, str):
-            raise _validation.argument_error(owner, "keras1_version", keras1_version,
-                                             "must be a Keras 1 release such as '1.0.7', or None")
-        self.keras1_version = keras1_version
+        self.keras1_version = _validation.check_release(owner, "keras1_version", keras1_version)
         self._batch_denominator = BATCH_DENOMINATORS.get(
             OLD_RUNNING_STD.get((keras1_version, self.keras1_backend)))
         if weights is not None and not isinstance(weights, (list, tuple)):
@@ -217,9 +214,11 @@ class BatchNormalization(Keras1Layer):
         self.beta = self.add_weight(name="beta", shape=shape, initializer=init(self.beta_init),
                                     regularizer=self.beta_regularizer)
         self.running_mean = self.add_weight(name="running_mean", shape=shape,
-                                            initializer="zeros", trainable=False)
+                                            initializer=initializers.constant("zero"),
+                                            trainable=False)
         self.running_std = self.add_weight(name="running_std", shape=shape,
-                                           initializer="ones", trainable=False)
+                                           initializer=initializers.constant("one"),
+                                           trainable=False)
         self.input_spec = layers.InputSpec(ndim=ndim, axes={self.axis: size})
         if self.initial_weights is not None:
             weights, self.initial_weights = self.initial_weights, None
