@@ -7,7 +7,8 @@ Keras 1 on TensorFlow used TensorFlow's 'SAME'/'VALID' padding. Keras 1 on Thean
 Theano's modes: 'valid', 'full' (pad k-1 on both sides) and, for 'same', 'half' (pad
 k//2 on both sides of the dilated kernel) followed, for an even kernel, by a crop of the
 output to ceil(input/stride). Theano also sampled strided outputs at 0, s, 2s, ... of the
-padded input, which differs from TensorFlow's 'SAME' on even sizes.
+padded input, which differs from TensorFlow's 'SAME' on even sizes. Keras 1.0.0-1.1.0's
+Convolution3D padded 'same' itself instead ("explicit" below).
 """
 
 import numpy as np
@@ -33,6 +34,20 @@ def theano_pad(kernel, border_mode, dilation=1):
     """Padding on each side for Theano's border modes ('same' is Theano's 'half')."""
     k = dilated(kernel, dilation)
     return {"valid": 0, "same": k // 2, "full": k - 1}[border_mode]
+
+
+def theano_same_is_tf_same(kernel_size, strides, dilations, theano_same="half"):
+    """Whether Keras 1's Theano 'same' padded as TensorFlow's SAME: at stride 1, for odd
+    (dilated) kernels or where the layer padded "explicit"ly.
+
+    `theano_same`, how a layer padded 'same' on Theano: "half" (Theano's 'half', k // 2
+    zeros on both sides, then the crop of even kernels' outputs: Keras 1.2.2, and every
+    layer of every release but Keras 1.0.0-1.1.0's Convolution3D) or "explicit" ((k - 1) // 2
+    zeros before and k // 2 after, then 'valid': that Convolution3D, which refused strides
+    with 'same').
+    """
+    return all(s == 1 for s in strides) and (theano_same == "explicit" or all(
+        dilated(k, d) % 2 for k, d in zip(kernel_size, dilations)))
 
 
 def theano_crops(kernel_size, border_mode):
@@ -83,15 +98,18 @@ def _spatial_pad(x, pads):
     return tf.pad(x, [[0, 0]] + [[p, p] for p in pads] + [[0, 0]])
 
 
-def convolve(x, kernel, kernel_size, strides, dilations, border_mode, keras1_backend):
-    """A Keras 1 convolution (cross-correlation on TensorFlow; flip the kernel for Theano)."""
+def convolve(x, kernel, kernel_size, strides, dilations, border_mode, keras1_backend,
+             theano_same="half"):
+    """A Keras 1 convolution (cross-correlation on TensorFlow; flip the kernel for Theano).
+
+    `theano_same`: how the layer padded 'same' on Theano (`theano_same_is_tf_same`).
+    """
     if keras1_backend == "tensorflow":
         return tf.nn.convolution(
             x, kernel, strides=strides, padding=PADDING[border_mode], dilations=dilations
         )
-    if border_mode == "same" and all(s == 1 for s in strides) and all(
-        dilated(k, d) % 2 for k, d in zip(kernel_size, dilations)
-    ):  # Theano's 'half' equals TensorFlow's SAME here
+    if border_mode == "same" and theano_same_is_tf_same(kernel_size, strides, dilations,
+                                                        theano_same):
         return tf.nn.convolution(x, kernel, padding="SAME", dilations=dilations)
     padded = _spatial_pad(
         x, [theano_pad(k, border_mode, d) for k, d in zip(kernel_size, dilations)]

@@ -43,6 +43,14 @@ def check_number(owner, arg, value):
         return float("inf") if value > 0 else float("-inf")
 
 
+def check_release(owner, arg, value):
+    """None or the name of a Keras 1 release, e.g. '1.0.8'."""
+    if value is not None and not isinstance(value, str):
+        raise argument_error(owner, arg, value,
+                             "must be a Keras 1 release such as '1.0.8', or None")
+    return value
+
+
 def check_tuple(owner, arg, value, n, minimum=1):
     """A tuple or list of exactly `n` integers >= `minimum`."""
     kind = "positive" if minimum == 1 else "non-negative"

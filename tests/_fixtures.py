@@ -24,6 +24,7 @@ def _load_cases(filename="cases.py"):
 
 CASES = _load_cases()
 CORE_CASES = _load_cases("core_cases.py")  # pooling, normalization, merge, activations
+CONV3D_LEGACY_CASES = _load_cases("conv3d_legacy_cases.py")  # Keras 1.0.0-1.1.1, Theano
 
 
 @functools.lru_cache(maxsize=None)
@@ -63,6 +64,17 @@ def case_params(backend, cases=None):
     return [pytest.param(backend, case, id=f"{backend}-{case['id']}")
             for case in (CASES if cases is None else cases)
             if backend in case.get("backends", BACKENDS)]
+
+
+def conv3d_legacy_params():
+    """(fixture prefix, case) for every Convolution3D case of every older release that
+    `make_fixtures.py --suite conv3d_legacy` ran (on Theano), e.g. 'conv3d_legacy_keras108'."""
+    import pytest
+
+    prefixes = sorted(path.name[:-len("_theano.json")]
+                      for path in HERE.glob("conv3d_legacy_keras*_theano.json"))
+    return [pytest.param(prefix, case, id=f"{prefix}-{case['id']}")
+            for prefix in prefixes for case in CONV3D_LEGACY_CASES]
 
 
 # -- whole models (tests/fixtures/keras1_models/): inputs and Keras 1's predictions ----------

@@ -5,12 +5,15 @@ The fixtures were written by the real Keras 1.2.2 on Theano and on TensorFlow
 """
 
 import inspect
+import re
 
 import numpy as np
 import pytest
 
-from _fixtures import BACKENDS, arrays, case_params, layer_class, layer_kwargs, results
+from _fixtures import (BACKENDS, arrays, case_params, conv3d_legacy_params, layer_class,
+                       layer_kwargs, results)
 
+import legacy_conv as lc
 from legacy_conv import backend as k1_backend
 
 
@@ -167,3 +170,49 @@ def _jsonish(value):
     if isinstance(value, dict):
         return {k: _jsonish(v) for k, v in value.items()}
     return value
+
+
+# -- Convolution3D of older releases on Theano (make_fixtures.py --suite conv3d_legacy) -------
+def test_conv3d_fixtures_cover_both_sides_of_the_change():
+    assert {p.values[0] for p in conv3d_legacy_params()} >= {
+        "conv3d_legacy_keras100", "conv3d_legacy_keras108", "conv3d_legacy_keras110",
+        "conv3d_legacy_keras111"}
+
+
+@pytest.mark.parametrize("prefix, case", conv3d_legacy_params())
+def test_conv3d_predicts_as_its_release_on_theano(prefix, case):
+    """Convolution3D(keras1_version=release) gives that release's numbers on Theano, and
+    refuses what it refused; read as 1.2.2, only 1.0.0-1.1.0's even 'same' kernels differ."""
+    record, data = results("theano", prefix)[case["id"]], arrays("theano", prefix)
+    release = record["keras_version"]
+    if record["error"] is not None:
+        assert record["error"]["type"] == "AssertionError"
+        with pytest.raises(ValueError, match=(
+                r"`subsample` must be 1 with border_mode='same' on Keras "
+                rf"{re.escape(release)}'s Theano backend .* Received: subsample=")):
+            _make(case, "theano", keras1_version=release)
+        return
+    x, expected = data[f"{case['id']}/input"], data[f"{case['id']}/output"]
+    weights = [data[f"{case['id']}/weights/{i}"] for i in range(2)]
+    layer = _make(case, "theano", keras1_version=release, weights=weights)
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=RTOL, atol=ATOL)
+    rebuilt = type(layer).from_config(layer.get_config())
+    assert (rebuilt.keras1_version, rebuilt.theano_same) == (release, layer.theano_same)
+    as_122 = np.asarray(_make(case, "theano", weights=weights)(x))
+    even_same = case["kwargs"]["border_mode"] == "same" and any(k % 2 == 0
+                                                                 for k in case["args"][1:])
+    old = release in ("1.0.0", "1.0.8", "1.1.0")
+    assert (np.abs(as_122 - expected).max() > 1e-3) == (even_same and old)
+
+
+def test_keras1_version_of_convolution3d_is_a_release_name():
+    with pytest.raises(ValueError, match=r"Convolution3D layer .*: `keras1_version` must be a "
+                                         r"Keras 1 release such as '1.0.8', or None\. "
+                                         r"Received: keras1_version=1\.08"):
+        lc.Convolution3D(2, 2, 2, 2, keras1_version=1.08)
+    for backend in BACKENDS:  # 'tensorflow' computes as 1.2.2 whatever the release
+        layer = lc.Convolution3D(2, 2, 2, 2, border_mode="same", subsample=(2, 2, 2),
+                                 keras1_backend=backend, keras1_version="1.2.2")
+        assert layer.theano_same == "half"
+    assert lc.Convolution3D(2, 2, 2, 2, border_mode="same", subsample=(2, 2, 2),
+                            keras1_backend="tensorflow", keras1_version="1.0.8")

@@ -16,13 +16,6 @@ HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1_models"
 # Functions that stand in for the marshalled code of the fixtures' Lambda layers.
 CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
                                    "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
-# Known differences between Keras 1 releases that the converter does not reproduce yet.
-RELEASE_DIFFERENCES = {
-    ("k108_theano", "conv3d"): "Keras 1.0.8 on Theano padded an even Convolution3D kernel "
-    "'same' as (k-1)//2 before and the rest after; 1.2.2 (which legacy_conv follows) pads k//2 "
-    "on both sides and crops the end",
-}
-RELEASE_DIFFERENCES[("k108_theano", "conv3d_tf")] = RELEASE_DIFFERENCES[("k108_theano", "conv3d")]
 
 
 def _manifests():
@@ -36,10 +29,8 @@ def _cases():
         for model in manifest["models"]:
             if model.get("skipped"):
                 continue
-            reason = RELEASE_DIFFERENCES.get((folder.name, model["name"]))
-            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
             model = {**model, "keras_version": manifest["keras_version"]}
-            yield pytest.param(folder, manifest["backend"], model, marks=marks,
+            yield pytest.param(folder, manifest["backend"], model,
                                id=f"{folder.name}-{model['name']}")
 
 

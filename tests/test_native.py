@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 import _native
+from _fixtures import arrays, assert_predicts, conv3d_legacy_params, layer_kwargs, results
+
 import legacy_conv as lc
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import initializers as k1_initializers
@@ -416,6 +418,29 @@ def test_load_model_native_matches_keras1(folder, backend, name):
                    for u, y in zip(legacy, ys))
     for o, u in zip(out, legacy):
         np.testing.assert_allclose(o, u, RTOL, ATOL)
+
+
+# -- Convolution3D of Keras 1.0.0-1.1.0 on Theano ('same' padded explicitly) -------------------
+@pytest.mark.parametrize("prefix, case", [p for p in conv3d_legacy_params()
+                                          if results("theano", p.values[0])[
+                                              p.values[1]["id"]]["error"] is None])
+def test_older_conv3d_releases_native_match_keras1(prefix, case):
+    record, data = results("theano", prefix)[case["id"]], arrays("theano", prefix)
+    layer = lc.Convolution3D(*case["args"], **layer_kwargs(case), keras1_backend="theano",
+                             keras1_version=record["keras_version"],
+                             weights=[data[f"{case['id']}/weights/{i}"] for i in range(2)])
+    model = native.modernize(keras.Sequential([keras.Input(case["input_shape"][1:]), layer]))
+    assert not _no_legacy_objects(keras.saving.serialize_keras_object(model))
+    np.testing.assert_allclose(np.asarray(model(data[f"{case['id']}/input"])),
+                               data[f"{case['id']}/output"], RTOL, ATOL)
+
+
+def test_keras108_conv3d_file_native_matches_keras1():
+    folder = MODEL_FILES / "k108_theano"
+    model = lc.load_model(folder / "conv3d.h5", target="native", keras1_backend="theano",
+                          compile=False)
+    assert not _no_legacy_objects(keras.saving.serialize_keras_object(model))
+    assert_predicts(model, folder, "conv3d")
 
 
 RECURRENT_FILES = pathlib.Path(__file__).parent / "fixtures" / "keras1_recurrent"

@@ -9,7 +9,8 @@ layer (keep_legacy=True) or reports the layer.
 - Convolution1D/2D/3D, Atrous*: Conv1D/2D/3D (channels-last; kernels in Keras 3's layout).
   Keras 1 on Theano, made explicit (`legacy_conv._ops`): kernels flipped (a true
   convolution); 'same' and 'full' as ZeroPadding + 'valid' (even kernels' 'same' padded
-  less at the end, which is Keras 1's crop to ceil(length / stride)); a strided dilated
+  less at the end, which is Keras 1's crop to ceil(length / stride); Keras 1.0.0-1.1.0's
+  Convolution3D 'same' is TensorFlow's SAME, `_ops.theano_same_is_tf_same`); a strided dilated
   convolution as a stride-1 one then MaxPooling(pool_size=1, strides=stride).
 - SeparableConvolution2D: SeparableConv2D. Deconvolution2D: Conv2DTranspose ('valid' with
   `output_padding`, then Cropping2D, to give Keras 1's `output_shape` on either backend).
@@ -206,9 +207,8 @@ def _theano_conv_steps(layer, lengths):
     directly (a crop is left only where even no padding there gives too many).
     """
     k, s, d, mode = layer.kernel_size, layer.subsample, layer.atrous_rate, layer.border_mode
-    if mode == "same" and all(v == 1 for v in s) and all(
-            _ops.dilated(a, b) % 2 for a, b in zip(k, d)):
-        return "same", s, None, None, None  # Theano's 'half' is TensorFlow's SAME here
+    if mode == "same" and _ops.theano_same_is_tf_same(k, s, d, layer.theano_same):
+        return "same", s, None, None, None
     pads = [[p, p] for p in (_ops.theano_pad(a, mode, b) for a, b in zip(k, d))]
     subsample = s if any(b > 1 for b in d) and any(v > 1 for v in s) else None
     strides = (1,) * len(k) if subsample else s

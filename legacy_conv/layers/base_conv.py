@@ -34,11 +34,15 @@ class _BaseConv(Keras1Layer):
     border_modes = ("valid", "same", "full")
     weight_names = ("W",)
     has_atrous_rate = False  # Atrous layers write `atrous_rate` in their config
+    # Keras 1 release -> how this layer padded 'same' on Theano ("explicit", see
+    # `_ops.theano_same_is_tf_same`) where that release did not use Keras 1.2.2's "half".
+    theano_same_by_release = {}
 
     def __init__(self, nb_filter, kernel_size, init="glorot_uniform", activation=None,
                  weights=None, border_mode="valid", subsample=None, atrous_rate=None,
                  dim_ordering="default", regularizers=None, constraints=None,
-                 activity_regularizer=None, bias=True, keras1_backend=None, **kwargs):
+                 activity_regularizer=None, bias=True, keras1_backend=None,
+                 keras1_version=None, **kwargs):
         super().__init__(**kwargs)
         owner = self.owner
         scalar = self.rank == 1
@@ -53,6 +57,8 @@ class _BaseConv(Keras1Layer):
         self.dim_ordering = (None if dim_ordering is None
                              else backend.resolve_dim_ordering(owner, dim_ordering))
         self.keras1_backend = backend.resolve_keras1_backend(owner, keras1_backend)
+        self.keras1_version = _validation.check_release(owner, "keras1_version", keras1_version)
+        self.theano_same = self.theano_same_by_release.get(self.keras1_version, "half")
         self.init = initializers.check(owner, init)
         self.activation = k1_activations.get(activation)
         self._check_activation_rank(owner, activation)
@@ -85,8 +91,16 @@ class _BaseConv(Keras1Layer):
             )
 
     def _check_backend(self, owner):
-        """Combinations that Keras 1.2.2's TensorFlow backend refused."""
-        if self.keras1_backend != "tensorflow":
+        """Combinations that Keras 1's backend refused (1.2.2's TensorFlow backend, and
+        Theano where the layer padded 'same' "explicit"ly)."""
+        if self.keras1_backend == "theano":
+            if (self.theano_same == "explicit" and self.border_mode == "same"
+                    and any(s > 1 for s in self.subsample)):
+                raise _validation.argument_error(
+                    owner, self.subsample_arg, self._arg(self.subsample),
+                    f"must be 1 with border_mode='same' on Keras {self.keras1_version}'s "
+                    "Theano backend (it fails there with an AssertionError)",
+                    "Pass keras1_version=None if the model comes from Keras 1.1.1 or later")
             return
         hint = "Pass keras1_backend='theano' if the model was trained with Keras 1 on Theano"
         if self.border_mode == "full":
@@ -186,7 +200,7 @@ class _BaseConv(Keras1Layer):
 
     def _convolve(self, x, kernels):
         return _ops.convolve(x, kernels[0], self.kernel_size, self.subsample, self.atrous_rate,
-                             self.border_mode, self.keras1_backend)
+                             self.border_mode, self.keras1_backend, self.theano_same)
 
     def call(self, inputs):
         x = _ops.to_channels_last(inputs) if self._channels_first else inputs

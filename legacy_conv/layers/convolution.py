@@ -2,8 +2,9 @@
 
 Keras 1 behaviour (all of them): `border_mode='same'` is TensorFlow's SAME on the
 'tensorflow' backend and Theano's 'half' (plus an output crop for even kernels) on
-'theano'; Theano also flips the kernel. Convolution1D's default `init` is 'glorot_uniform'
-in Keras 1.2.2's code (its documentation says 'uniform').
+'theano' (Convolution3D of Keras 1.0.0-1.1.0: `EXPLICIT_SAME_RELEASES`); Theano also
+flips the kernel. Convolution1D's default `init` is 'glorot_uniform' in Keras 1.2.2's code
+(its documentation says 'uniform').
 """
 
 from keras.saving import register_keras_serializable
@@ -11,6 +12,15 @@ from keras.saving import register_keras_serializable
 from legacy_conv.layers.base_conv import _BaseConv
 
 serializable = register_keras_serializable(package="legacy_conv")
+
+# The Keras 1 releases whose Theano backend padded Convolution3D's 'same' itself: `K.conv3d`
+# put (k - 1) // 2 zeros before and k // 2 after each axis, ran Theano's conv3d2d 'valid'
+# (TensorFlow's SAME padding) and asserted `strides == (1, 1, 1)`. From 1.1.1 on it used
+# `T.nnet.conv3d` where Theano had it (>= 0.9): 'half' plus the crop, as the other
+# convolutions. (Each release's theano_backend.py; observed with 1.0.0, 1.0.8, 1.1.0 and
+# 1.1.1: tests/fixtures/keras1/conv3d_legacy_*.)
+EXPLICIT_SAME_RELEASES = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.5", "1.0.6",
+                          "1.0.7", "1.0.8", "1.1.0")
 
 
 @serializable
@@ -115,16 +125,22 @@ class Convolution3D(_BaseConv):
     """Keras 1 3D convolution.
 
     Kernel layout 'th' `(nb_filter, stack, d1, d2, d3)`, 'tf' `(d1, d2, d3, stack, nb_filter)`.
+
+    `keras1_version`: the Keras 1 release the layer comes from (None: 1.2.2; the converter
+    passes the model's). On Theano, 1.0.0-1.1.0 (`EXPLICIT_SAME_RELEASES`) padded an even
+    kernel's 'same' by (k - 1) // 2 zeros before and k // 2 after (1.2.2: k // 2 on both
+    sides, then the end cropped), and refused `subsample` with 'same'; so does this layer.
     """
 
     rank = 3
     kernel_args = ("kernel_dim1", "kernel_dim2", "kernel_dim3")
+    theano_same_by_release = {release: "explicit" for release in EXPLICIT_SAME_RELEASES}
 
     def __init__(self, nb_filter, kernel_dim1, kernel_dim2, kernel_dim3, init="glorot_uniform",
                  activation=None, weights=None, border_mode="valid", subsample=(1, 1, 1),
                  dim_ordering="default", W_regularizer=None, b_regularizer=None,
                  activity_regularizer=None, W_constraint=None, b_constraint=None, bias=True,
-                 keras1_backend=None, **kwargs):
+                 keras1_backend=None, keras1_version=None, **kwargs):
         super().__init__(
             nb_filter, (kernel_dim1, kernel_dim2, kernel_dim3), init=init,
             activation=activation, weights=weights, border_mode=border_mode,
@@ -132,4 +148,9 @@ class Convolution3D(_BaseConv):
             regularizers={"W": W_regularizer, "b": b_regularizer},
             constraints={"W": W_constraint, "b": b_constraint},
             activity_regularizer=activity_regularizer, bias=bias,
-            keras1_backend=keras1_backend, **kwargs)
+            keras1_backend=keras1_backend, keras1_version=keras1_version, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config["keras1_version"] = self.keras1_version
+        return config
