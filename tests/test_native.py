@@ -382,8 +382,9 @@ CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
 
 
 def _model_file_cases():
-    """Keras 1.2.2's files on both backends (older releases and h5py 2 files differ only in
-    what the weight loader that both targets share reads: tests/test_model_files_keras1.py)."""
+    """Keras 1.2.2's files on both backends (older releases and h5py 2 files differ mostly in
+    what the weight loader that both targets share reads, tests/test_model_files_keras1.py;
+    Keras 1.0.8's Convolution3D is tested on its own)."""
     for folder in ("k122_tensorflow", "k122_theano"):
         manifest = MODEL_FILES / folder / "manifest.json"
         if not manifest.exists():

@@ -163,7 +163,7 @@ class _BaseConv(Keras1Layer):
             self._kernels.append((variable, perm, target_shape))
         if self.bias:
             self.b = self.add_weight(
-                name="b", shape=(self.nb_filter,), initializer="zeros",
+                name="b", shape=(self.nb_filter,), initializer=initializers.constant("zero"),
                 regularizer=self.weight_regularizers.get("b"),
                 constraint=self.weight_constraints.get("b"),
             )
