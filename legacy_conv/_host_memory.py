@@ -6,8 +6,9 @@ the weights: building an empty VGG16 took three times as long as h5py reading it
 Within `zero_filled()`, a big weight's initial zeros are a NumPy array (pages mapped lazily,
 in huge pages where the kernel allows) that the new variable shares through DLPack, and
 `writable(variable)` hands that array back for `h5py`'s `read_direct`: one copy, from the
-page cache into the variable. Anywhere this does not hold (another device, another dtype,
-a variable TensorFlow copied) `writable` gives None and the caller assigns as usual.
+page cache into the variable. A variable creator notes which array each variable started
+on; anywhere sharing does not hold (another device, a TensorFlow that copies, a variable
+assigned since, see `forget`) `writable` gives None and the caller assigns as usual.
 
 A reader may `offer` arrays it is filling (`conversion.read_ahead`): `zeros` hands out an
 offered array of the same shape and dtype first, in the order offered, so that a weight can
@@ -36,14 +37,30 @@ class _State:
         self.arrays = {}   # the arrays handed out, by the address of their data
         self.offered = {}  # (shape, dtype) -> [array, ...] not handed out yet, in order
         self.filled = {}   # address -> what a reader put there
-        self.kinds = set()  # the (shape, dtype) of the arrays handed out
+        self.variables = {}  # id(tf.Variable) -> (that variable, the array it started on)
+        self.pending = None  # the array `zeros` handed to the variable being created
+        self.shares = None   # whether TensorFlow's variables share their initial memory
+
+    def create(self, next_creator, **kwargs):
+        """A `tf.variable_creator_scope` creator: notes which array a variable starts on
+        (TensorFlow's AssignVariableOp adopts the initial value's buffer, never copies it)."""
+        self.pending = None
+        variable = next_creator(**kwargs)
+        if self.pending is not None:
+            self.variables[id(variable)] = (variable, self.pending)
+            self.pending = None
+        return variable
 
 
 @contextlib.contextmanager
 def zero_filled():
-    token = _STATE.set(_State())
+    import tensorflow as tf
+
+    state = _State()
+    token = _STATE.set(state)
     try:
-        yield
+        with tf.variable_creator_scope(state.create):
+            yield
     finally:
         _STATE.reset(token)
 
@@ -96,7 +113,7 @@ def zeros(shape, dtype):
     else:
         array = aligned_empty(shape, dtype, np.zeros)
     state.arrays[array.ctypes.data] = array
-    state.kinds.add((shape, dtype))
+    state.pending = array
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
 
@@ -124,20 +141,36 @@ class _Capsule:
 
 
 def writable(variable):
-    """The NumPy array that is `variable`'s memory (handed out by `zeros`), else None."""
+    """The NumPy array that is `variable`'s memory (handed out by `zeros`), else None.
+
+    Looked up without running an op (reading a variable's address costs a kernel per
+    shape); whether TensorFlow shares the initial memory is checked on the first lookup.
+    """
     state = _STATE.get()
-    if state is None or (tuple(variable.shape), np.dtype(variable.dtype)) not in state.kinds:
-        return None  # no array of its kind was handed out (reading its memory costs an op)
+    tensor = getattr(variable, "value", variable)  # a Keras variable's tf.Variable
+    entry = None if state is None else state.variables.get(id(tensor))
+    if entry is None or entry[0] is not tensor or "CPU" not in (tensor.device or "CPU"):
+        return None
+    array = entry[1]
+    if state.shares is None:
+        state.shares = _address(tensor) == array.ctypes.data
+    return array if state.shares else None
+
+
+def forget(variable):
+    """Drops `variable`'s array: something other than a file read is writing the variable
+    (TensorFlow may then give it other memory)."""
+    state = _STATE.get()
+    if state is not None:
+        state.variables.pop(id(getattr(variable, "value", variable)), None)
+
+
+def _address(variable):
+    """The address of `variable`'s memory, else None."""
     import tensorflow as tf
 
     try:
-        tensor = getattr(variable, "value", variable)  # a Keras variable's tf.Variable
-        tensor = tensor.value() if hasattr(tensor, "value") else tensor
-        address = np.from_dlpack(_Capsule(tf.experimental.dlpack.to_dlpack(tensor))).ctypes.data
-    except Exception:  # another device, a dtype DLPack lacks: assign as usual
+        capsule = tf.experimental.dlpack.to_dlpack(variable.value())
+        return np.from_dlpack(_Capsule(capsule)).ctypes.data
+    except Exception:  # another device, a dtype DLPack lacks
         return None
-    array = state.arrays.get(address)
-    if array is None or array.shape != tuple(variable.shape) or \
-            array.dtype != np.dtype(variable.dtype):
-        return None
-    return array

@@ -148,10 +148,29 @@ def test_weights_read_straight_into_variables_give_keras1_predictions(monkeypatc
     monkeypatch.setattr(_host_memory, "writable", counting)
     model = legacy_conv.load_model(MODELS / f"{name}.h5", compile=False,
                                    keras1_backend="theano")
-    assert sum(read_straight) >= len(read_straight) / 3  # kernels (biases: Keras 3 zeros)
+    assert sum(read_straight) >= len(read_straight) / 3  # kernels (Keras 3 layers: own zeros)
     assert_predicts(model, MODELS, name)
     inputs, expected, _ = model_io(MODELS, name)
     model.compile(optimizer="sgd", loss="mse")  # the variables train as any others
     model.fit(inputs if len(inputs) > 1 else inputs[0],
               expected if len(expected) > 1 else expected[0], verbose=0)
     assert not _host_memory.active()
+
+
+def test_a_variable_is_written_through_its_array_only_until_something_assigns_it(monkeypatch):
+    from legacy_conv import _host_memory
+
+    monkeypatch.setattr(_host_memory, "MIN_BYTES", 0)
+    kernel = np.arange(3 * 3 * 2 * 3, dtype="float32").reshape(3, 3, 2, 3)
+    with initializers.skip_random_draws():
+        fresh = legacy_conv.Convolution2D(3, 3, 3, dim_ordering="tf")
+        fresh.build((None, 8, 8, 2))
+        memory = _host_memory.writable(fresh.W)
+        assert memory is not None
+        memory[...] = kernel  # a read straight into the variable
+        given = legacy_conv.Convolution2D(3, 3, 3, dim_ordering="tf",
+                                          weights=[kernel, np.ones(3, "float32")])
+        given.build((None, 8, 8, 2))  # `weights=` assigns at build: other memory, maybe
+        assert _host_memory.writable(given.W) is None
+    np.testing.assert_array_equal(fresh.get_weights()[0], kernel)
+    np.testing.assert_array_equal(given.get_weights()[0], kernel)

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from legacy_conv import _host_memory
 from legacy_conv import _validation
 
 # Keras 1.2.2's `Layer.__init__` keywords.
@@ -80,6 +81,7 @@ class Keras1Layer(keras.layers.Layer):
                     f"({variable.path}) must have the Keras 1 shape {tuple(variable.shape)}",
                 )
         for variable, array in zip(variables, arrays):
+            _host_memory.forget(variable)
             variable.assign(array)
 
     def get_config(self):
