@@ -40,7 +40,7 @@ def _no_reader_left():
 def test_kernels_come_from_the_thread_and_predict_as_in_keras1(reads, name):
     model = legacy_conv.load_model(MODELS / f"{name}.h5", compile=False,
                                    keras1_backend="theano")
-    assert not [n for n in reads if n.endswith("_W")]  # (Keras 3 layers start biases as their own zeros)
+    assert not [n for n in reads if n.endswith("_W")]  # (Keras 3 layers: own zero biases)
     assert_predicts(model, MODELS, name)
     assert _no_reader_left()
 
