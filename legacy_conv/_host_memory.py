@@ -46,7 +46,8 @@ class _State:
         (TensorFlow's AssignVariableOp adopts the initial value's buffer, never copies it)."""
         self.pending = None
         variable = next_creator(**kwargs)
-        if self.pending is not None:
+        # Only a plain variable (not one a distribution strategy mirrors on several devices).
+        if self.pending is not None and type(variable).__name__ == "ResourceVariable":
             self.variables[id(variable)] = (variable, self.pending)
             self.pending = None
         return variable

@@ -174,3 +174,34 @@ def test_a_variable_is_written_through_its_array_only_until_something_assigns_it
         assert _host_memory.writable(given.W) is None
     np.testing.assert_array_equal(fresh.get_weights()[0], kernel)
     np.testing.assert_array_equal(given.get_weights()[0], kernel)
+
+
+MIRRORED = """
+import sys
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import legacy_conv
+path = sys.argv[1]
+expected = legacy_conv.load_model(path, keras1_backend="theano", compile=False).get_weights()
+with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+    model = legacy_conv.load_model(path, keras1_backend="theano", compile=False)
+for variable, want in zip(model.weights, expected):
+    replicas = variable.value.values
+    assert len(replicas) == 2, replicas
+    for replica in replicas:
+        np.testing.assert_array_equal(np.asarray(replica), want)
+print("ok")
+"""
+
+
+def test_every_replica_of_a_mirrored_variable_holds_the_file_s_weights():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    out = subprocess.run([sys.executable, "-c", MIRRORED, str(MODELS / "vgg_th.h5")],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
