@@ -89,12 +89,9 @@ def _from_config(config, custom_objects):
                         not initializers.skipping():
                     with keras.name_scope(inner["name"]):  # as inside Sequential.build
                         x = layers[-1](layers[0].output if x is None else x)
-            model = keras.Sequential(layers, name=inner["name"])
-        if model.built or not isinstance(layers[0], keras.layers.InputLayer):
-            return model
+            return keras.Sequential(layers, name=inner["name"])
     except Exception:  # noqa: BLE001 — Keras's own path then fails exactly as it would have
-        pass
-    return keras.models.model_from_json(json.dumps(config), custom_objects=custom_objects)
+        return keras.models.model_from_json(json.dumps(config), custom_objects=custom_objects)
 
 
 def build(keras3_config, custom_objects=None, source=None):
