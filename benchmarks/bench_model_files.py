@@ -22,12 +22,20 @@ block followed by MaxPooling2D, then Flatten, Dense 4096, Dropout, Dense 4096, D
 Dense 1000 softmax).
 
 Each file measurement runs in a fresh subprocess that first imports tensorflow, keras and
-legacy_conv: (a) h5py opens the file and reads every dataset of every layer into a NumPy
+legacy_conv, in one of two states of the process:
+- 'first': the step is the process's first TensorFlow work. TensorFlow starts on its first
+  op (registering its kernels: about 15 ms, see (t)), and every op kernel, every weight
+  shape and every Keras code path is used for the first time: what a one-shot script pays.
+- 'later': TensorFlow has run and another Keras 1 model (the same VGG16 at 1/16 of the
+  width, 32x32 inputs, 10 classes: no weight shape in common) was loaded and read first, as
+  in a server, a notebook or a batch conversion. (a) does the same before it is timed.
+Steps: (a) h5py opens the file and reads every dataset of every layer into a NumPy
 array (kept); (b) `load_model(compile=False)`; (r), for reference, Keras 3's own route to
 the same model (the converted config through `keras.models.model_from_json`, every dataset
 read, `set_weights` layer by layer), which is how the loader went before this benchmark;
 (f) what (b) costs before it reads any weight: converting the config and building the
-Keras 3 model with zero-filled variables (a floor for (b)).
+Keras 3 model with zero-filled variables (a floor for (b)); (t) TensorFlow's first op in a
+fresh process (`tf.constant`), the one-time start that 'first' includes.
 The runs of (a) and (b) alternate, so that slow spells of the (shared) machine hit both.
 Time is the wall time of that step alone (`time.perf_counter`), best of N runs (the median,
 the CPU time and the page faults are reported too); peak memory is the process's peak
@@ -47,6 +55,7 @@ This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
     python benchmarks/bench_model_files.py                  # full run (about 5 minutes)
     python benchmarks/bench_model_files.py --quick          # a VGG16 of 1/4 the width
     python benchmarks/bench_model_files.py --scenarios warm,cold,recycled
+    python benchmarks/bench_model_files.py --processes later   # only loads after the first
     python benchmarks/bench_model_files.py --markdown benchmarks/RESULTS.md
 
 Progress goes to stderr, the Markdown table to stdout (and to --markdown PATH, appended).
@@ -245,6 +254,11 @@ MODES = {
     "load_model": "(b) `legacy_conv.load_model(compile=False)`",
     "build": "(f) floor of (b): only building its Keras 3 model (variables zero-filled)",
     "reference": "(r) Keras 3's own route: `model_from_json` + h5py + `set_weights`",
+    "tf_start": "(t) TensorFlow's first op in a fresh process (`tf.constant`)",
+}
+PROCESSES = {
+    "first": "the step is the process's first TensorFlow work",
+    "later": "TensorFlow started and another Keras 1 model loaded and read before",
 }
 SCENARIOS = {
     "warm": "file in the page cache",
@@ -336,13 +350,30 @@ def _build_only(path):
         return loading.build(loading.convert_config(config))
 
 
-def child(mode, path, scenario):
+def small_path(path):
+    """The other model that a 'later' process loads first."""
+    return path[:-len(".h5")] + "_other.h5"
+
+
+def warm_up(path):
+    """What a 'later' process did before: TensorFlow started, another Keras 1 model (other
+    weight shapes) loaded and read, all of it freed."""
+    import legacy_conv
+
+    legacy_conv.load_model(small_path(path), compile=False)
+    _read_all(small_path(path))
+    gc.collect()
+
+
+def child(mode, path, scenario, process):
     """Runs one measurement; prints a JSON line of its figures."""
     import keras  # noqa: F401  (the baseline includes these imports)
     import tensorflow as tf  # noqa: F401
 
     import legacy_conv
 
+    if process == "later":
+        warm_up(path)
     if scenario == "cold":
         evict(path)
     elif scenario == "recycled":
@@ -354,6 +385,8 @@ def child(mode, path, scenario):
     start = time.perf_counter()
     if mode == "h5py":
         result = _read_all(path)
+    elif mode == "tf_start":
+        result = tf.constant(0.0)
     elif mode == "reference":
         result = _reference(path)
     elif mode == "build":
@@ -380,8 +413,9 @@ def _check(model, path):
     return "ok"
 
 
-def run_child(mode, path, scenario):
-    command = [sys.executable, os.path.abspath(__file__), "--child", mode, path, scenario]
+def run_child(mode, path, scenario, process):
+    command = [sys.executable, os.path.abspath(__file__), "--child", mode, path, scenario,
+               process]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.exit(f"the {mode} measurement failed:\n{out.stderr[-3000:]}")
@@ -398,17 +432,19 @@ def _summary(results):
                 checks={r["check"] for r in results} - {""})
 
 
-def measure(path, scenario, repeats, reference_repeats=0):
-    """{mode: summary} in one scenario. The runs of (a) and (b) alternate (ab, ba, ab...)
-    so that slow spells of the shared machine hit both; (r) runs after them."""
-    runs = {"h5py": [], "load_model": [], "build": [], "reference": []}
+def measure(path, scenario, process, repeats, reference_repeats=0):
+    """{mode: summary} in one scenario and process state. The runs of (a) and (b) alternate
+    (ab, ba, ab...) so that slow spells of the shared machine hit both; (f), (r) and (t)
+    run after them."""
+    runs = {"h5py": [], "load_model": [], "build": [], "reference": [], "tf_start": []}
     order = [("h5py", "load_model") if i % 2 == 0 else ("load_model", "h5py")
              for i in range(repeats)] + [("build",)] * reference_repeats + [
-        ("reference",)] * reference_repeats
+        ("reference",)] * reference_repeats + [
+        ("tf_start",)] * (reference_repeats if process == "first" else 0)
     for modes in order:
         for mode in modes:
-            result = run_child(mode, path, scenario)
-            log(f"  {scenario:<8} {mode:<10} {result['seconds']:.3f} s (CPU "
+            result = run_child(mode, path, scenario, process)
+            log(f"  {scenario:<8} {process:<5} {mode:<10} {result['seconds']:.3f} s (CPU "
                 f"{result['cpu']:.3f} s, {result['faults']:,} page faults), peak "
                 f"+{mib(result['peak_extra'])} {result['check']}")
             runs[mode].append(result)
@@ -443,17 +479,18 @@ def verdict(ok):
     return "yes" if ok else "**no**"
 
 
-def _rows(scenario, m):
-    return [f"| {MODES[mode]} | {scenario} | {r['seconds']:.3f} s | {r['median']:.3f} s | "
+def _rows(key, m):
+    return [f"| {MODES[mode]} | {key[0]} | {key[1]} | {r['seconds']:.3f} s | {r['median']:.3f} s | "
             f"{r['cpu']:.3f} s | {r['faults']:,} | {mib(r['peak_extra'])} |"
             for mode, r in m.items() if mode in MODES]
 
 
-def _targets(scenario, m, size, full_size):
+def _targets(key, m, size, full_size):
     h5, load = m["h5py"], m["load_model"]
     met = verdict if full_size else (lambda ok: "n/a (not VGG16-sized)")
     time_ratio = load["seconds"] / h5["seconds"]
     memory_ratio = load["peak_extra"] / size
+    scenario = f"{key[0]}, {key[1]}"
     return [
         f"| time (b) / (a) ≤ {TIME_TARGET}, {scenario} | **{time_ratio:.2f}** (best of each; "
         f"median of the paired runs' ratios {m['paired_ratio']:.2f}; CPU time "
@@ -485,8 +522,8 @@ def report(args, params, size, measured, config_times, elapsed):
         f"{'' if args.width == 1 else f' at 1/{args.width} width'}, {params:,} parameters, "
         f"weights {mib(size)} (float32)",
         f"- Method: every step in a fresh subprocess after importing tensorflow, keras and "
-        f"legacy_conv (RSS then: {mib(baseline)}); (a) and (b) {args.repeats} runs each, "
-        "alternating; time = wall time of the step alone; peak = VmHWM (reset after the "
+        f"legacy_conv (RSS then: {mib(baseline)}), in the process state given (see below); "
+        f"(a) and (b) {args.repeats} runs each, alternating; time = wall time of the step alone; peak = VmHWM (reset after the "
         "imports) minus VmRSS after the imports; page faults = minor faults during the step. "
         f"Every weight of (b) and (r) equals its dataset in the file: {', '.join(checks)}. "
         "(c) `convert_config` on a Keras 1 Sequential JSON string (Convolution2D, "
@@ -495,17 +532,18 @@ def report(args, params, size, measured, config_times, elapsed):
         "for that model): the first call in the process and the best of "
         f"{args.repeats} later calls",
         "",
-        "| step | scenario | best time | median time | CPU time (best) | page faults | "
-        "peak memory above baseline |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| step | scenario | process | best time | median time | CPU time (best) | "
+        "page faults | peak memory above baseline |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
     ]
-    for scenario, m in measured.items():
-        lines += _rows(scenario, m)
+    for key, m in measured.items():
+        lines += _rows(key, m)
     for n, (first, best) in config_times.items():
-        lines.append(f"| (c) `convert_config`, {n:,} layers | | {best * 1e3:.0f} ms | | | | |")
+        lines.append(f"| (c) `convert_config`, {n:,} layers | | | {best * 1e3:.0f} ms "
+                     "| | | | |")
     lines += ["", "| target | figure | met |", "|---|---|---|"]
-    for scenario, m in measured.items():
-        lines += _targets(scenario, m, size, args.width == 1)
+    for key, m in measured.items():
+        lines += _targets(key, m, size, args.width == 1)
     first, best = config_times.get(CONFIG_LAYERS, (None, None))
     if first is not None:
         lines.append(f"| (c) `convert_config`, {CONFIG_LAYERS:,} layers, < {CONFIG_TARGET_S} s "
@@ -516,7 +554,9 @@ def report(args, params, size, measured, config_times, elapsed):
                               for n, (_, best) in config_times.items())
         lines.append(f"| (c) linear in the layer count | per layer: {per_layer} | |")
     lines += ["", "Scenarios: " + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()
-                                             if k in measured) + "."]
+                                             if k in args.scenarios) + ". Processes: "
+              + "; ".join(f"{k}: {v}" for k, v in PROCESSES.items() if k in args.processes)
+              + "."]
     return "\n".join(lines)
 
 
@@ -526,11 +566,12 @@ def parse_args(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="a VGG16 of 1/4 the width (9.4 M parameters), 2 runs each, "
-                             "warm only, no reference")
+                             "warm and later only, no reference")
     parser.add_argument("--repeats", type=int,
                         help="runs of (a) and (b) per scenario (default 5, quick 2)")
     parser.add_argument("--reference-repeats", type=int,
-                        help="runs of (f) and (r), warm only (default 3, quick 0)")
+                        help="runs of (f), (r) and (t), in the first scenario and process "
+                             "state only (default 3, quick 0)")
     parser.add_argument("--width", type=int,
                         help="divide every VGG16 layer width by this (default 1, quick 4)")
     parser.add_argument("--scenarios",
@@ -543,7 +584,11 @@ def parse_args(argv=None):
     parser.add_argument("--markdown", metavar="PATH",
                         help="also append the tables, with a header describing the run, "
                              "to PATH")
-    parser.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "SCENARIO"),
+    parser.add_argument("--processes",
+                        help="comma-separated among first, later: whether the load is the "
+                             "process's first TensorFlow work (default first,later; quick "
+                             "later)")
+    parser.add_argument("--child", nargs=4, metavar=("MODE", "PATH", "SCENARIO", "PROCESS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats is None:
@@ -556,6 +601,11 @@ def parse_args(argv=None):
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s) {sorted(unknown)}; choose among {list(SCENARIOS)}")
+    args.processes = (args.processes or ("later" if args.quick else "first,later")).split(",")
+    unknown = set(args.processes) - set(PROCESSES)
+    if unknown:
+        parser.error(f"unknown process state(s) {sorted(unknown)}; choose among "
+                     f"{list(PROCESSES)}")
     return args
 
 
@@ -577,9 +627,14 @@ def main(argv=None):
         size = write_keras1_file(path, config, weights)
         log(f"  {mib(size)} of weights, file {mib(os.path.getsize(path))}, "
             f"{time.perf_counter() - t0:.1f} s")
+        if "later" in args.processes:
+            write_keras1_file(small_path(path), *vgg16(args.width * 16, size=32, classes=10))
         for scenario in args.scenarios:
-            measured[scenario] = measure(path, scenario, args.repeats,
-                                         args.reference_repeats if scenario == "warm" else 0)
+            for process in args.processes:
+                extra = scenario == args.scenarios[0] and process == args.processes[0]
+                measured[scenario, process] = measure(
+                    path, scenario, process, args.repeats,
+                    args.reference_repeats if extra else 0)
     log("convert_config")
     config_times = {}
     for n in (int(v) for v in args.config_layers.split(",")):
