@@ -1,6 +1,12 @@
 """legacy_conv: the Keras 1 convolutional layers, exact, on Keras 3 with TensorFlow."""
 
-import keras as _keras
+import contextlib as _contextlib
+
+from legacy_conv import _startup
+
+# The command line fails in one line: TensorFlow's logs are kept out of it.
+with _startup.quiet() if _startup.command_line() else _contextlib.nullcontext():
+    import keras as _keras  # TensorFlow loads here
 
 if _keras.backend.backend() != "tensorflow":
     raise ImportError(

@@ -2,8 +2,9 @@
 
 Inputs are the Keras 1.2.2 files in tests/fixtures/cli/<backend>/ (written by the real
 Keras 1 with make_cli_fixtures.py there); predictions are checked against the ones Keras 1
-made. Every case calls `cli.main([...])` in-process; the last one loads an exported
-SavedModel with TF Serving's loaders in a fresh process that has neither Keras nor us.
+made. The cases call `cli.main([...])` in-process, except two that run the installed command
+in a fresh process (its stderr) and one that loads an exported SavedModel with TF Serving's
+loaders in a fresh process that has neither Keras nor us.
 """
 
 import json
@@ -572,6 +573,39 @@ def test_python_m(capsys, monkeypatch):
         runpy.run_module("legacy_conv", run_name="__main__")
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("legacy-conv ")
+
+
+@pytest.mark.parametrize("command", ["script", "module"])
+def test_a_failure_in_a_fresh_process_is_one_line(command, tmp_path):
+    """TensorFlow's loading notes and runtime logs stay out of the command's stderr (unless
+    the user sets TF_CPP_MIN_LOG_LEVEL)."""
+    script = Path(sys.executable).parent / "legacy-conv"
+    if command == "script" and not script.exists():
+        pytest.skip("the console script is not installed next to this Python")
+    argv = [str(script)] if command == "script" else [sys.executable, "-m", "legacy_conv"]
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run(argv + ["inspect", str(tmp_path / "missing.h5")], env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 1
+    assert only_error(done.stderr) == \
+        f"legacy-conv: error: {tmp_path / 'missing.h5'}: no such file (IN)"
+
+
+def test_quiet_start_drops_tensorflow_notes_only(capfd, monkeypatch):
+    from legacy_conv import _startup
+
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)  # restored afterwards
+    notes = (b"WARNING: All log messages before absl::InitializeLog() is called are written "
+             b"to STDERR\nI0000 00:00:1796571932.209017   12241 port.cc:153] oneDNN custom "
+             b"operations are on.\nTo enable the following instructions: AVX2 FMA, in other "
+             b"operations, rebuild TensorFlow with the appropriate compiler flags.\n")
+    with _startup.quiet():
+        os.write(2, notes + b"SyntaxWarning: kept\nE0000 00:00:17.5  12 a.cc:1] kept too\n")
+        print("stdout untouched")
+        assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+    out, err = capfd.readouterr()
+    assert out == "stdout untouched\n"
+    assert err == "SyntaxWarning: kept\nE0000 00:00:17.5  12 a.cc:1] kept too\n"
 
 
 def test_saved_model_in_tf_serving_loaders(capsys, tmp_path):

@@ -1,0 +1,51 @@
+"""The command line's start: TensorFlow's logs kept out of its one-line errors.
+
+`quiet()` sets TF_CPP_MIN_LOG_LEVEL to 3 unless the user set it (no runtime log lines such
+as a failed CUDA initialization on a machine without a GPU: the command needs none), and
+drops what TensorFlow 2.21 prints on stderr as it loads whatever that level says (absl's
+notice that it is not initialized yet, then INFO lines about oneDNN, CUDA and CPU features):
+stderr goes to a temporary file meanwhile, and every other line is passed on.
+"""
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+
+NOTE = re.compile(rb"WARNING: All log messages before absl::InitializeLog\(\)"
+                  rb"|I\d{4} [\d:.]+ +\d+ \S+:\d+\] "
+                  rb"|To enable the following instructions: ")
+
+
+def command_line():
+    """Whether this process is the `legacy-conv` command (or `python -m legacy_conv`)."""
+    argv = getattr(sys, "orig_argv", sys.argv)
+    script = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv else ""))[0]
+    return script == "legacy-conv" or any(
+        flag == "-m" and name == "legacy_conv" for flag, name in zip(argv, argv[1:]))
+
+
+@contextlib.contextmanager
+def quiet():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):  # no stderr descriptor: nothing to drop
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().splitlines(keepends=True)
+                    if not NOTE.match(line)]
+            if kept:
+                os.write(2, b"".join(kept))
