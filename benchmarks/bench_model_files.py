@@ -35,7 +35,9 @@ the same model (the converted config through `keras.models.model_from_json`, eve
 read, `set_weights` layer by layer), which is how the loader went before this benchmark;
 (f) what (b) costs before it reads any weight: converting the config and building the
 Keras 3 model with zero-filled variables (a floor for (b)); (t) TensorFlow's first op in a
-fresh process (`tf.constant`), the one-time start that 'first' includes.
+fresh process (`tf.constant`), the one-time start that 'first' includes; (n) the same file
+loaded with `target='native'` (Keras 3 built-in layers: the weights copied once more, into
+the layouts those layers take).
 The runs of (a) and (b) alternate, so that slow spells of the (shared) machine hit both.
 Time is the wall time of that step alone (`time.perf_counter`), best of N runs (the median,
 the CPU time and the page faults are reported too); peak memory is the process's peak
@@ -255,6 +257,7 @@ MODES = {
     "build": "(f) floor of (b): only building its Keras 3 model (variables zero-filled)",
     "reference": "(r) Keras 3's own route: `model_from_json` + h5py + `set_weights`",
     "tf_start": "(t) TensorFlow's first op in a fresh process (`tf.constant`)",
+    "native": "(n) `legacy_conv.load_model(target='native', compile=False)`",
 }
 PROCESSES = {
     "first": "the step is the process's first TensorFlow work",
@@ -387,6 +390,8 @@ def child(mode, path, scenario, process):
         result = _read_all(path)
     elif mode == "tf_start":
         result = tf.constant(0.0)
+    elif mode == "native":
+        result = legacy_conv.load_model(path, compile=False, target="native")
     elif mode == "reference":
         result = _reference(path)
     elif mode == "build":
@@ -436,10 +441,10 @@ def measure(path, scenario, process, repeats, reference_repeats=0):
     """{mode: summary} in one scenario and process state. The runs of (a) and (b) alternate
     (ab, ba, ab...) so that slow spells of the shared machine hit both; (f), (r) and (t)
     run after them."""
-    runs = {"h5py": [], "load_model": [], "build": [], "reference": [], "tf_start": []}
+    runs = {mode: [] for mode in MODES}
     order = [("h5py", "load_model") if i % 2 == 0 else ("load_model", "h5py")
              for i in range(repeats)] + [("build",)] * reference_repeats + [
-        ("reference",)] * reference_repeats + [
+        ("reference",)] * reference_repeats + [("native",)] * reference_repeats + [
         ("tf_start",)] * (reference_repeats if process == "first" else 0)
     for modes in order:
         for mode in modes:
@@ -570,7 +575,7 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int,
                         help="runs of (a) and (b) per scenario (default 5, quick 2)")
     parser.add_argument("--reference-repeats", type=int,
-                        help="runs of (f), (r) and (t), in the first scenario and process "
+                        help="runs of (f), (r), (n) and (t), in the first scenario and process "
                              "state only (default 3, quick 0)")
     parser.add_argument("--width", type=int,
                         help="divide every VGG16 layer width by this (default 1, quick 4)")

@@ -110,6 +110,40 @@ def skipping():
     return _SKIPPING.get()
 
 
+@contextlib.contextmanager
+def placeholders(layer):
+    """Building `layer` within it draws nothing: its initializers and its sublayers' give
+    zeros (within `_host_memory.zero_filled()`, on memory its weights are then written to)
+    and are back after. Only for a layer whose every weight is set right after."""
+    swapped = [(owner, name, value) for owner in _layers_in(layer, set())
+               for name, value in list(vars(owner).items())
+               if isinstance(value, keras.initializers.Initializer)]
+    for owner, name, _ in swapped:
+        setattr(owner, name, _placeholder)
+    token = _SKIPPING.set(True)  # and this package's layers' Keras1Initializers
+    try:
+        yield
+    finally:
+        _SKIPPING.reset(token)
+        for owner, name, value in swapped:
+            setattr(owner, name, value)
+
+
+def _placeholder(shape, dtype=None):
+    return _host_memory.zeros(shape, dtype or "float32")
+
+
+def _layers_in(layer, seen):
+    """`layer` and the layers among its attributes, recursively (an RNN's cell, ...)."""
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    yield layer
+    for value in list(vars(layer).values()):
+        if isinstance(value, keras.layers.Layer):
+            yield from _layers_in(value, seen)
+
+
 def constant(name):
     """Keras 1's 'zero' or 'one', for the weights Keras 1 always started so (biases, running
     statistics): no seed is drawn, and within `skip_random_draws()` they too get memory

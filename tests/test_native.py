@@ -421,6 +421,40 @@ def test_load_model_native_matches_keras1(folder, backend, name):
         np.testing.assert_allclose(o, u, RTOL, ATOL)
 
 
+@pytest.mark.parametrize("name", ["vgg_th", "bn_net", "text_cnn"])
+def test_load_model_native_draws_no_initial_value(name, monkeypatch):
+    """The native layers that the file's weights fill are built without drawing initial
+    values (each weight is copied once, into the native variable), and keep in their
+    configs the initializers that the converted config gives them."""
+    from keras.src.initializers import random_initializers
+
+    drawn, real = [], random_initializers.random
+
+    class Recording:
+        def __getattr__(self, kind):
+            function = getattr(real, kind)
+            if kind not in ("uniform", "normal", "truncated_normal"):
+                return function
+
+            def draw(*args, **kwargs):
+                drawn.append(kind)
+                return function(*args, **kwargs)
+            return draw
+    monkeypatch.setattr(random_initializers, "random", Recording())
+    folder = MODEL_FILES / "k122_theano"
+    model = lc.load_model(folder / f"{name}.h5", target="native", keras1_backend="theano",
+                          compile=False, keep_legacy=True)  # bn_net: modes 1 and 2 kept
+    assert drawn == []
+    data = np.load(folder / f"{name}.npz")
+    np.testing.assert_allclose(_outputs(model, [data["x0"]])[0], data["y0"], RTOL, ATOL)
+    fresh = keras.models.model_from_json(json.dumps(lc.convert_config(
+        (folder / f"{name}.json").read_text(), target="native", keras1_backend="theano",
+        keep_legacy=True)))
+    assert drawn  # building from the config draws: the recording works
+    assert [layer.get_config() for layer in model.layers] == \
+        [layer.get_config() for layer in fresh.layers]
+
+
 # -- Convolution3D of Keras 1.0.0-1.1.0 on Theano ('same' padded explicitly) -------------------
 @pytest.mark.parametrize("prefix, case", [p for p in conv3d_legacy_params()
                                           if results("theano", p.values[0])[

@@ -143,8 +143,7 @@ def to_target(converted, model, args, progress):
     native = _native()
     try:
         with progress.stage("converting to Keras 3 built-in layers"):
-            plan = native.weight_plan(model, args.keep_legacy)
-            return plan.transfer(), plan
+            return native.transferred(model, args.keep_legacy)
     except ConversionError as error:
         if error.hint == getattr(native, "KEEP_HINT", None):  # the API's hint → the flag
             error = ConversionError(error.problem, layer=error.layer, field=error.field,

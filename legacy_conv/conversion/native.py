@@ -13,11 +13,16 @@ and one back only where the legacy order matters (a model output, a layer that d
 the axis order, a Flatten that feeds anything but Dense); see `native_layout`.
 """
 
+import contextlib
 import json
 from collections import namedtuple
 
 import keras
+import numpy as np
+import tensorflow as tf
 
+from legacy_conv import _host_memory
+from legacy_conv import initializers
 from legacy_conv.conversion import native_layout as lay
 from legacy_conv.conversion import native_layers as handlers
 from legacy_conv.errors import ConversionError
@@ -44,10 +49,12 @@ class NativePlan:
         self.kept = kept
 
     def transfer(self):
-        """Copies every legacy weight into the native model (shapes checked first)."""
+        """Copies every legacy weight into the native model (shapes checked first); within
+        `_host_memory.zero_filled()`, straight into the memory of the native variables
+        that `weight_plan` built there."""
         prepared = []
         for native, legacy, fn in self.transfers:
-            arrays = fn(legacy.get_weights())
+            arrays = fn([_view(variable) for variable in legacy.weights])
             expected = [tuple(v.shape) for v in native.weights]
             if [tuple(a.shape) for a in arrays] != expected:
                 raise ConversionError(
@@ -55,17 +62,40 @@ class NativePlan:
                     f"layer expecting {expected}", layer=f'"{legacy.name}"', has_value=False)
             prepared.append((native, arrays))
         for native, arrays in prepared:
-            native.set_weights(arrays)
+            for variable, array in zip(native.weights, arrays):
+                memory = _host_memory.writable(variable)
+                if memory is None:
+                    variable.assign(np.asarray(array))
+                elif isinstance(array, handlers.Rows):
+                    array.write_to(memory)
+                else:
+                    np.copyto(memory, array)
         return self.model
+
+
+
+def _view(variable):
+    """A variable's value as a read-only NumPy array; on the CPU a view of its memory (which
+    TensorFlow copies before any write while the view lives)."""
+    return np.asarray(tf.convert_to_tensor(variable))
 
 
 def weight_plan(model, keep_legacy=False):
     """The `NativePlan` of a built legacy `keras.Model` (weights not copied yet).
 
-    `modernize` and `load_model(..., target='native')` both go through it: `plan.model` is
-    the native model, `plan.transfer()` fills it from the legacy model's current weights.
+    `plan.model` is the native model, `plan.transfer()` fills it from the legacy model's
+    current weights. Within `_host_memory.zero_filled()` (see `transferred`) the native
+    layers that `transfer` fills are built without drawing initial values.
     """
     return Converter(model, keep_legacy).run()
+
+
+def transferred(model, keep_legacy=False):
+    """(the native twin of `model` with its weights, its `NativePlan`): no initial value is
+    drawn and each weight is copied once, into the native variable's memory."""
+    with _host_memory.zero_filled():
+        plan = weight_plan(model, keep_legacy)
+        return plan.transfer(), plan
 
 
 def modernize(model, keep_legacy=False):
@@ -94,7 +124,7 @@ def modernize(model, keep_legacy=False):
     >>> [type(layer).__name__ for layer in modernize(legacy).layers]
     ['Permute', 'Conv2D', 'Permute']
     """
-    return weight_plan(model, keep_legacy).transfer()
+    return transferred(model, keep_legacy)[0]
 
 
 def to_native(legacy_config, ctx, keep_legacy=None):
@@ -358,6 +388,14 @@ class Converter:
     def transfer(self, native, legacy, fn):
         self.transfers.append((native, legacy, fn))
 
+    def _building(self, layer):
+        """Where `layer` is about to be built and `transfer` will set its weights (within
+        `_host_memory.zero_filled()`): its initial values are not drawn."""
+        if layer.built or not _host_memory.active() or \
+                not any(native is layer for native, _, _ in self.transfers):
+            return contextlib.nullcontext()
+        return initializers.placeholders(layer)
+
     def note(self, layer, text):
         if text and (layer.name, text) not in self.notes:
             self.notes.append((layer.name, text))
@@ -366,7 +404,8 @@ class Converter:
         """Calls a native layer on Value(s); the output Value has `layout`."""
         listed = isinstance(inputs, list)
         tensors = [v.tensor for v in (inputs if listed else [inputs])]
-        out = layer(tensors if listed else tensors[0])
+        with self._building(layer):
+            out = layer(tensors if listed else tensors[0])
         self.calls.append((layer, tensors, out))
         self.holders.setdefault(layer.name, layer)
         if layout is None:
@@ -377,7 +416,8 @@ class Converter:
         """Calls a layer that may return several tensors; all in the legacy layout."""
         listed = isinstance(inputs, list)
         tensors = [v.tensor for v in (inputs if listed else [inputs])]
-        outs = layer(tensors if listed else tensors[0])
+        with self._building(layer):
+            outs = layer(tensors if listed else tensors[0])
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
         self.calls.append((layer, tensors, outs[0] if len(outs) == 1 else None))
         self.holders.setdefault(layer.name, layer)

@@ -134,6 +134,21 @@ def _mapped(cv, layer, value, mapper, *args):
     return native
 
 
+class Rows:
+    """`array[order]` (its rows reordered), written straight to its destination (no
+    temporary the size of a Dense kernel)."""
+
+    def __init__(self, array, order):
+        self.array, self.order = array, np.asarray(order)
+        self.shape = (len(self.order),) + tuple(array.shape[1:])
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array[self.order].astype(dtype or self.array.dtype, copy=False)
+
+    def write_to(self, out):
+        np.take(self.array, self.order, axis=0, out=out, mode="clip")  # "raise" buffers
+
+
 # -- our convolutions ----------------------------------------------------------------------------
 def _kernel_transform(family, ordering, rank, flip):
     """Keras 1 kernel layout → the Keras 3 layout (the tf.nn one), flipped for Theano."""
@@ -146,7 +161,7 @@ def _kernel_transform(family, ordering, rank, flip):
         w = w.reshape(w.shape[:n_target])
         if flip:
             w = w[(slice(None, None, -1),) * rank]
-        return np.ascontiguousarray(w)
+        return w  # a view: the transfer copies it once, into the native variable
     return transform, tuple(perm[:n_target])
 
 
@@ -721,7 +736,7 @@ def dense(cv, layer, inputs, state):
         if order is None:
             _same_weights(cv, layer, native)
         else:
-            cv.transfer(native, layer, lambda w: [w[0][order]] + list(w[1:]))
+            cv.transfer(native, layer, lambda w: [Rows(w[0], order)] + list(w[1:]))
         return native, after
     native, after = cv.once(state, "core", make)
     out_layout = lay.identity(2) if layout.unflat is not None else layout
