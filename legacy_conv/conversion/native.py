@@ -37,9 +37,10 @@ KEEP_HINT = "Pass keep_legacy=True to keep legacy_conv's exact layer there"
 class NativePlan:
     """A native model and how to fill its weights from the legacy model it came from.
 
-    `transfers`: [(native layer, legacy layer, fn)], `fn(legacy.get_weights())` giving the
-    native layer's weights; `notes`: [(layer name, what is not exact in training)];
-    `kept`: [(layer name, class, why)] for legacy layers kept (keep_legacy=True).
+    `transfers`: [(native layer, legacy layer, fn)], `fn(the legacy weights as arrays)`
+    giving the native layer's weights (arrays, or `native_layers.Rows`); `notes`: [(layer
+    name, what is not exact in training)]; `kept`: [(layer name, class, why)] for legacy
+    layers kept (keep_legacy=True).
     """
 
     def __init__(self, model, transfers, notes, kept):
@@ -71,7 +72,6 @@ class NativePlan:
                 else:
                     np.copyto(memory, array)
         return self.model
-
 
 
 def _view(variable):
