@@ -30,12 +30,17 @@ def command_line():
 def quiet():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (AttributeError, OSError, ValueError):  # no stderr descriptor: nothing to drop
+        captured = tempfile.TemporaryFile()
+    except OSError:  # no writable temporary folder: the notes stay
         yield
         return
-    with tempfile.TemporaryFile() as captured:
+    with captured:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (AttributeError, OSError, ValueError):  # no stderr descriptor to filter
+            yield
+            return
         os.dup2(captured.fileno(), 2)
         try:
             yield

@@ -608,6 +608,19 @@ def test_quiet_start_drops_tensorflow_notes_only(capfd, monkeypatch):
     assert err == "SyntaxWarning: kept\nE0000 00:00:17.5  12 a.cc:1] kept too\n"
 
 
+def test_quiet_start_without_a_temporary_file_filters_nothing(capfd, monkeypatch):
+    from legacy_conv import _startup
+
+    def refused():
+        raise OSError("no temporary folder")
+    monkeypatch.setattr(_startup.tempfile, "TemporaryFile", refused)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")  # the user's own level wins
+    with _startup.quiet():
+        os.write(2, b"I0000 00:00:17.5  12 a.cc:1] a note\n")
+        assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"
+    assert capfd.readouterr().err == "I0000 00:00:17.5  12 a.cc:1] a note\n"
+
+
 def test_saved_model_in_tf_serving_loaders(capsys, tmp_path):
     status, _, err = run(capsys, "convert", fixture("theano", "seq.h5"), tmp_path,
                          "--serving-name", "seq", "--keras1-backend", "theano")
