@@ -239,6 +239,7 @@ class Converter:
         self.model = model
         self.keep_legacy = keep_legacy
         self.transfers, self.notes, self.kept, self.refused = [], [], [], []
+        self.filled = set()  # id() of the native layers that `transfer` fills
         self.names = set()  # every name used in the native model (legacy ones reserved)
         self.holders = {}  # name -> native layer holding it
         self.states = {}
@@ -387,12 +388,12 @@ class Converter:
 
     def transfer(self, native, legacy, fn):
         self.transfers.append((native, legacy, fn))
+        self.filled.add(id(native))
 
     def _building(self, layer):
         """Where `layer` is about to be built and `transfer` will set its weights (within
         `_host_memory.zero_filled()`): its initial values are not drawn."""
-        if layer.built or not _host_memory.active() or \
-                not any(native is layer for native, _, _ in self.transfers):
+        if layer.built or id(layer) not in self.filled or not _host_memory.active():
             return contextlib.nullcontext()
         return initializers.placeholders(layer)
 
