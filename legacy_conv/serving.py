@@ -212,7 +212,8 @@ def export_for_serving(model, path, name=None, version=None, *, input_names=None
             `path/<name>` (1 for the first), which TF Serving picks up as the new version.
         input_names, output_names: lists of signature names in model order; default: each
             input's name (`input_<i>` where Keras made one up), `output_<i>`.
-        overwrite: replace an existing folder (else a ConversionError).
+        overwrite: replace an existing folder (else a ConversionError); only an empty
+            folder or a SavedModel is replaced, never a folder of other files or a link.
 
     The signature `serving_default` takes one tensor per input (batch size None, the
     other dimensions as the model's inputs) and returns one per output.
@@ -232,5 +233,8 @@ def export_for_serving(model, path, name=None, version=None, *, input_names=None
             _write(model, tmp, inputs, outputs)
     except FileExistsError:
         raise ConversionError("already exists (pass overwrite=True to replace it)",
+                              field="path", value=destination) from None
+    except _atomic.NotReplaceable as error:
+        raise ConversionError(f"cannot be replaced: {str(error).partition(': ')[2]}",
                               field="path", value=destination) from None
     return ServingExport(destination, inputs, outputs)

@@ -272,9 +272,9 @@ def test_backend_warning(capsys, tmp_path):
 @pytest.mark.parametrize("name", ["out.json", "out.keras", "out_dir"])
 def test_force(capsys, tmp_path, name):
     out = tmp_path / name
-    if name == "out_dir":
+    if name == "out_dir":  # a SavedModel folder (a folder of other files is refused)
         out.mkdir()
-        (out / "old.txt").write_text("old")
+        (out / "saved_model.pb").write_text("old")
     else:
         out.write_text("old")
     argv = ["convert", fixture("tensorflow", "func.h5"), out, "--keras1-backend",
@@ -283,11 +283,11 @@ def test_force(capsys, tmp_path, name):
     assert status == 1
     assert only_error(err) == f"legacy-conv: error: {out}: already exists (pass --force " \
                               "to replace it)"
-    assert (out / "old.txt" if name == "out_dir" else out).read_text() == "old"
+    assert (out / "saved_model.pb" if name == "out_dir" else out).read_text() == "old"
     status, _, err = run(capsys, *argv, "--force")
     assert status == 0, err
     if name == "out_dir":
-        assert (out / "saved_model.pb").is_file() and not (out / "old.txt").exists()
+        assert (out / "saved_model.pb").read_bytes() != b"old"
     elif name == "out.json":
         assert json.loads(out.read_text())["class_name"] == "Functional"
     else:

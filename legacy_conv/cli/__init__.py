@@ -9,13 +9,17 @@ The only package of legacy_conv that prints or exits. Exit status: 0 on success,
 input cannot be converted or the output written, 2 for bad command-line arguments; every
 failure is one line `legacy-conv: error: <reason>` on stderr (`--debug` adds the traceback).
 OUT is written to a hidden temporary sibling first and renamed into place when complete.
+SIGTERM and SIGHUP stop a command as Ctrl-C does: its temporary files are removed, and the
+exit status is 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
 """
 
 import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
 import warnings
 
@@ -115,6 +119,42 @@ def _quiet_tensorflow():
 
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during a command, raised where it runs so that every `finally`
+    cleans up as it does for Ctrl-C."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+
+@contextlib.contextmanager
+def _signals_as_interrupts():
+    """ENDING_SIGNALS raise `Terminated` while a command runs (the first one; later ones
+    are ignored so that the cleanup runs to its end)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        for number in ENDING_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    previous = {number: signal.signal(number, stop) for number in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+
 def main(argv=None):
     """Runs `legacy-conv` with `argv` (default: sys.argv[1:]); returns the exit status."""
     try:
@@ -127,12 +167,15 @@ def main(argv=None):
     progress = Progress(quiet=args.quiet)
     notes = []
     try:
-        with _quiet_tensorflow(), warnings.catch_warnings(record=True) as caught:
+        with _signals_as_interrupts(), _quiet_tensorflow(), \
+                warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             status = args.run(args, progress, notes)
-    except KeyboardInterrupt:
-        say("error", "interrupted")
-        return 130
+    except KeyboardInterrupt as stopped:
+        signum = getattr(stopped, "signum", signal.SIGINT)
+        say("error", "interrupted" if signum == signal.SIGINT
+            else f"terminated by {signal.Signals(signum).name}")
+        return 128 + signum
     except BrokenPipeError:  # e.g. `legacy-conv inspect IN | head`
         with contextlib.suppress(OSError, ValueError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -2,7 +2,6 @@
 
 import argparse
 import contextlib
-import os
 
 import keras
 
@@ -10,7 +9,6 @@ from legacy_conv.cli import inspection
 from legacy_conv.cli import reading
 from legacy_conv.cli import writing
 from legacy_conv.cli.errors import EXIT_OK
-from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
 
 
@@ -22,7 +20,11 @@ OUT by its form:
   OUT         any other path: a SavedModel folder for TF Serving (model.export);
               with --serving-name NAME: OUT/NAME/VERSION/
 OUT is written completely or not at all, and never replaces an existing OUT
-without --force.
+without --force. --force replaces only a regular file, an empty folder or a
+SavedModel folder (saved_model.pb or .pbtxt and only what an export writes);
+never a folder of other files, a symbolic link, a FIFO or device, the current
+folder or one above it, nor an OUT that is or contains IN or --weights. IN and
+--weights must be regular files.
 
 examples:
   legacy-conv convert model.h5 model.keras --keras1-backend theano
@@ -38,10 +40,9 @@ def run(args, progress, notes):
     if args.weights is not None and kind == "config":
         raise UsageError(f"--weights needs a .keras or SavedModel OUT: {args.out} holds only "
                          "the config")
-    if _same_file(args.input, destination):
-        raise UsageError(f"{args.out}: OUT is IN; write the conversion to another path")
-    if os.path.lexists(destination) and not args.force:
-        raise CliError(f"{destination}: already exists (pass --force to replace it)")
+    writing.check_inputs_kept(args.out, destination,
+                              [(args.input, "IN"), (args.weights, "--weights")])
+    writing.check_output(destination, args.force)
     with contextlib.ExitStack() as stack:
         with progress.stage(f"reading {args.input}"):
             converted = reading.convert_input(args.input, args, stack, args.weights)
@@ -67,11 +68,6 @@ def run(args, progress, notes):
     print(f"wrote {destination}: {what}; {model.count_params()} parameters, from "
           f"{args.input}")
     return EXIT_OK
-
-
-
-def _same_file(a, b):
-    return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
 
 
 

@@ -1,7 +1,9 @@
 """IN (and --weights): a Keras 1 file → the converted config, the legacy model, the target."""
 
 import os
+import stat
 
+from legacy_conv import _atomic
 from legacy_conv import backend
 from legacy_conv import loading
 from legacy_conv.cli.errors import CliError
@@ -15,16 +17,39 @@ from legacy_conv.errors import ConversionError
 INPUT_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".h5": "hdf5",
                  ".hdf5": "hdf5"}
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+MAX_TEXT_BYTES = 64 << 20  # a JSON/YAML config; a Keras 1 VGG16's is about 10 kB
+
+
+def _opened(path, role):
+    """A descriptor of `path`, refused unless it is a regular file: checked by os.stat
+    before opening (a FIFO, a device, a socket or a folder is never read) and again on the
+    descriptor, opened without blocking (a FIFO put there meanwhile does not hang)."""
+    try:
+        info = os.stat(path)
+        if stat.S_ISREG(info.st_mode):
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            info = os.fstat(fd)
+            if stat.S_ISREG(info.st_mode):
+                return fd
+            os.close(fd)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file ({role})") from None
+    except OSError as error:
+        raise CliError(f"{path}: cannot be read ({error.strerror}) ({role})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CliError(f"{path}: is a folder, not a Keras 1 model file ({role})")
+    raise CliError(f"{path}: is {_atomic.kind(info.st_mode)}, not a Keras 1 model file "
+                   f"({role} must be a regular file)")
 
 
 def _input_format(path, role="IN"):
-    if not os.path.exists(path):
-        raise CliError(f"{path}: no such file ({role})")
-    if os.path.isdir(path):
-        raise CliError(f"{path}: is a folder, not a Keras 1 model file ({role})")
-    with open(path, "rb") as f:
-        if f.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE:
-            return "hdf5"
+    fd = _opened(path, role)
+    try:
+        head = os.read(fd, len(HDF5_SIGNATURE))
+    finally:
+        os.close(fd)
+    if head == HDF5_SIGNATURE:
+        return "hdf5"
     suffix = os.path.splitext(path)[1].lower()
     if suffix in INPUT_FORMATS:
         return INPUT_FORMATS[suffix]
@@ -34,9 +59,16 @@ def _input_format(path, role="IN"):
 
 
 def _read_text(path):
+    """IN's text, at most MAX_TEXT_BYTES (its size checked before reading)."""
+    fd = _opened(path, "IN")
+    with open(fd, "rb") as f:
+        size = os.fstat(fd).st_size
+        data = f.read(MAX_TEXT_BYTES + 1) if size <= MAX_TEXT_BYTES else b""
+    if size > MAX_TEXT_BYTES or len(data) > MAX_TEXT_BYTES:
+        raise CliError(f"{path}: is {max(size, len(data))} bytes; a Keras 1 config (IN) "
+                       f"is read up to {MAX_TEXT_BYTES} bytes")
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise CliError(f"{path}: is not a text file ({error.reason} at byte "
                        f"{error.start}); a Keras 1 model file ends in .h5") from None

@@ -30,12 +30,38 @@ def output_format(path):
 
 
 
+def check_output(path, force):
+    """Refuses an existing OUT that is not `_atomic.replaceable`, or exists without
+    `force`, before anything is read or written."""
+    if not os.path.lexists(path):
+        return
+    refused = _atomic.replaceable(path)
+    if refused:
+        raise CliError(refused)
+    if not force:
+        raise CliError(f"{path}: already exists (pass --force to replace it)")
+
+
+def check_inputs_kept(out, destination, inputs):
+    """Refuses a `destination` that is, or is a folder above, one of `inputs` ((path, role)
+    pairs; real paths compared): writing it would delete the input."""
+    real = os.path.realpath(destination)
+    for path, role in inputs:
+        if path is None or not os.path.lexists(path):
+            continue
+        if real == os.path.realpath(path) or (
+                os.path.exists(destination) and os.path.samefile(path, destination)):
+            raise UsageError(f"{out}: OUT is {role}; write the conversion to another path")
+        if os.path.realpath(path).startswith(real.rstrip(os.sep) + os.sep):
+            raise UsageError(f"{out}: OUT contains {role} ({path}); write the conversion "
+                             "to another path")
+
+
 @contextlib.contextmanager
 def atomic_output(path, folder, force, make_parents=False):
-    """`_atomic.written`, with OUT refused if it exists without `force` before anything is
-    written (and if it appears while writing)."""
-    if os.path.lexists(path) and not force:
-        raise CliError(f"{path}: already exists (pass --force to replace it)")
+    """`_atomic.written`, with OUT refused (`check_output`) before anything is written, and
+    if it appears or changes while writing."""
+    check_output(path, force)
     parent = os.path.dirname(os.path.abspath(path))
     if not make_parents and not os.path.isdir(parent):
         raise CliError(f"{path}: the folder {parent} does not exist")
@@ -44,6 +70,8 @@ def atomic_output(path, folder, force, make_parents=False):
             yield tmp
     except FileExistsError:
         raise CliError(f"{path}: already exists (pass --force to replace it)") from None
+    except _atomic.NotReplaceable as error:
+        raise CliError(str(error)) from None
 
 
 def json_default(value):
