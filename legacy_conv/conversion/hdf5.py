@@ -3,6 +3,12 @@
 A file holds (optionally) `model_config`, `training_config` and `keras_version` attributes,
 and layer groups (under `model_weights` in model files) listed in `layer_names`, each with
 `weight_names`. Strings are bytes when h5py 2 wrote them (users' files) and str otherwise.
+
+Files come from strangers, so everything is checked from metadata before it is read: an
+attribute's type and size before its value, every link and dataset (external links,
+external storage, virtual datasets, filters, dtypes, shapes) in one walk before any weight
+(`layer_groups`); nothing outside the file is ever opened, and any failure of h5py is a
+`ConversionError` naming the file and what was being read (`weights.damaged`).
 """
 
 import json
@@ -14,7 +20,13 @@ import numpy as np
 from legacy_conv.conversion import read_ahead
 from legacy_conv.conversion import weights as weight_rules
 from legacy_conv.errors import ConversionError
+from legacy_conv.spec.weights import STORED_DTYPE_KINDS
 
+# The most entries one `layer_names` or `weight_names` attribute may declare.
+MAX_NAMES = 100_000
+
+# The most soft links followed to reach one object (a loop of them ends here).
+MAX_LINK_HOPS = 32
 
 def text(value):
     if isinstance(value, (bytes, np.bytes_)):
@@ -24,11 +36,36 @@ def text(value):
     return str(value)
 
 
-def names(attrs, key):
-    value = attrs.get(key)
-    if value is None:
-        return []
-    return [text(v) for v in np.atleast_1d(value)] if np.size(value) else []
+def _is_string(dtype):
+    return dtype.kind in "SU" or h5py.check_string_dtype(dtype) is not None
+
+
+def _dataset_problem(dataset):
+    """Why `dataset` cannot be read as a weight (from its metadata), or None."""
+    plist = dataset.id.get_create_plist()
+    layout = plist.get_layout()
+    if layout == h5py.h5d.VIRTUAL:
+        return ("is a virtual dataset (its data lies in other datasets or files); only data "
+                "inside the file is read")
+    if plist.get_external_count():
+        return ("stores its data outside the file (HDF5 external storage); only data inside "
+                "the file is read")
+    shape, dtype = dataset.shape, dataset.dtype
+    if shape is None:
+        return "holds no data (an HDF5 null dataspace)"
+    if dtype.kind not in STORED_DTYPE_KINDS or dtype.fields or dtype.subdtype:
+        return (f"has dtype {dtype}; the weights read are "
+                f"{', '.join(STORED_DTYPE_KINDS.values())} numbers")
+    if layout == h5py.h5d.CHUNKED:
+        chunks = plist.get_chunk()
+        if len(chunks) != len(shape) or not all(chunks):
+            return f"declares chunks {chunks} that do not fit its shape {shape}"
+    for index in range(plist.get_nfilters()):
+        code, _, _, name = plist.get_filter(index)
+        if not h5py.h5z.filter_avail(code):
+            return (f"needs HDF5 filter {code} ({text(name) or 'unnamed'}), which is not "
+                    "available here")
+    return None
 
 
 class Keras1File:
@@ -37,11 +74,13 @@ class Keras1File:
     def __init__(self, path):
         self.path = str(path)
         self._groups = None
+        self._weights_group = None
         if not os.path.isfile(self.path):
             raise ConversionError("does not exist or is not a file", file=self.path)
+        self._size = os.path.getsize(self.path)
         try:
             self.file = h5py.File(self.path, "r")
-        except OSError as error:
+        except weight_rules.READ_ERRORS as error:
             raise ConversionError(f"is not a readable HDF5 file ({error})",
                                   file=self.path) from None
 
@@ -74,10 +113,37 @@ class Keras1File:
         self.file.close()
 
     # -- attributes ------------------------------------------------------------------------
+    def _attr(self, attrs, key, many=False):
+        """The string (`many`: list of strings) attribute `key`, None where absent; its
+        type and size are checked before its value is read."""
+        with weight_rules.damaged(self.path, field=key):
+            if key not in attrs:
+                return None
+            attr = attrs.get_id(key)
+            shape, dtype = attr.shape, attr.dtype
+            size = int(np.prod(shape)) if shape is not None else 0
+            if shape is None or size == 0:
+                return [] if many else None
+            if len(shape) > 1 or (not many and size != 1) or size > MAX_NAMES:
+                wanted = f"a list of at most {MAX_NAMES} names" if many else "one string"
+                raise ConversionError(f"has shape {shape}; it must be {wanted}",
+                                      file=self.path, field=key, has_value=False)
+            if not _is_string(dtype) or dtype.itemsize * size > self._size:
+                raise ConversionError(f"has dtype {dtype}; it must hold strings",
+                                      file=self.path, field=key, has_value=False)
+            value = attrs[key]
+            try:
+                values = [text(v) for v in np.atleast_1d(value)]
+            except UnicodeDecodeError as error:
+                raise ConversionError(f"is not UTF-8 text ({error.reason} at byte "
+                                      f"{error.start})", file=self.path, field=key,
+                                      has_value=False) from None
+        return values if many else values[0]
+
     def _json_attr(self, key):
-        if key not in self.file.attrs:
+        raw = self._attr(self.file.attrs, key)
+        if raw is None:
             return None
-        raw = text(self.file.attrs[key])
         try:
             return json.loads(raw)
         except json.JSONDecodeError as error:
@@ -85,12 +151,13 @@ class Keras1File:
                                   field=key, value=raw[:80]) from None
 
     def model_config(self):
-        if "model_config" not in self.file.attrs:
+        config = self._attr(self.file.attrs, "model_config")
+        if config is None:
             raise ConversionError(
                 "holds no model config: it is a weights file (model.save_weights)",
                 file=self.path, hint="Build the model from its JSON with "
                 "legacy_conv.model_from_json and call legacy_conv.load_weights(model, file)")
-        return text(self.file.attrs["model_config"])
+        return config
 
     def training_config(self):
         return self._json_attr("training_config")
@@ -98,42 +165,90 @@ class Keras1File:
     @property
     def keras_version(self):
         for attrs in (self.file.attrs, self.weights_group().attrs):
-            if "keras_version" in attrs:
-                return text(attrs["keras_version"])
+            version = self._attr(attrs, "keras_version")
+            if version is not None:
+                return version
         return None
 
     def weights_group(self):
-        return self.file["model_weights"] if "model_weights" in self.file else self.file
+        if self._weights_group is None:
+            group = self._find(self.file, "model_weights")
+            self._weights_group = self.file if group is None else group
+            if not isinstance(self._weights_group, h5py.Group):
+                raise ConversionError("is not a group of layers", file=self.path,
+                                      field="/model_weights", has_value=False)
+        return self._weights_group
+
+    # -- links -----------------------------------------------------------------------------
+    def _find(self, group, name, layer=None, hops=0):
+        """`group[name]` (None where absent), reached link by link within this file: soft
+        links are followed, links to other files refused before they are opened."""
+        node = self.file if name.startswith("/") else group
+        with weight_rules.damaged(self.path, layer=layer, field=name):
+            for part in (p for p in name.split("/") if p not in ("", ".")):
+                if not isinstance(node, h5py.Group):
+                    return None
+                if part not in node:
+                    return None
+                try:
+                    link = node.get(part, getlink=True)
+                except TypeError:  # a user-defined link: who knows where it leads
+                    link = None
+                if isinstance(link, h5py.HardLink):
+                    node = node[part]
+                elif isinstance(link, h5py.SoftLink) and hops < MAX_LINK_HOPS:
+                    node = self._find(node, link.path, layer, hops + 1)
+                    if node is None:
+                        return None
+                else:
+                    raise ConversionError(self._link_problem(link), file=self.path,
+                                          layer=layer, field=f"{node.name}/{part}",
+                                          has_value=False)
+        return node
+
+    @staticmethod
+    def _link_problem(link):
+        if isinstance(link, h5py.ExternalLink):
+            return (f"is a link to another file ({link.filename}:{link.path}, an HDF5 "
+                    "external link); only data inside the file is read")
+        if isinstance(link, h5py.SoftLink):
+            return f"is reached through more than {MAX_LINK_HOPS} soft links (a loop?)"
+        return "is a user-defined HDF5 link; only data inside the file is read"
 
     # -- weights --------------------------------------------------------------------------
     def layer_groups(self):
         """[(layer_name, [(weight_name, dataset)])] in the file's order, weighted ones only
-        (read once: the file is open read-only)."""
+        (read once: the file is open read-only), every dataset checked from metadata."""
         if self._groups is None:
             self._groups = self._layer_groups()
         return self._groups
 
     def _layer_groups(self):
         group = self.weights_group()
-        if "layer_names" not in group.attrs:
+        layer_names = self._attr(group.attrs, "layer_names", many=True)
+        if layer_names is None:
             raise ConversionError("holds no Keras 1 weights (no 'layer_names' attribute)",
                                   file=self.path)
         out = []
-        for layer_name in names(group.attrs, "layer_names"):
-            try:
-                g = group[layer_name]
-            except KeyError:
+        for layer_name in layer_names:
+            where = f'"{layer_name}"'
+            g = self._find(group, layer_name, where)
+            if not isinstance(g, h5py.Group):
                 raise ConversionError("is listed in 'layer_names' but has no group "
-                                      "(a truncated file?)", file=self.path,
-                                      layer=f'"{layer_name}"') from None
+                                      "(a truncated file?)", file=self.path, layer=where)
             datasets = []
-            for weight_name in names(g.attrs, "weight_names"):
-                try:
-                    datasets.append((weight_name, g[weight_name]))
-                except KeyError:
+            for weight_name in self._attr(g.attrs, "weight_names", many=True) or []:
+                ds = self._find(g, weight_name, where)
+                if not isinstance(ds, h5py.Dataset):
                     raise ConversionError("is listed but missing (a truncated file?)",
-                                          file=self.path, layer=f'"{layer_name}"',
-                                          field=weight_name, has_value=False) from None
+                                          file=self.path, layer=where,
+                                          field=weight_name, has_value=False)
+                with weight_rules.damaged(self.path, layer=where, field=ds.name):
+                    problem = _dataset_problem(ds)
+                if problem:
+                    raise ConversionError(problem, file=self.path, layer=where,
+                                          field=ds.name, has_value=False)
+                datasets.append((weight_name, ds))
             if datasets:
                 out.append((layer_name, datasets))
         return out

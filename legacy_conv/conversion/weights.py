@@ -9,9 +9,13 @@ Datasets are read one at a time, just before they are assigned, and big ones in 
 `SLICE_BYTES` written in place into the variable: loading a VGG16 holds no second copy of
 its 392 MiB Dense kernel. Under `load_model` most are already in place: a thread read them
 into the variables' memory while the model was built (`read_ahead`), and only those a
-variable does not hold are read here. Every shape is checked before anything is assigned.
+variable does not hold are read here. Every shape is checked from the file's metadata
+before anything is read (`assign`), and every dataset that might fail to read is read
+before anything is assigned: a failed load leaves the model as it was.
 """
 
+import contextlib
+import math
 import warnings
 
 import keras
@@ -33,6 +37,23 @@ TRANSFORMS = {}
 # Datasets bigger than this are assigned in slices of about this size (bytes).
 SLICE_BYTES = 16 << 20
 
+# What h5py (and decoding) raise on a damaged file.
+READ_ERRORS = (OSError, RuntimeError, LookupError, ValueError, TypeError, ArithmeticError)
+
+
+@contextlib.contextmanager
+def damaged(file=None, layer=None, field=None):
+    """Within it, a failure of h5py is a `ConversionError` naming the file (and where)."""
+    try:
+        yield
+    except ConversionError:
+        raise
+    except READ_ERRORS as error:
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        raise ConversionError(f"could not be read ({reason}); the file is damaged or is not "
+                              "a Keras 1 file", file=file, layer=layer, field=field,
+                              has_value=False) from None
+
 
 class Stored:
     """A weight still in the file: its shape now, its values when they are assigned.
@@ -47,6 +68,11 @@ class Stored:
         shape = tuple(dataset.shape)
         self.shape = shape if perm is None else tuple(shape[p] for p in perm)
         self.ndim = len(shape)
+        self.dtype = dataset.dtype
+
+    def stand_in(self):
+        """An array of its shape and dtype that holds no memory (for checking shapes)."""
+        return np.broadcast_to(np.ones((), self.dtype), self.shape)
 
     def transpose(self, perm):
         return Stored(self.dataset, perm)
@@ -179,11 +205,43 @@ def _fit_shared_alphas(layer, arrays):
     return [wide]
 
 
+def _where(layer):
+    return f'"{layer.name}" ({_keras1_class(layer)})'
+
+
+def _check_sizes(layer, named_arrays):
+    """No array in the file bigger than all of `layer`'s variables together (shapes only:
+    a file declaring a huge array fails before anything is read or allocated)."""
+    room = sum(math.prod(v.shape) for v in layer.weights)
+    for name, array in named_arrays:
+        if math.prod(array.shape) > room:
+            raise ConversionError(
+                f"has shape {tuple(array.shape)} in the file ({math.prod(array.shape):,} "
+                f"values) but the model's layer holds {room:,} values in all",
+                layer=_where(layer), field=name, has_value=False)
+
+
+def _check_shapes(layer, named_arrays, keras_version, keras1_backend):
+    """`_prepared` on stand-ins of the stored arrays: every shape checked, nothing read."""
+    stand_ins = [(name, array.stand_in()) for name, array in named_arrays]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # they are given when the weights are prepared
+            _prepared(layer, stand_ins, keras_version, keras1_backend)
+    except ConversionError:
+        raise
+    except (ValueError, IndexError) as error:  # a transform's arrays that do not fit
+        raise ConversionError(
+            f"has weights in the file that do not fit the model's layer ({error}); shapes "
+            f"in the file: {[tuple(a.shape) for _, a in named_arrays]}",
+            layer=_where(layer), field="weights", has_value=False) from None
+
+
 def _prepared(layer, named_arrays, keras_version, keras1_backend):
     """The arrays to assign to `layer`, in its layout, every shape checked."""
     names = [n for n, _ in named_arrays]
     arrays = [a for _, a in named_arrays]
-    where = f'"{layer.name}" ({_keras1_class(layer)})'
+    where = _where(layer)
     transform = TRANSFORMS.get(type(layer).__name__)
     if transform is not None:
         arrays = transform(arrays, layer)
@@ -259,12 +317,11 @@ def _match(model, groups):
         f"only: {extra or 'none'}", field="layer_names", has_value=False)
 
 
-def assign(model, groups, keras_version, ctx, wait=None):
-    """Checks every shape first, then assigns: a mismatch leaves the model untouched.
-    Variables whose memory a reader may be filling come last, after `wait()`."""
+def _plan(model, groups):
+    """[(leaf layer, [(weight name, Stored)])], every size and shape checked, nothing read."""
     plan = []
     for layer, datasets in _match(model, groups):
-        named = [(name, stored(ds)) for name, ds in datasets]
+        named = [(name, Stored(ds)) for name, ds in datasets]
         if isinstance(layer, keras.Model):
             plan.extend(_split_nested(layer, named))
         else:
@@ -273,24 +330,40 @@ def assign(model, groups, keras_version, ctx, wait=None):
         if any(p is None for p in named):
             raise ConversionError("has fewer weights in the file than the model expects",
                                   layer=f'"{layer.name}"', has_value=False)
-    prepared = [(layer, _prepared(layer, named, keras_version, ctx.keras1_backend))
-                for layer, named in plan]
+        _check_sizes(layer, named)
+    return plan
+
+
+def assign(model, groups, keras_version, ctx, wait=None):
+    """Checks every layer's shapes from the file's metadata, then reads what may fail to
+    read (`stored`), then assigns: a mismatch or a damaged dataset leaves the model
+    untouched. Variables whose memory a reader may be filling come last, after `wait()`."""
+    plan = _plan(model, groups)
+    for layer, named in plan:
+        _check_shapes(layer, named, keras_version, ctx.keras1_backend)
+    prepared = []
+    for layer, named in plan:
+        with damaged(layer=_where(layer)):
+            read = [(name, stored(array.dataset)) for name, array in named]
+            prepared.append((layer, _prepared(layer, read, keras_version,
+                                              ctx.keras1_backend)))
     scratch, shared = Scratch(), []
     for layer, arrays in prepared:
         for array, variable in zip(arrays, layer.weights):
             memory = _host_memory.writable(variable)
             if memory is None:
-                _assign(array, variable, scratch)
+                _assign(array, variable, scratch, layer=layer)
             else:  # a reader may still be filling it
-                shared.append((array, variable, memory))
+                shared.append((array, variable, memory, layer))
     if wait is not None:
         wait()
-    for array, variable, memory in shared:
-        _assign(array, variable, scratch, memory)
+    for array, variable, memory, layer in shared:
+        _assign(array, variable, scratch, memory, layer)
 
 
-def _assign(array, variable, scratch, memory=None):
-    if isinstance(array, Stored):
-        array.assign_to(variable, scratch, memory)
-    else:
+def _assign(array, variable, scratch, memory=None, layer=None):
+    if not isinstance(array, Stored):
         variable.assign(np.asarray(array).astype(variable.dtype, copy=False))
+        return
+    with damaged(layer=_where(layer), field=array.dataset.name):
+        array.assign_to(variable, scratch, memory)

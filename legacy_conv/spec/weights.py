@@ -50,3 +50,8 @@ def permutation(source, target, rank):
     src = expand_layout(source, rank)
     tgt = expand_layout(target, rank)
     return [src.index(a) for a in tgt] + [j for j, a in enumerate(src) if a not in tgt]
+
+
+# The dtype kinds Keras 1 files store weights in (`numpy.dtype.kind` -> what it is called):
+# floatx, and the integers a hand-made file may hold; NumPy casts them as Keras 1 did.
+STORED_DTYPE_KINDS = {"f": "float", "i": "int", "u": "uint"}
