@@ -9,6 +9,7 @@ from legacy_conv.conversion import layer_rules
 from legacy_conv.conversion.layers import convert_layer
 from legacy_conv.conversion.layers import serialized
 from legacy_conv.errors import ConversionError
+from legacy_conv.errors import layer_label
 
 SEQUENTIAL = {"module": "keras", "class_name": "Sequential", "registered_name": None}
 FUNCTIONAL = {"module": "keras.src.models.functional", "class_name": "Functional",
@@ -22,7 +23,7 @@ def convert_model(class_name, config, ctx, name=None):
         if not isinstance(layers, list) or not layers:
             raise ConversionError("must be a non-empty list of layer configs",
                                   field="Sequential config", value=config,
-                                  layer=f'"{name}" (Sequential)' if name else None)
+                                  layer=layer_label(name, "Sequential") if name else None)
         return _sequential(layers, name or "sequential", ctx)
     if class_name in ("Model", "Container"):
         return _functional(config, ctx, name)
@@ -100,7 +101,7 @@ def input_layer(name, batch_shape, dtype, ctx, sparse=False):
             d is None or (isinstance(d, int) and not isinstance(d, bool) and d >= 0)
             for d in batch_shape):
         raise ConversionError("must be a list of non-negative integers or null",
-                              layer=f'"{name}" (InputLayer)', field="batch_input_shape",
+                              layer=layer_label(name, "InputLayer"), field="batch_input_shape",
                               value=batch_shape)
     ctx.reports.append(_report(name, "InputLayer", "InputLayer"))
     return serialized("InputLayer", {"batch_shape": batch_shape, "dtype": dtype,
@@ -145,7 +146,8 @@ class _Graph:
             branches = first["layers"]
             if not isinstance(branches, list):
                 raise ConversionError("must be a list of Sequential configs", field="layers",
-                                      value=branches, layer=f'"{first.get("name")}" (Merge)')
+                                      value=branches,
+                                      layer=layer_label(first.get("name"), "Merge"))
             refs = [self.chain(entries(self._branch_layers(b, first), "Merge branch"))
                     for b in branches]
             merge = {k: v for k, v in first.items() if k != "layers"}
@@ -156,7 +158,7 @@ class _Graph:
                 name = first.get("name") if isinstance(first, dict) else None
                 raise ConversionError(
                     "must give the input shape of a Sequential branch (batch_input_shape)",
-                    layer=f'"{name}" ({first_class})', field="batch_input_shape",
+                    layer=layer_label(name, first_class), field="batch_input_shape",
                     value=None, has_value=False)
             input_ref = self.call(inp, inp["config"]["name"], [])
             self.inputs.append(input_ref)
@@ -172,7 +174,7 @@ class _Graph:
             if isinstance(layers, list) and layers:
                 return layers
         raise ConversionError("must hold Sequential models (Keras 1 `Merge(layers=[...])`)",
-                              layer=f'"{merge.get("name")}" (Merge)', field="layers",
+                              layer=layer_label(merge.get("name"), "Merge"), field="layers",
                               value=branch)
 
     def _apply(self, class_name, config, refs):
@@ -203,12 +205,12 @@ def _functional(config, ctx, name):
                 and all(isinstance(i, int) and i >= 0 for i in item[1:3])):
             raise ConversionError("must be [layer_name, node_index, tensor_index] naming a "
                                   "layer of the model", field=field, value=item,
-                                  layer=f'"{name}" (Model)')
+                                  layer=layer_label(name, "Model"))
         node = item[1] - 1 if item[0] in containers else item[1]
         if node < 0:
             raise ConversionError("cannot be node 0 of a nested model (Keras 1 used node 0 "
                                   "for the model itself)", field=field, value=item,
-                                  layer=f'"{name}" (Model)')
+                                  layer=layer_label(name, "Model"))
         return [item[0], node, item[2]]
 
     layers = []
@@ -216,11 +218,11 @@ def _functional(config, ctx, name):
         if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str):
             raise ConversionError("must be a dict with 'name', 'class_name', 'config' and "
                                   "'inbound_nodes'", field=f"layers[{index}]", value=layer,
-                                  layer=f'"{name}" (Model)')
+                                  layer=layer_label(name, "Model"))
         class_name, layer_name = layer["class_name"], layer.get("name")
         if not isinstance(layer_name, str) or not layer_name:
             raise ConversionError("must be a non-empty string", field=f"layers[{index}].name",
-                                  value=layer_name, layer=f'"{name}" (Model)')
+                                  value=layer_name, layer=layer_label(name, "Model"))
         layer_config = layer.get("config")
         if class_name == "InputLayer":
             cfg = layer_config if isinstance(layer_config, dict) else {}
@@ -232,19 +234,20 @@ def _functional(config, ctx, name):
         nodes = layer.get("inbound_nodes", [])
         if not isinstance(nodes, list):
             raise ConversionError("must be a list of nodes", field="inbound_nodes",
-                                  value=nodes, layer=f'"{layer_name}" ({class_name})')
+                                  value=nodes, layer=layer_label(layer_name, class_name))
         converted_nodes = []
         for node in nodes:
             if not isinstance(node, list) or not node:
                 raise ConversionError("must be a non-empty list of inputs",
                                       field="inbound_nodes", value=node,
-                                      layer=f'"{layer_name}" ({class_name})')
+                                      layer=layer_label(layer_name, class_name))
             converted_nodes.append(_node([ref(i, "inbound_nodes") for i in node]))
         layers.append({**converted, "name": layer_name, "inbound_nodes": converted_nodes})
     for key in ("input_layers", "output_layers"):
         if not isinstance(config.get(key), list) or not config[key]:
             raise ConversionError("must be a non-empty list of [layer_name, node, tensor]",
-                                  field=key, value=config.get(key), layer=f'"{name}" (Model)')
+                                  field=key, value=config.get(key),
+                                  layer=layer_label(name, "Model"))
     return {**FUNCTIONAL, "config": {
         "name": name, "trainable": True, "layers": layers,
         "input_layers": [ref(i, "input_layers") for i in config["input_layers"]],

@@ -15,6 +15,8 @@ from legacy_conv import initializers
 from legacy_conv.conversion import layer_rules
 from legacy_conv.conversion import values
 from legacy_conv.errors import ConversionError
+from legacy_conv.errors import layer_label
+from legacy_conv.errors import shown
 from legacy_conv.layers._base import KERAS1_LAYER_KWARGS
 
 Report = namedtuple("Report", "name keras1_class keras3_class exact note")
@@ -37,7 +39,7 @@ def ours(class_name):
 
 def _fail(name, class_name):
     def where(problem, value=None, field=None, hint=None, has_value=True):
-        return ConversionError(problem, layer=f'"{name}" ({class_name})', field=field,
+        return ConversionError(problem, layer=layer_label(name, class_name), field=field,
                                value=value, hint=hint, has_value=has_value)
     return where
 
@@ -61,9 +63,11 @@ def needs_ours(class_name, config, ctx):
 
 def convert_layer(class_name, config, ctx):
     """(Keras 3 serialized layer, Report) for a Keras 1 layer that is not a model."""
+    if not isinstance(class_name, str):
+        raise ConversionError("must be a string", field="class_name", value=class_name)
     if not isinstance(config, dict):
         raise ConversionError("must be a dict of the layer's arguments", field="config",
-                              value=config, layer=f"({class_name})")
+                              value=config, layer=layer_label(None, class_name))
     name = config.get("name", "?")
     where = _fail(name, class_name)
     if class_name == "Lambda":
@@ -197,14 +201,14 @@ def _lambda(config, ctx, where):
     name = config.get("name")
     function = config.get("function")
     keys = [name]
-    if config.get("function_type") == "function" and isinstance(function, str):
+    if config.get("function_type") == "function":
         keys.append(function)
-    found = next((k for k in keys if k in ctx.custom_objects), None)
+    found = next((k for k in keys if isinstance(k, str) and k in ctx.custom_objects), None)
     if found is None:
         raise where(
             "holds Python code that Keras 1 marshalled; it is never executed", "<bytecode>",
             field="function",
-            hint=f"Pass the function as custom_objects={{{name!r}: function}} "
+            hint=f"Pass the function as custom_objects={{{shown(name)}: function}} "
                  "(keyed by the layer name or, for a named function, its name)")
     out = _common(config, where)
     out["function"] = {"module": "builtins", "class_name": "function", "config": found,
@@ -214,6 +218,8 @@ def _lambda(config, ctx, where):
         out["output_shape"] = values.convert("ints", output_shape,
                                              _field(where, "output_shape"))
     if config.get("arguments"):
-        out["arguments"] = config["arguments"]
-    report = Report(name, "Lambda", "Lambda", True, f"function from custom_objects[{found!r}]")
+        out["arguments"] = values.convert("arguments", config["arguments"],
+                                          _field(where, "arguments"))
+    report = Report(name, "Lambda", "Lambda", True,
+                    f"function from custom_objects[{shown(found)}]")
     return serialized("Lambda", out), report

@@ -5,6 +5,8 @@ Keras 3's `InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)`; their epsilon
 Adagrad's zero initial accumulator are passed explicitly where Keras 3's defaults differ.
 """
 
+import numbers
+
 import keras
 
 from legacy_conv.errors import ConversionError
@@ -36,26 +38,37 @@ def _fail(field, value, problem):
     return ConversionError(problem, field=f"training_config.{field}", value=value)
 
 
+def _number(value):
+    return isinstance(value, numbers.Real)
+
+
 def optimizer(config):
     if not isinstance(config, dict) or config.get("class_name") not in OPTIMIZERS:
         raise _fail("optimizer_config", config, "must name a Keras 1 optimizer "
                     f"({', '.join(OPTIMIZERS)})")
     keras3, args, fixed = OPTIMIZERS[config["class_name"]]
     k1 = config.get("config") or {}
+    if not isinstance(k1, dict):
+        raise _fail("optimizer_config.config", k1, "must be a dict of the optimizer's "
+                    "arguments")
     kwargs = dict(fixed)
     for key, value in k1.items():
-        if key in args:
-            kwargs[args[key]] = value
-        elif key in COMMON:
-            kwargs[COMMON[key]] = value
-        elif key not in IGNORED:
+        if key not in args and key not in COMMON and key not in IGNORED:
             raise _fail(f"optimizer_config.{key}", value,
                         f"is not an argument of Keras 1's {config['class_name']}")
+        if not _number(value):
+            raise _fail(f"optimizer_config.{key}", value, "must be a number")
+        if key in args or key in COMMON:
+            kwargs[args.get(key) or COMMON[key]] = value
     lr = k1.get("lr", 0.01 if keras3 == "SGD" else 0.001)
     decay = k1.get("decay", 0.0)
-    kwargs["learning_rate"] = (keras.optimizers.schedules.InverseTimeDecay(
-        lr, decay_steps=1, decay_rate=decay) if decay else lr)
-    return getattr(keras.optimizers, keras3)(**kwargs)
+    try:
+        kwargs["learning_rate"] = (keras.optimizers.schedules.InverseTimeDecay(
+            lr, decay_steps=1, decay_rate=decay) if decay else lr)
+        return getattr(keras.optimizers, keras3)(**kwargs)
+    except (ValueError, TypeError) as error:
+        raise _fail("optimizer_config", config, f"is refused by Keras 3's {keras3} "
+                    f"({str(error)[:200]})") from None
 
 
 def _names(value, table):
@@ -68,10 +81,45 @@ def _names(value, table):
     return value
 
 
+def _is_names(value, nested):
+    """A name, or (`nested` levels deep) a list or an {output: ...} dict of them."""
+    if isinstance(value, str):
+        return True
+    if nested and isinstance(value, list):
+        return all(_is_names(v, nested - 1) for v in value)
+    if nested and isinstance(value, dict):
+        return all(isinstance(k, str) and _is_names(v, nested - 1) for k, v in value.items())
+    return False
+
+
+def _is_weights(value):
+    if isinstance(value, list):
+        return all(_number(v) for v in value)
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and _number(v) for k, v in value.items())
+
+
+# What Keras 1 saved of each compile argument: (field, check, what it accepts). Names only,
+# never a serialized object, so nothing in the file is deserialized by Keras.
+FIELDS = (
+    ("loss", lambda v: _is_names(v, 1), "a loss name, or a list or {output: name} dict of them"),
+    ("metrics", lambda v: v is None or _is_names(v, 2),
+     "a list of metric names, or an {output: names} dict"),
+    ("loss_weights", lambda v: v is None or _is_weights(v),
+     "a list or {output: number} dict of numbers"),
+)
+
+
 def compile_kwargs(config, outputs=1):
     """`model.compile` keywords; Keras 1 applied a list of metrics to every output."""
+    from legacy_conv.conversion import model_config
+
     if not isinstance(config, dict) or "loss" not in config:
         raise _fail("loss", None, "is missing: a Keras 1 training config names its loss")
+    model_config.check_bounds(config, "training_config")
+    for field, check, accepted in FIELDS:
+        if not check(config.get(field)):
+            raise _fail(field, config.get(field), f"must be {accepted}")
     kwargs = {"optimizer": optimizer(config.get("optimizer_config")),
               "loss": _names(config["loss"], LOSSES)}
     if config.get("metrics"):
@@ -88,5 +136,6 @@ def compile_from(model, config):
     kwargs = compile_kwargs(config, len(model.outputs))
     try:
         model.compile(**kwargs)
-    except (ValueError, TypeError) as error:
-        raise _fail("loss", config.get("loss"), f"could not be compiled ({error})") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise _fail("loss", config.get("loss"),
+                    f"could not be compiled ({str(error)[:200]})") from None

@@ -13,6 +13,7 @@ from legacy_conv import backend
 from legacy_conv import constraints
 from legacy_conv import initializers
 from legacy_conv import regularizers
+from legacy_conv.errors import shown
 
 DATA_FORMATS = {"th": "channels_first", "tf": "channels_last"}
 
@@ -77,7 +78,7 @@ def _serialized(make, value, where, kind):
     try:
         obj = make(value)
     except (ValueError, TypeError) as error:
-        raise where(f"is not a Keras 1 {kind} ({error})", value) from None
+        raise where(f"is not a Keras 1 {kind} ({str(error)[:200]})", value) from None
     return None if obj is None else keras.saving.serialize_keras_object(obj)
 
 
@@ -95,7 +96,7 @@ def _init(value, where, custom_objects=()):
     if not isinstance(value, str) or value not in initializers.INITIALIZATIONS:
         known = ", ".join(sorted(initializers.INITIALIZATIONS))
         raise where(f"must be a Keras 1 initialization name ({known})", value,
-                    hint=f"For a function of your own, pass custom_objects={{{value!r}: "
+                    hint=f"For a function of your own, pass custom_objects={{{shown(value)}: "
                          "a Keras 3 initializer}")
     return keras.saving.serialize_keras_object(
         initializers.Keras1Initializer(value, dim_ordering="tf"))
@@ -110,7 +111,7 @@ def _activation(value, where, custom_objects=()):
     if not isinstance(value, str) or value not in activations.ACTIVATIONS:
         known = ", ".join(activations.ACTIVATIONS)
         raise where(f"must be a Keras 1 activation name ({known})", value,
-                    hint=f"For a function of your own, pass custom_objects={{{value!r}: "
+                    hint=f"For a function of your own, pass custom_objects={{{shown(value)}: "
                          "function}")
     same = getattr(activations, "KERAS3_EQUIVALENT", {}).get(value)
     return same or keras.saving.serialize_keras_object(activations.ACTIVATIONS[value])
@@ -144,6 +145,28 @@ def _none(value, where):
     return None
 
 
+def _arguments(value, where):
+    """A Lambda's `arguments`: keywords of plain data, as Keras 1 saved them. Keras 3
+    deserializes every {'class_name': ...} dict in them (a `__lambda__` one is marshalled
+    code, run where unsafe deserialization is on), so none may reach it."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise where("must be a dict of keyword arguments", value)
+    stack = [value]
+    while stack:  # bounded: the whole config was (model_config.check_bounds)
+        item = stack.pop()
+        if isinstance(item, dict):
+            if any(k == "class_name" or str(k).startswith("__") for k in item):
+                raise where("must hold plain data (numbers, strings, lists, dicts); it "
+                            "holds a serialized object or function, which is never "
+                            "deserialized", value, hint="Pass such objects in code")
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return value
+
+
 def _merge_mode(value, where):
     from legacy_conv.conversion.layer_rules import MERGE_MODES
     if value not in MERGE_MODES:
@@ -174,6 +197,7 @@ CONVERTERS = {
     "any": lambda v, where: v,
     "none": _none,
     "merge_mode": _merge_mode,
+    "arguments": _arguments,
 }
 
 
