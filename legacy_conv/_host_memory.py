@@ -19,6 +19,7 @@ the weight it wants.
 
 import contextlib
 import contextvars
+import os
 
 import numpy as np
 
@@ -106,6 +107,8 @@ def zeros(shape, dtype):
     dtype = np.dtype(dtype or "float32")
     state = _STATE.get()
     shape = tuple(int(d) for d in shape)
+    if not tf.executing_eagerly():  # a traced call: a value is not made here
+        return tf.zeros(shape, dtype)
     offered = state.offered.get((shape, dtype)) if state is not None else None
     if offered:
         array = offered.pop(0)
@@ -116,6 +119,22 @@ def zeros(shape, dtype):
     state.arrays[array.ctypes.data] = array
     state.pending = array
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+
+
+def limit():
+    """(bytes, what sets them): the most memory this process can hold, its physical memory
+    or its RLIMIT_AS / RLIMIT_DATA where lower; None where the system does not say."""
+    try:
+        import resource
+
+        found = [(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"), "physical memory")]
+    except (ImportError, AttributeError, ValueError, OSError):  # not a POSIX system
+        return None
+    for name in ("RLIMIT_AS", "RLIMIT_DATA"):
+        soft = resource.getrlimit(getattr(resource, name))[0]
+        if soft != resource.RLIM_INFINITY:
+            found.append((soft, name))
+    return min(found)
 
 
 def aligned_empty(shape, dtype, allocate=np.empty):

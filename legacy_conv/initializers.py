@@ -57,12 +57,16 @@ def _orthogonal(shape, dim_ordering, seed):
     return 1.1 * q.reshape(shape)
 
 
-def _identity(shape, dim_ordering, seed):
+def _check_identity(shape):
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(
             "init='identity' can only initialize 2D square matrices (as in Keras 1). "
             f"Received: a weight of shape {tuple(shape)}"
         )
+
+
+def _identity(shape, dim_ordering, seed):
+    _check_identity(shape)
     return np.identity(shape[0])
 
 
@@ -94,7 +98,7 @@ def skip_random_draws():
     then assigns every weight from the file): drawing 138 M values for a VGG16 would take
     seconds and, in temporaries, twice the weights' memory; big zeros are NumPy arrays that
     the weights are then read into (`_host_memory`). Configs are unchanged (the
-    initializer keeps its name and seed); 'identity' still checks its shape (and is cheap).
+    initializer keeps its name and seed); 'identity' still checks its shape.
     Scoped to the current thread (a `contextvars` variable).
     """
     token = _SKIPPING.set(True)
@@ -106,8 +110,78 @@ def skip_random_draws():
 
 
 def skipping():
-    """Whether this is within `skip_random_draws()`."""
+    """Whether this is within `skip_random_draws()` (or `shapes_only()`, or `with_values`'s
+    build)."""
     return _SKIPPING.get()
+
+
+@contextlib.contextmanager
+def _deferred(made):
+    """Keras variables made within it get a shape and a dtype but no value: made in a
+    `keras.StatelessScope`, they wait in Keras's list of variables to initialize, and what a
+    traced layer call asks of their initializer is zeros in the graph (this package's
+    initializers draw nothing). Yields the scope; `made` gets those variables on leaving."""
+    before = {id(variable) for variable in _waiting()}
+    token = _SKIPPING.set(True)
+    try:
+        with keras.StatelessScope(initialize_variables=False) as scope:
+            yield scope
+    finally:
+        _SKIPPING.reset(token)
+        made.extend(v for v in _waiting() if id(v) not in before)
+
+
+def _waiting():
+    """Keras's list of the variables that wait for a value (it has no public accessor)."""
+    from keras.src.backend.common import global_state
+
+    return global_state.get_global_attribute("uninitialized_variables") or []
+
+
+def _drop(made):
+    """Takes `made` off Keras's list: no later `keras.StatelessScope` gives them values."""
+    if made:
+        ids = {id(variable) for variable in made}
+        waiting = _waiting()
+        waiting[:] = [v for v in waiting if id(v) not in ids]
+
+
+@contextlib.contextmanager
+def shapes_only():
+    """Within it, models are built without values: each variable has its shape and dtype
+    (parameter counts, configs, native plans) and nothing is allocated or drawn, whatever
+    the size (config-only work: `convert_config`, `inspect`, a .json OUT). The variables
+    never get values (reading one is a bug: it would draw it); a later build does not
+    initialize them."""
+    made = []
+    try:
+        with _deferred(made):
+            yield
+    finally:
+        _drop(made)
+
+
+def with_values(make, check):
+    """`make()` (building a model) without values, then `check(model)` before any value is
+    allocated (e.g. refusing weights that cannot fit in memory), then each variable made
+    gets its initial value, in the order made (as an eager build draws them; within
+    `skip_random_draws()` zeros on `_host_memory`), and any value a layer assigned while
+    built. Outside any `keras.StatelessScope`."""
+    made = []
+    try:
+        with _deferred(made) as scope:
+            model = make()
+        check(model)
+        with keras.StatelessScope():
+            pass  # leaving the outermost scope, Keras gives each waiting variable its value
+        for variable in made:
+            assigned = scope.get_current_value(variable)
+            if assigned is not None:
+                variable.assign(assigned)
+    except BaseException:
+        _drop(made)
+        raise
+    return model
 
 
 @contextlib.contextmanager
@@ -162,7 +236,9 @@ class Keras1Initializer(keras.initializers.Initializer):
 
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
-        if skipping() and self.init != "identity":
+        if skipping():
+            if self.init == "identity":
+                _check_identity(shape)
             return _host_memory.zeros(shape, dtype or "float32")
         if callable(self.init):
             value = _call_custom(getattr(self.init, "function", self.init), shape,

@@ -3,9 +3,11 @@
 import contextlib
 import functools
 import json
+import math
 
 import keras
 
+from legacy_conv import _host_memory
 from legacy_conv import initializers
 from legacy_conv.conversion import hdf5
 from legacy_conv.conversion import model_config
@@ -63,16 +65,16 @@ def convert_config(config, target="legacy", keras1_backend=None, image_dim_order
     return _convert(config, ctx)
 
 
-def _from_config(config, custom_objects):
+def _from_config(config, custom_objects, in_order=False):
     """`keras.models.model_from_json`, except that a Sequential model is built once.
 
     Keras's `Sequential.from_config` adds the layers one at a time and rebuilds the whole
     model after each: 300 layer calls for a VGG16, 500,000 for 1,000 layers. Here each layer
-    is deserialized and then called once, in the same order (so seeds and initial values
-    are drawn in the same order too), and `keras.Sequential` calls them once more to build
-    the model. Where no initial value is drawn (`initializers.skip_random_draws`: the
-    weights come from a file) the order does not matter, and `keras.Sequential`'s call is
-    the only one.
+    is deserialized and, with `in_order` (initial values will be drawn), then called once,
+    in the same order (so seeds are drawn in the same order too), and `keras.Sequential`
+    calls them once more to build the model. Where no initial value is drawn (the weights
+    come from a file, or only the structure is needed) `keras.Sequential`'s call is the only
+    one.
     """
     inner = config.get("config")
     if config.get("class_name") != "Sequential" or config.get("module") != "keras" or \
@@ -86,7 +88,7 @@ def _from_config(config, custom_objects):
                 layers.append(keras.saving.deserialize_keras_object(
                     layer_config, custom_objects=custom_objects))
                 if isinstance(layers[0], keras.layers.InputLayer) and len(layers) > 1 and \
-                        not initializers.skipping():
+                        in_order:
                     with keras.name_scope(inner["name"]):  # as inside Sequential.build
                         x = layers[-1](layers[0].output if x is None else x)
             return keras.Sequential(layers, name=inner["name"])
@@ -94,10 +96,20 @@ def _from_config(config, custom_objects):
         return keras.models.model_from_json(json.dumps(config), custom_objects=custom_objects)
 
 
-def build(keras3_config, custom_objects=None, source=None):
-    """A Keras 3 model from a converted config; any failure becomes a ConversionError."""
+def build(keras3_config, custom_objects=None, source=None, values=True):
+    """A Keras 3 model from a converted config; any failure becomes a ConversionError.
+
+    `values=False`: its variables have shapes and no values (`initializers.shapes_only`:
+    for configs, parameter counts and native plans, whatever the sizes). Otherwise no value
+    is allocated before all the weights are known to fit in memory (`check_fits`).
+    """
     try:
-        return _from_config(json.loads(json.dumps(keras3_config)), custom_objects)
+        make = functools.partial(_from_config, json.loads(json.dumps(keras3_config)),
+                                 custom_objects, values and not initializers.skipping())
+        if not values:
+            with initializers.shapes_only():
+                return make()
+        return initializers.with_values(make, functools.partial(check_fits, source=source))
     except ConversionError:
         raise
     except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
@@ -110,6 +122,46 @@ def build(keras3_config, custom_objects=None, source=None):
         message = text.splitlines()[0] if text else type(root).__name__
         raise ConversionError(f"could not be built in Keras 3: {message}", file=source,
                               layer=_culprit(keras3_config, custom_objects)) from error
+
+
+def _weights_by_layer(model):
+    """(layer, variable) over a built model's weights, nested models' by their own layers."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _weights_by_layer(layer)
+        else:
+            yield from ((layer, variable) for variable in layer.weights)
+
+
+def _bytes(count):
+    return f"{count} bytes ({count / (1 << 30):.1f} GiB)"
+
+
+def check_fits(model, source=None):
+    """Refuses `model` (built without values) if its weights need more memory than this
+    process can hold (`_host_memory.limit`), naming its largest weight, before any value is
+    allocated (else TensorFlow would fail with ResourceExhaustedError after a long time)."""
+    import tensorflow as tf
+
+    limit = _host_memory.limit()
+    if limit is None:
+        return
+    total, largest = 0, None
+    for layer, variable in _weights_by_layer(model):
+        size = math.prod(int(d) for d in variable.shape) * tf.as_dtype(variable.dtype).size
+        total += size
+        if largest is None or size > largest[0]:
+            largest = (size, layer, variable)
+    available, what = limit
+    if total <= available:
+        return
+    size, layer, variable = largest
+    name = variable.path.split(f"{layer.name}/", 1)[-1]
+    raise ConversionError(
+        f"of shape {tuple(int(d) for d in variable.shape)} ({variable.dtype}) needs "
+        f"{_bytes(size)}; the model's weights need {_bytes(total)} in all, more than the "
+        f"{_bytes(available)} this process can hold ({what})", file=source,
+        layer=f'"{layer.name}" ({type(layer).__name__})', field=name)
 
 
 def _layer_configs(config):

@@ -5,7 +5,9 @@ import stat
 
 from legacy_conv import _atomic
 from legacy_conv import backend
+from legacy_conv import initializers
 from legacy_conv import loading
+from legacy_conv.cli import writing
 from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
 from legacy_conv.cli.errors import first_line
@@ -85,15 +87,21 @@ def _parse_yaml(text, path):
 
 
 class Converted:
-    """IN converted to a Keras 3 config, with its report rows and what its file holds."""
+    """IN converted to a Keras 3 config, with its report rows and what its file holds.
 
-    def __init__(self, path, fmt, keras3_config, ctx, k1file=None, weights_file=None):
+    `values`: whether the command needs the model's weights (a .keras or SavedModel OUT);
+    `inspect` and a .json OUT need only its structure, built without values.
+    """
+
+    def __init__(self, path, fmt, keras3_config, ctx, k1file=None, weights_file=None,
+                 values=False):
         self.path = path
         self.format = fmt
         self.keras3_config = keras3_config
         self.ctx = ctx
         self.k1file = k1file
         self.weights_file = weights_file
+        self.values = values
 
     @property
     def training_config(self):
@@ -115,6 +123,8 @@ def _open_hdf5(path, stack, role):
 def convert_input(path, args, stack, weights=None):
     """IN → `Converted`; the HDF5 files stay open in `stack` for loading weights."""
     fmt = _input_format(path)
+    out = getattr(args, "out", None)  # `inspect` has none
+    values = out is not None and writing.output_format(out) != "config"
     try:
         # Always the legacy conversion first: Keras 1 weights load into it (`to_target`).
         ctx = loading._context("legacy", args.keras1_backend, None, args.image_dim_ordering)
@@ -127,26 +137,27 @@ def convert_input(path, args, stack, weights=None):
             ctx.weight_shapes = (weights_file or k1file).weight_shapes()
             config = k1file.model_config()
             keras3 = loading._convert(config, ctx, "model_config", k1file.keras_version)
-            return Converted(path, fmt, keras3, ctx, k1file, weights_file)
+            return Converted(path, fmt, keras3, ctx, k1file, weights_file, values)
         text = _read_text(path)
         config = _parse_yaml(text, path) if fmt == "yaml" else text
         if weights_file is not None:
             ctx.weight_shapes = weights_file.weight_shapes()
         version = weights_file.keras_version if weights_file is not None else None
         keras3 = loading._convert(config, ctx, "config", version)
-        return Converted(path, fmt, keras3, ctx, None, weights_file)
+        return Converted(path, fmt, keras3, ctx, None, weights_file, values)
     except ConversionError as error:
         raise error.located(file=path) from None
 
 
 
 def build_model(converted, progress):
-    """The legacy Keras 3 model of `converted`, with the weights of IN or --weights."""
+    """The legacy Keras 3 model of `converted`, with the weights of IN or --weights; without
+    values where the command needs none (`converted.values`): nothing is read or drawn."""
     source = converted.weights_file or converted.k1file
-    if source is None:
+    if source is None or not converted.values:
         with progress.stage("building the Keras 3 model"):
             return loading.build(converted.keras3_config, converted.ctx.custom_objects,
-                                 source=converted.path)
+                                 source=converted.path, values=converted.values)
     with loading.loading_from(source) as load_weights_into:
         with progress.stage("building the Keras 3 model"):
             model = loading.build(converted.keras3_config, converted.ctx.custom_objects,
@@ -175,7 +186,11 @@ def to_target(converted, model, args, progress):
     native = _native()
     try:
         with progress.stage("converting to Keras 3 built-in layers"):
-            return native.transferred(model, args.keep_legacy)
+            if converted.values:
+                return native.transferred(model, args.keep_legacy)
+            with initializers.shapes_only():
+                plan = native.weight_plan(model, args.keep_legacy)
+            return plan.model, plan
     except ConversionError as error:
         if error.hint == getattr(native, "KEEP_HINT", None):  # the API's hint → the flag
             error = ConversionError(error.problem, layer=error.layer, field=error.field,

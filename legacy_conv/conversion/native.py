@@ -130,21 +130,24 @@ def modernize(model, keep_legacy=False):
 def to_native(legacy_config, ctx, keep_legacy=None):
     """A converted legacy Keras 3 model config → a config of Keras 3 built-ins only.
 
-    `keep_legacy=None` takes `ctx.keep_legacy` (False where unset).
+    Both models are built without values (`initializers.shapes_only`): nothing is allocated
+    whatever the weights' sizes. `keep_legacy=None` takes `ctx.keep_legacy` (False where
+    unset).
     """
     if keep_legacy is None:
         keep_legacy = getattr(ctx, "keep_legacy", False)
-    try:
-        model = keras.models.model_from_json(json.dumps(legacy_config),
-                                             custom_objects=ctx.custom_objects)
-    except ConversionError:
-        raise
-    except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise ConversionError(f"could not be built in Keras 3: {message}",
-                              field="model") from error
-    with keras.saving.custom_object_scope(ctx.custom_objects):
-        plan = weight_plan(model, keep_legacy)
+    with initializers.shapes_only():
+        try:
+            model = keras.models.model_from_json(json.dumps(legacy_config),
+                                                 custom_objects=ctx.custom_objects)
+        except ConversionError:
+            raise
+        except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
+            message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            raise ConversionError(f"could not be built in Keras 3: {message}",
+                                  field="model") from error
+        with keras.saving.custom_object_scope(ctx.custom_objects):
+            plan = weight_plan(model, keep_legacy)
     ctx.native_notes, ctx.native_kept = plan.notes, plan.kept  # for reports
     return keras.saving.serialize_keras_object(plan.model)
 
