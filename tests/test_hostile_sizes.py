@@ -15,6 +15,9 @@ import pathlib
 import keras
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 import legacy_conv
 from legacy_conv import initializers
@@ -194,4 +197,15 @@ def test_a_refused_build_leaves_nothing_waiting():
     before = list(initializers._waiting())
     with pytest.raises(ConversionError, match='layer "dense" '):
         loading.build(legacy_conv.convert_config(dense_json(10**6, 10**6)))
+    assert initializers._waiting() == before
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, database=None)
+@given(units=st.integers(1, 10**15), inputs=st.integers(1, 10**15),
+       target=st.sampled_from(["legacy", "native"]))
+def test_any_size_converts_without_values_and_counts_its_parameters(units, inputs, target):
+    before = list(initializers._waiting())
+    config = legacy_conv.convert_config(dense_json(units, inputs), target=target)
+    model = loading.build(config, values=False)
+    assert model.count_params() == inputs * units + units
     assert initializers._waiting() == before
