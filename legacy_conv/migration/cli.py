@@ -2,7 +2,8 @@
 
 `add_parser(subparsers)` adds the subcommand to an argparse parser, `run(args)` runs it and
 returns the exit status: 0 done (or, with --check, no trap left), 1 when --check finds
-traps or a file could not be migrated, 2 for a bad command line (a missing PATH).
+traps or a file could not be migrated (or was left untouched: see `run.migrate_paths`),
+2 for a bad command line (a missing PATH).
 Without --write the unified diff goes to stdout; the report always goes to stderr.
 `python -m legacy_conv.migration ...` runs it on its own.
 """
@@ -35,8 +36,9 @@ def add_parser(subparsers):
                         help="legacy (default): legacy_conv's exact layers; native: Keras 3 "
                              "built-ins where exact")
     parser.add_argument("--write", action="store_true",
-                        help="rewrite the files in place (each atomically); default: print "
-                             "a unified diff")
+                        help="rewrite the files in place (each atomically, owner and mode "
+                             "kept; links out of PATH, hard-linked and read-only files are "
+                             "reported, not rewritten); default: print a unified diff")
     parser.add_argument("--check", action="store_true",
                         help="only report calls that reach a Keras 3 alias or namesake with "
                              "another meaning; exit 1 while any remain (writes nothing)")
@@ -62,18 +64,27 @@ def run(args, progress=None, notes=None, stdout=None, stderr=None):
         outcomes = runner.migrate_paths(
             args.paths, to=args.to, write=args.write, check=args.check,
             keras1_backend=args.keras1_backend, image_dim_ordering=args.image_dim_ordering)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         stderr.write(f"legacy-conv: error: {error}\n")
         return EXIT_USAGE
-    except ValueError as error:
-        stderr.write(f"legacy-conv: error: {error}\n")
-        return EXIT_USAGE
+    except KeyboardInterrupt as stopped:  # while writing: what was and was not written
+        if hasattr(stopped, "outcomes"):
+            _report(args, stopped.outcomes, stderr)
+        raise
     if not args.check and not args.write:
         for outcome in outcomes:
             stdout.write(runner.diff(outcome))
+    entries = _report(args, outcomes, stderr)
+    failed = any(o.status in ("failed", "skipped") for o in outcomes)
+    traps = any(e.kind == "trap" for e in entries) and args.check
+    return EXIT_FAILED if failed or traps else EXIT_OK
+
+
+def _report(args, outcomes, stderr):
+    """Writes the report of `outcomes` to `stderr`; returns its entries."""
+    from legacy_conv import backend
     entries = [e for outcome in outcomes for e in outcome.entries]
     mode = "check" if args.check else args.to
-    from legacy_conv import backend
     head = report.header(mode, args.keras1_backend or backend.keras1_backend(),
                          args.keras1_backend is not None, args.image_dim_ordering)
     changed = sum(o.status == "changed" for o in outcomes)
@@ -81,9 +92,7 @@ def run(args, progress=None, notes=None, stdout=None, stderr=None):
         verb = "rewrote" if args.write else "would rewrite"
         head = head + [f"  {verb} {changed} of {len(outcomes)} file(s)"]
     stderr.write(report.text(entries, head, files=len(outcomes)))
-    failed = any(o.status == "failed" for o in outcomes)
-    traps = any(e.kind == "trap" for e in entries) and args.check
-    return EXIT_FAILED if failed or traps else EXIT_OK
+    return entries
 
 
 def main(argv=None, stdout=None, stderr=None):

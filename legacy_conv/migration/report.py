@@ -6,14 +6,17 @@ Kinds:
 - 'trap': a call that reaches a Keras 3 layer whose meaning differs from the Keras 1 call's
   (`--check` fails while any remain);
 - 'warning': "(Manual check required)": valid in both, meaning differs by defaults;
-- 'error': a file that could not be parsed or rewritten (left untouched).
+- 'error': a file that could not be read, parsed, rewritten or written (left as it was);
+- 'skipped': a file left untouched on purpose (a link out of the paths given, hard links,
+  read-only, not a regular file; `reason` says which);
+- 'written': a file that --write replaced (a file-level entry: no line, col or call).
 """
 
 import re
 from collections import namedtuple
 
 Entry = namedtuple("Entry", "path line col kind old new reason")
-KINDS = ("converted", "kept", "trap", "warning", "error")
+KINDS = ("converted", "kept", "trap", "warning", "error", "skipped", "written")
 MAX_CALL = 100
 
 
@@ -27,8 +30,10 @@ def compact(text):
 
 
 def line(entry):
-    """`path:line:col: kind: old -> new (note)` or `path:line:col: kind: old: reason`."""
-    where = f"{entry.path}:{entry.line}:{entry.col}: {entry.kind}"
+    """`path:line:col: kind: old -> new (note)` or `path:line:col: kind: old: reason`
+    (`path: kind: reason` for a file-level entry)."""
+    place = entry.path if entry.line is None else f"{entry.path}:{entry.line}:{entry.col}"
+    where = f"{place}: {entry.kind}"
     if entry.old is not None:
         where += f": {compact(entry.old)}"
     if entry.new is not None:

@@ -2,12 +2,17 @@
 
 `migrate_source` works on one source text; `migrate_paths` on files and folders (every
 `*.py` below a folder), checking every file before writing any, and writing each changed
-file atomically (a temporary sibling, then `os.replace`, with the file's permissions).
-A file that does not parse, or whose rewrite does not parse, is reported and left alone.
+file atomically (a temporary sibling, then `os.replace`, with the file's owner, group and
+permissions). A file that does not parse, or whose rewrite does not parse, is reported and
+left alone, as are links out of the tree, hard-linked and read-only files (see
+`migrate_paths`).
 """
 
+import ast
 import difflib
 import os
+import re
+import stat
 from collections import namedtuple
 
 import libcst as cst
@@ -26,7 +31,8 @@ TARGETS = ("legacy", "native")
 DIM_ORDERINGS = ("th", "tf")
 
 Result = namedtuple("Result", "new_source report_entries")
-# status: 'changed', 'unchanged' or 'failed'; old/new: texts; entries: report entries.
+# status: 'changed', 'unchanged', 'failed' (could not be read, parsed or written) or
+# 'skipped' (left untouched on purpose); old/new: texts; entries: report entries.
 FileOutcome = namedtuple("FileOutcome", "path status old new entries")
 
 
@@ -121,6 +127,11 @@ def _migrate(source, options):
 
 
 # -- files -------------------------------------------------------------------------------------
+MAX_SOURCE_BYTES = 16 << 20  # a larger .py is reported and left alone
+MAX_NESTING = 200  # CPython's own limit on nested brackets; libcst's parser crashes far deeper
+MAX_DEPTH = 250  # syntax tree depth (chained operators); the rewrite recurses per level
+
+
 def python_files(paths):
     """Every .py file named or below a named folder, sorted; missing paths raise."""
     found = []
@@ -129,11 +140,136 @@ def python_files(paths):
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".py")]
-        elif os.path.isfile(path):
+        elif os.path.lexists(path) and not os.path.isdir(path):
             found.append(path)
         else:
             raise FileNotFoundError(f"migrate: no such file or folder: {path}")
     return found
+
+
+class _LeftAlone(Exception):
+    """A file not migrated: `kind` 'skipped' (on purpose) or 'error' (cannot be read)."""
+
+    def __init__(self, kind, reason):
+        super().__init__(reason)
+        self.kind, self.reason = kind, reason
+
+
+def _target(path, roots):
+    """The regular file to read and write for a listed `path`: itself, or the file a
+    symbolic link points to when it lies below one of `roots` (real paths)."""
+    if os.path.islink(path):
+        try:
+            os.stat(path)
+        except OSError as error:
+            raise _LeftAlone("error", f"is a symbolic link that cannot be followed "
+                                      f"({error.strerror}); left untouched") from None
+        real = os.path.realpath(path)
+        if not any(real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+                   for root in roots):
+            raise _LeftAlone("skipped", f"is a symbolic link to {real}, outside the paths "
+                                        "given; left untouched (name that file to migrate it)")
+        path = real if os.path.isabs(path) else os.path.relpath(real)
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise _LeftAlone("skipped", f"is {_atomic.kind(info.st_mode)}, not a Python file; "
+                                    "left untouched")
+    if info.st_size > MAX_SOURCE_BYTES:
+        raise _LeftAlone("skipped", f"is {info.st_size} bytes, more than the "
+                                    f"{MAX_SOURCE_BYTES} migrate reads; left untouched")
+    return path
+
+
+def _read(path):
+    """The bytes of regular file `path` (opened without blocking, checked again, bounded)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _LeftAlone("skipped", "is not a regular file; left untouched")
+        data = f.read(MAX_SOURCE_BYTES + 1)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise _LeftAlone("skipped", f"is more than the {MAX_SOURCE_BYTES} bytes migrate "
+                                    "reads; left untouched")
+    return data
+
+
+def _parseable(source, path):
+    """Refuses what would crash or exhaust libcst: nesting past MAX_NESTING brackets (no
+    valid Python has it) or a syntax tree deeper than MAX_DEPTH; undecodable or binary
+    text becomes a MigrationError naming the place."""
+    depth = deepest = 0
+    for bracket in re.sub(rb"[^(\[{)\]}]", b"", source):
+        depth = max(depth + (1 if bracket in b"([{" else -1), 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise MigrationError(path, 1, 1, f"nests brackets {deepest} deep, more than "
+                                         f"Python's {MAX_NESTING}")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        if "decode" in str(error) or "null bytes" in str(error) or "encoding" in str(error):
+            raise MigrationError(path, error.lineno or 1, error.offset or 1,
+                                 f"is not Python text ({error.msg})") from None
+        return  # libcst reports where it does not parse
+    except (RecursionError, MemoryError, ValueError) as error:
+        raise MigrationError(path, 1, 1, f"is too deeply nested to rewrite "
+                                         f"({type(error).__name__})") from None
+    stack = [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_DEPTH:
+            raise MigrationError(path, getattr(node, "lineno", 1), 1,
+                                 f"nests expressions more than {MAX_DEPTH} deep")
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+
+
+def _unwritable(path):
+    """Why a changed file is not rewritten (None: it is): hard links (a new file would
+    split them), read-only, a folder we cannot write, an owner we could not keep."""
+    info = os.stat(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if info.st_nlink > 1:
+        return (f"has {info.st_nlink} hard links, which a rewrite would split; left "
+                "untouched (run without --write for the diff)")
+    if not info.st_mode & 0o222 or not os.access(path, os.W_OK):
+        return "is read-only; left untouched"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"is in a folder that is not writable ({folder}); left untouched"
+    if os.geteuid() != 0 and (info.st_uid != os.geteuid() or (
+            info.st_gid != os.getegid() and info.st_gid not in os.getgroups())):
+        return (f"is owned by uid {info.st_uid}, gid {info.st_gid}, which a rewrite could "
+                "not keep; left untouched")
+    return None
+
+
+def _file_entry(path, kind, reason=None):
+    return report.Entry(path, None, None, kind, None, None, reason)
+
+
+def _migrate_file(path, roots, options, write):
+    try:
+        target = _target(path, roots)
+        old = _read(target)
+        _parseable(old, target)
+        new, entries = _migrate(old, options._replace(path=target))
+    except _LeftAlone as left:
+        return FileOutcome(path, "skipped" if left.kind == "skipped" else "failed", b"", b"",
+                           [_file_entry(path, left.kind, left.reason)])
+    except OSError as error:
+        return FileOutcome(path, "failed", b"", b"", [_file_entry(
+            path, "error", f"cannot be read ({error.strerror}); left untouched")])
+    except (MigrationError, RecursionError) as error:
+        where = (error.line, error.col) if isinstance(error, MigrationError) else (1, 1)
+        reason = error.reason if isinstance(error, MigrationError) else "is too deeply nested"
+        entry = report.Entry(target, *where, "error", None, None, f"{reason}; left untouched")
+        return FileOutcome(target, "failed", old, old, [entry])
+    if new == old:
+        return FileOutcome(target, "unchanged", old, new, entries)
+    why = _unwritable(target) if write else None
+    if why:
+        return FileOutcome(target, "skipped", old, old, entries + [
+            _file_entry(target, "skipped", why)])
+    return FileOutcome(target, "changed", old, new, entries)
 
 
 def migrate_paths(paths, to="legacy", write=False, check=False, keras1_backend=None,
@@ -141,41 +277,69 @@ def migrate_paths(paths, to="legacy", write=False, check=False, keras1_backend=N
     """Migrates (or with `check=True` checks) files and folders; a list of `FileOutcome`.
 
     Every file is read and rewritten in memory first; with `write=True` the changed ones
-    are then written, each atomically. `check=True` writes nothing.
+    are then written, each atomically, keeping owner, group and mode. Left untouched and
+    reported (status 'skipped' or 'failed', with an entry saying why): a symbolic link to a
+    file outside `paths` (one inside is migrated as that file, once), a link that cannot be
+    followed, anything not a regular file, an undecodable, binary or too deeply nested
+    source, and with `write` a file with hard links, read-only, or whose owner could not
+    be kept. A write that fails is reported as 'failed' and the others go on; each file
+    written gets a 'written' entry. An interruption (Ctrl-C, SIGTERM) while writing marks
+    the files not written and is raised again with the outcomes as `.outcomes`.
+    `check=True` writes nothing.
     """
     mode = "check" if check else to
     if mode not in TARGETS + ("check",):
         raise ValueError(f"migrate: `to` must be one of 'legacy', 'native'. Received: to={to!r}")
-    outcomes = []
+    roots = [os.path.realpath(p) for p in paths]
+    write = write and not check
+    outcomes, seen = [], set()
     for path in python_files(paths):
-        options = _options(mode, keras1_backend, image_dim_ordering, path)
-        with open(path, "rb") as f:
-            old = f.read()
-        try:
-            new, entries = _migrate(old, options)
-        except MigrationError as error:
-            entry = report.Entry(path, error.line, error.col, "error", None, None,
-                                 f"{error.reason}; left untouched")
-            outcomes.append(FileOutcome(path, "failed", old, old, [entry]))
+        real = os.path.realpath(path)
+        if real in seen:
             continue
-        status = "changed" if new != old else "unchanged"
-        outcomes.append(FileOutcome(path, status, old, new, entries))
-    if write and not check:
-        for outcome in outcomes:
-            if outcome.status == "changed":
-                write_atomically(outcome.path, outcome.new)
+        seen.add(real)
+        options = _options(mode, keras1_backend, image_dim_ordering, path)
+        outcomes.append(_migrate_file(path, roots, options, write))
+    if write:
+        _write_all(outcomes)
     return outcomes
+
+
+def _write_all(outcomes):
+    """Writes the changed outcomes, recording in each whether it was written."""
+    for i, outcome in enumerate(outcomes):
+        if outcome.status != "changed":
+            continue
+        try:
+            write_atomically(outcome.path, outcome.new)
+        except OSError as error:
+            outcomes[i] = outcome._replace(status="failed", entries=outcome.entries + [
+                _file_entry(outcome.path, "error", f"could not be written ({error}); left as "
+                                                   "it was")])
+        except BaseException as stopped:  # Ctrl-C, SIGTERM: say what was and was not written
+            for j in range(i, len(outcomes)):
+                if outcomes[j].status == "changed":
+                    outcomes[j] = outcomes[j]._replace(status="failed", entries=outcomes[
+                        j].entries + [_file_entry(outcomes[j].path, "error",
+                                                  "not written (interrupted); left as it was")])
+            stopped.outcomes = outcomes
+            raise
+        else:
+            outcome.entries.append(_file_entry(outcome.path, "written"))
 
 
 def write_atomically(path, data):
     """Writes `data` (bytes) to `path` through a temporary sibling renamed into place,
-    keeping the file's permission bits."""
-    mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else None
+    keeping the file's owner, group and permission bits."""
+    info = os.stat(path) if os.path.exists(path) else None
+    mode = stat.S_IMODE(info.st_mode) if info else None
     with _atomic.written(path, False, replace=True, mode=mode) as tmp:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if info and (os.stat(tmp).st_uid, os.stat(tmp).st_gid) != (info.st_uid, info.st_gid):
+            os.chown(tmp, info.st_uid, info.st_gid)
 
 
 def diff(outcome):
