@@ -35,15 +35,19 @@ def shown(value):
     return _BOUNDED.repr(value)
 
 
+def quoted(name):
+    """'"name"' for messages, bounded whatever `name` is."""
+    return f'"{clip(name if isinstance(name, str) else shown(name))}"'
+
+
 def layer_label(name, class_name):
     """'"name" (Class)' for messages ('(Class)' without a name), bounded whatever they are."""
-    kind = _clip(class_name if isinstance(class_name, str) else shown(class_name))
-    if name is None:
-        return f"({kind})"
-    return f'"{_clip(name if isinstance(name, str) else shown(name))}" ({kind})'
+    kind = clip(class_name if isinstance(class_name, str) else shown(class_name))
+    return f"({kind})" if name is None else f"{quoted(name)} ({kind})"
 
 
-def _clip(text):
+def clip(text):
+    """`text` cut to CLIP characters (with "...") for a message."""
     text = str(text)
     return text if len(text) <= CLIP else text[:CLIP] + "..."
 
@@ -69,14 +73,14 @@ class ConversionError(ValueError):
     def _message(self):
         parts = []
         if self.file:
-            parts.append(f"{_clip(self.file)}: ")
+            parts.append(f"{clip(self.file)}: ")
         if self.layer:
-            parts.append(f"layer {_clip(self.layer)}: ")
+            parts.append(f"layer {clip(self.layer)}: ")
         if self.field:
-            parts.append(f"`{_clip(self.field)}` ")
+            parts.append(f"`{clip(self.field)}` ")
         parts.append(self.problem)
         if self.has_value:
-            parts.append(f". Received: {_clip(self.field or 'value')}={shown(self.value)}")
+            parts.append(f". Received: {clip(self.field or 'value')}={shown(self.value)}")
         if self.hint:
             parts.append(f". {self.hint}")
         # Text from a file may hold lone surrogates, which no stream could print.

@@ -84,7 +84,7 @@ RULES = {
         "mode": (None, "merge_mode"), "concat_axis": (None, "int_any"),
         "dot_axes": (None, "any"), "output_shape": (None, "any"), "output_mask": (None, "any"),
         "mode_type": (None, "any"), "output_shape_type": (None, "any"),
-        "output_mask_type": (None, "any"), "arguments": (None, "any"),
+        "output_mask_type": (None, "any"), "arguments": (None, "arguments"),
         "node_indices": (None, "any"), "tensor_indices": (None, "any"), "layers": (None, "any"),
     }),
 }
@@ -161,8 +161,11 @@ FROM_WEIGHTS = {
 }
 
 # Keys every Keras 1 layer config may hold (Keras 1's `Layer.__init__` keywords).
-# Initializer arguments of our layers: a Keras 1 name, or a function from custom_objects.
-OUR_INITS = ("init", "beta_init", "gamma_init")
+# Arguments of our layers checked before they are passed on ({key: value kind}): their
+# initializers (a Keras 1 name, or a function from custom_objects) and Merge's plain-data
+# `arguments`; the layers check the rest.
+OUR_CHECKS = {"init": "init", "beta_init": "init", "gamma_init": "init",
+              "arguments": "arguments"}
 
 COMMON_KEYS = ("name", "trainable", "batch_input_shape", "input_dtype", "input_shape",
                "input_dim", "input_length", "create_input_layer")

@@ -11,7 +11,6 @@ from collections import namedtuple
 
 import keras
 
-from legacy_conv import initializers
 from legacy_conv.conversion import layer_rules
 from legacy_conv.conversion import values
 from legacy_conv.errors import ConversionError
@@ -173,9 +172,9 @@ def _ours(class_name, config, ctx, where):
         if key not in accepted:
             raise where(f"is not an argument of the Keras 1 {class_name} layer", value,
                         field=key)
-        if key in layer_rules.OUR_INITS and not (
-                isinstance(value, str) and value in initializers.INITIALIZATIONS):
-            values.convert("init", value, _field(where, key), ctx.custom_objects)  # or raise
+        if key in layer_rules.OUR_CHECKS:
+            values.convert(layer_rules.OUR_CHECKS[key], value, _field(where, key),
+                           ctx.custom_objects)  # or raise
         out[key] = value
     if "dim_ordering" in accepted and class_name in layer_rules.ORDERED:
         out["dim_ordering"] = ctx.dim_ordering(config)

@@ -10,7 +10,9 @@ from legacy_conv.conversion import graph
 from legacy_conv.conversion import layer_rules
 from legacy_conv.conversion import orderings
 from legacy_conv.errors import ConversionError
+from legacy_conv.errors import clip
 from legacy_conv.errors import layer_label
+from legacy_conv.errors import quoted
 from legacy_conv.errors import shown
 
 TOP_LEVEL_CLASSES = ("Sequential", "Model")
@@ -104,37 +106,56 @@ def _path(link):
     return "".join(reversed(keys)).lstrip(".")
 
 
+_FINE = (float, bool, type(None))  # scalar types with nothing to check
+
+
+def _fine(value):
+    """A quick `not _problem(value)` for the plain JSON types; the rest go to `_problem`."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= MAX_STRING and value.isascii()
+    if kind is int:
+        return -(1 << INT_BITS - 1) <= value < 1 << INT_BITS
+    return kind in _FINE
+
+
 def check_bounds(config, source="config"):
     """Refuses a config (nested dicts and lists of JSON values) that goes past the bounds
     above, holds a value no JSON or Keras 1 YAML text holds, or refers to itself, naming
     where; walks it once, without recursion."""
+    if not isinstance(config, (dict, list, tuple)):
+        return _refuse(_problem(config), config, (None, source), None)
     stack = [(config, 1, (None, source), None)]
     count = 0
     while stack:
         value, depth, link, layer = stack.pop()
-        count += 1
+        if depth > MAX_DEPTH:
+            raise ConversionError(f"nests lists and dicts more than {MAX_DEPTH} levels deep",
+                                  field=_path(link), layer=layer, has_value=False)
+        count += len(value)
         if count > MAX_VALUES:
             raise ConversionError(f"holds more than {MAX_VALUES:,} values (or refers to "
                                   "itself)", field=source, has_value=False)
         if isinstance(value, dict):
             for key in value:
-                problem = _problem(key) or (None if isinstance(key, str) else "is not a string")
-                if problem:
-                    raise ConversionError(f"has a key that {problem}", field=_path(link),
-                                          value=key, layer=layer)
+                if type(key) is not str or not _fine(key):
+                    _refuse(_problem(key) or (None if isinstance(key, str) else
+                                              "is not a string"), key, link, layer, "a key")
             layer = _layer_of(value) or layer
             items = value.items()
-        elif isinstance(value, (list, tuple)):
-            items = enumerate(value)
         else:
-            problem = _problem(value)
-            if problem:
-                raise ConversionError(problem, field=_path(link), value=value, layer=layer)
-            continue
-        if depth > MAX_DEPTH:
-            raise ConversionError(f"nests lists and dicts more than {MAX_DEPTH} levels deep",
-                                  field=_path(link), layer=layer, has_value=False)
-        stack.extend((item, depth + 1, (link, key), layer) for key, item in items)
+            items = enumerate(value)
+        for key, item in items:
+            if isinstance(item, (dict, list, tuple)):
+                stack.append((item, depth + 1, (link, key), layer))
+            elif not _fine(item):
+                _refuse(_problem(item), item, (link, key), layer)
+
+
+def _refuse(problem, value, link, layer, what=None):
+    if problem:
+        raise ConversionError(f"has {what} that {problem}" if what else problem,
+                              field=_path(link), value=value, layer=layer)
 
 
 def _layer_of(item):
@@ -328,7 +349,9 @@ def convert(config, ctx, keras_version=None):
         backend.image_dim_ordering())
     missing = unconvertible(class_name, config["config"], ctx)
     if missing:
-        listed = ", ".join(f'{cls} (layer "{name}")' for cls, name in missing)
+        listed = ", ".join(f"{clip(cls) if isinstance(cls, str) else shown(cls)} (layer "
+                           f"{quoted(name)})" for cls, name in missing[:20])
+        listed += f" and {len(missing) - 20} more" if len(missing) > 20 else ""
         raise ConversionError(
             f"holds layer classes that cannot be converted: {listed}",
             field="model", hint="Supply each as custom_objects={'ClassName': LayerClass} "

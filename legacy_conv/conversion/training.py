@@ -43,7 +43,8 @@ def _number(value):
 
 
 def optimizer(config):
-    if not isinstance(config, dict) or config.get("class_name") not in OPTIMIZERS:
+    name = config.get("class_name") if isinstance(config, dict) else None
+    if not isinstance(name, str) or name not in OPTIMIZERS:
         raise _fail("optimizer_config", config, "must name a Keras 1 optimizer "
                     f"({', '.join(OPTIMIZERS)})")
     keras3, args, fixed = OPTIMIZERS[config["class_name"]]
@@ -103,7 +104,7 @@ def _is_weights(value):
 # never a serialized object, so nothing in the file is deserialized by Keras.
 FIELDS = (
     ("loss", lambda v: _is_names(v, 1), "a loss name, or a list or {output: name} dict of them"),
-    ("metrics", lambda v: v is None or _is_names(v, 2),
+    ("metrics", lambda v: v is None or not isinstance(v, str) and _is_names(v, 2),
      "a list of metric names, or an {output: names} dict"),
     ("loss_weights", lambda v: v is None or _is_weights(v),
      "a list or {output: number} dict of numbers"),
@@ -134,8 +135,14 @@ def compile_kwargs(config, outputs=1):
 
 def compile_from(model, config):
     kwargs = compile_kwargs(config, len(model.outputs))
+    # A Sequential has no `output_names`: Keras 1 named its output by its last layer.
+    outputs = list(getattr(model, "output_names", None) or [model.layers[-1].name])
+    for field, _, _ in FIELDS:
+        value = config.get(field)
+        if isinstance(value, dict) and not set(value) <= set(outputs):
+            raise _fail(field, value, f"must be keyed by the model's outputs ({outputs})")
     try:
         model.compile(**kwargs)
     except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise _fail("loss", config.get("loss"),
-                    f"could not be compiled ({str(error)[:200]})") from None
+        raise ConversionError(f"could not be compiled by Keras 3 ({str(error)[:200]})",
+                              field="training_config", has_value=False) from None
