@@ -146,19 +146,33 @@ def _drop(made):
         waiting[:] = [v for v in waiting if id(v) not in ids]
 
 
-@contextlib.contextmanager
-def shapes_only():
-    """Within it, models are built without values: each variable has its shape and dtype
+def _made_from_value(error):
+    """Whether `error` is Keras refusing a variable made from a value in a StatelessScope (a
+    stateful RNN's states): such a model is built as before, with values."""
+    while error is not None:
+        if "create a variable while in a stateless scope" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def shapes_only(make):
+    """`make()` (building models) without values: each variable has its shape and dtype
     (parameter counts, configs, native plans) and nothing is allocated or drawn, whatever
     the size (config-only work: `convert_config`, `inspect`, a .json OUT). The variables
     never get values (reading one is a bug: it would draw it); a later build does not
-    initialize them."""
+    initialize them. A model with a stateful RNN is built with (zero) values."""
     made = []
     try:
         with _deferred(made):
-            yield
+            return make()
+    except Exception as error:  # noqa: BLE001 — Keras's refusal, else raised as it is
+        if not _made_from_value(error):
+            raise
     finally:
         _drop(made)
+    with skip_random_draws():
+        return make()
 
 
 def with_values(make, check):
@@ -166,7 +180,8 @@ def with_values(make, check):
     allocated (e.g. refusing weights that cannot fit in memory), then each variable made
     gets its initial value, in the order made (as an eager build draws them; within
     `skip_random_draws()` zeros on `_host_memory`), and any value a layer assigned while
-    built. Outside any `keras.StatelessScope`."""
+    built. Outside any `keras.StatelessScope`. A model with a stateful RNN is built as
+    before, values drawn as its variables are made (and not checked)."""
     made = []
     try:
         with _deferred(made) as scope:
@@ -178,9 +193,11 @@ def with_values(make, check):
             assigned = scope.get_current_value(variable)
             if assigned is not None:
                 variable.assign(assigned)
-    except BaseException:
+    except Exception as error:
         _drop(made)
-        raise
+        if not _made_from_value(error):
+            raise
+        return make()
     return model
 
 

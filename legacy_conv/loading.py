@@ -107,8 +107,7 @@ def build(keras3_config, custom_objects=None, source=None, values=True):
         make = functools.partial(_from_config, json.loads(json.dumps(keras3_config)),
                                  custom_objects, values and not initializers.skipping())
         if not values:
-            with initializers.shapes_only():
-                return make()
+            return initializers.shapes_only(make)
         return initializers.with_values(make, functools.partial(check_fits, source=source))
     except ConversionError:
         raise

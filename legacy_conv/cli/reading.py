@@ -188,8 +188,7 @@ def to_target(converted, model, args, progress):
         with progress.stage("converting to Keras 3 built-in layers"):
             if converted.values:
                 return native.transferred(model, args.keep_legacy)
-            with initializers.shapes_only():
-                plan = native.weight_plan(model, args.keep_legacy)
+            plan = initializers.shapes_only(lambda: native.weight_plan(model, args.keep_legacy))
             return plan.model, plan
     except ConversionError as error:
         if error.hint == getattr(native, "KEEP_HINT", None):  # the API's hint → the flag

@@ -136,18 +136,19 @@ def to_native(legacy_config, ctx, keep_legacy=None):
     """
     if keep_legacy is None:
         keep_legacy = getattr(ctx, "keep_legacy", False)
-    with initializers.shapes_only():
-        try:
-            model = keras.models.model_from_json(json.dumps(legacy_config),
-                                                 custom_objects=ctx.custom_objects)
-        except ConversionError:
-            raise
-        except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
-            message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise ConversionError(f"could not be built in Keras 3: {message}",
-                                  field="model") from error
+    def plan():
+        model = keras.models.model_from_json(json.dumps(legacy_config),
+                                             custom_objects=ctx.custom_objects)
         with keras.saving.custom_object_scope(ctx.custom_objects):
-            plan = weight_plan(model, keep_legacy)
+            return weight_plan(model, keep_legacy)
+    try:
+        plan = initializers.shapes_only(plan)
+    except ConversionError:
+        raise
+    except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise ConversionError(f"could not be built in Keras 3: {message}",
+                              field="model") from error
     ctx.native_notes, ctx.native_kept = plan.notes, plan.kept  # for reports
     return keras.saving.serialize_keras_object(plan.model)
 
