@@ -2,7 +2,7 @@
 weights cannot fit in memory fails at once, naming the layer, the weight and the bytes.
 
 Config-only work (`convert_config`, `legacy-conv convert IN OUT.json`, `inspect`) builds
-its models within `initializers.shapes_only()`: variables with shapes and no values. Where a
+its models with `initializers.shapes_only`: variables with shapes and no values. Where a
 user builds a model (`model_from_json`, `load_model`, a .keras OUT) it is built without values
 first, checked (`loading.check_fits`), and only then given its values. Every hostile input is
 made here from tests/fixtures/cli/theano/seq.json and seq.h5; the bombs run in a fresh process
