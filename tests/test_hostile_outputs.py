@@ -17,6 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from legacy_conv import _atomic
 from legacy_conv import cli
@@ -334,3 +337,38 @@ def test_a_signal_while_writing_leaves_nothing(tmp_path, signum, kind):
     assert err.strip().splitlines()[-1] == \
         f"legacy-conv: error: terminated by {signal.Signals(signum).name}"
     assert os.listdir(out_dir) == []
+
+
+# -- the rule, as a property --------------------------------------------------------------------
+NAMES = sorted(_atomic.SAVED_MODEL_ENTRIES) + ["thesis.tex", ".git", "data"]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(entries=st.dictionaries(st.sampled_from(NAMES), st.sampled_from(["file", "folder"]),
+                               max_size=5),
+       fails=st.booleans())
+def test_a_folder_is_replaced_only_when_empty_or_a_saved_model(tmp_path_factory, entries,
+                                                               fails):
+    root = tmp_path_factory.mktemp("out")
+    out = root / "served"
+    out.mkdir()
+    for name, form in entries.items():
+        (out / name).mkdir() if form == "folder" else (out / name).write_text("old")
+    before = tree(root)
+    allowed = not entries or (set(entries) <= _atomic.SAVED_MODEL_ENTRIES and bool(
+        set(entries) & {"saved_model.pb", "saved_model.pbtxt"}))
+    try:
+        with _atomic.written(str(out), True, replace=True) as tmp:
+            Path(tmp, "saved_model.pb").write_text("new")
+            if fails:
+                raise RuntimeError("disk full")
+    except _atomic.NotReplaceable as error:
+        assert not allowed and str(error).startswith(f"{out}: is a folder that is not a "
+                                                     "SavedModel")
+    except RuntimeError:
+        assert allowed
+    else:
+        assert allowed and not fails
+    replaced = allowed and not fails
+    assert tree(root) == ({"served": None, "served/saved_model.pb": b"new"} if replaced
+                          else before)

@@ -17,9 +17,7 @@ import argparse
 import contextlib
 import logging
 import os
-import signal
 import sys
-import threading
 import traceback
 import warnings
 
@@ -37,6 +35,8 @@ from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
 from legacy_conv.cli.errors import first_line
 from legacy_conv.cli.errors import say
+from legacy_conv.cli.errors import signals_as_interrupts
+from legacy_conv.cli.errors import stopped_status
 from legacy_conv.cli.progress import Progress
 from legacy_conv.migration import cli as migrate_cli
 from legacy_conv.errors import ConversionError
@@ -119,42 +119,6 @@ def _quiet_tensorflow():
 
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP during a command, raised where it runs so that every `finally`
-    cleans up as it does for Ctrl-C."""
-
-    def __init__(self, signum):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-
-ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-
-@contextlib.contextmanager
-def _signals_as_interrupts():
-    """ENDING_SIGNALS raise `Terminated` while a command runs (the first one; later ones
-    are ignored so that the cleanup runs to its end)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        for number in ENDING_SIGNALS:
-            signal.signal(number, signal.SIG_IGN)
-        raise Terminated(signum)
-
-    previous = {number: signal.signal(number, stop) for number in ENDING_SIGNALS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-
 def main(argv=None):
     """Runs `legacy-conv` with `argv` (default: sys.argv[1:]); returns the exit status."""
     try:
@@ -167,15 +131,12 @@ def main(argv=None):
     progress = Progress(quiet=args.quiet)
     notes = []
     try:
-        with _signals_as_interrupts(), _quiet_tensorflow(), \
+        with signals_as_interrupts(), _quiet_tensorflow(), \
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             status = args.run(args, progress, notes)
     except KeyboardInterrupt as stopped:
-        signum = getattr(stopped, "signum", signal.SIGINT)
-        say("error", "interrupted" if signum == signal.SIGINT
-            else f"terminated by {signal.Signals(signum).name}")
-        return 128 + signum
+        return stopped_status(stopped)
     except BrokenPipeError:  # e.g. `legacy-conv inspect IN | head`
         with contextlib.suppress(OSError, ValueError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

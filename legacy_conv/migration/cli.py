@@ -107,4 +107,9 @@ def main(argv=None, stdout=None, stderr=None):
         args = parser.parse_args(argv)
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else EXIT_USAGE
-    return args.run(args, stdout=stdout, stderr=stderr)
+    from legacy_conv.cli import errors
+    try:
+        with errors.signals_as_interrupts():
+            return args.run(args, stdout=stdout, stderr=stderr)
+    except KeyboardInterrupt as stopped:
+        return errors.stopped_status(stopped)
