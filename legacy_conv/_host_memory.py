@@ -121,20 +121,39 @@ def zeros(shape, dtype):
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
 
+def _available():
+    """The memory the system can give without swapping (Linux's MemAvailable), else None."""
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f.read(1 << 16).splitlines():
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def limit():
-    """(bytes, what sets them): the most memory this process can hold, its physical memory
-    or its RLIMIT_AS / RLIMIT_DATA where lower; None where the system does not say."""
+    """(bytes, what sets them): the most memory this process can take now — the memory the
+    system has available (else its physical memory), or its RLIMIT_AS / RLIMIT_DATA where
+    lower; None where the system says none of these."""
+    found = []
+    available = _available()
+    if available is not None:
+        found.append((available, "memory available"))
     try:
         import resource
 
-        found = [(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"), "physical memory")]
+        if available is None:
+            found.append((os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"),
+                          "physical memory"))
+        for name in ("RLIMIT_AS", "RLIMIT_DATA"):
+            soft = resource.getrlimit(getattr(resource, name))[0]
+            if soft != resource.RLIM_INFINITY:
+                found.append((soft, name))
     except (ImportError, AttributeError, ValueError, OSError):  # not a POSIX system
-        return None
-    for name in ("RLIMIT_AS", "RLIMIT_DATA"):
-        soft = resource.getrlimit(getattr(resource, name))[0]
-        if soft != resource.RLIM_INFINITY:
-            found.append((soft, name))
-    return min(found)
+        pass
+    return min(found) if found else None
 
 
 def aligned_empty(shape, dtype, allocate=np.empty):

@@ -91,7 +91,7 @@ def get(identifier):
         return linear
     if callable(identifier):
         return identifier
-    if identifier in ACTIVATIONS:
+    if isinstance(identifier, str) and identifier in ACTIVATIONS:
         return ACTIVATIONS[identifier]
     names = ", ".join(repr(n) for n in ACTIVATIONS)
     raise ValueError(f"Unknown Keras 1 activation {identifier!r}. Known: {names}, or a callable")

@@ -138,8 +138,10 @@ def _bytes(count):
 
 def check_fits(model, source=None):
     """Refuses `model` (built without values) if its weights need more memory than this
-    process can hold (`_host_memory.limit`), naming its largest weight, before any value is
-    allocated (else TensorFlow would fail with ResourceExhaustedError after a long time)."""
+    process can take (`_host_memory.limit`), naming its largest weight, before any value is
+    allocated (else TensorFlow would fail with ResourceExhaustedError after a long time).
+    Drawing an initial value takes about twice its size again in temporaries (a draw, then
+    scaled); weights read from a file (`initializers.skipping`) take none."""
     import tensorflow as tf
 
     limit = _host_memory.limit()
@@ -151,15 +153,19 @@ def check_fits(model, source=None):
         total += size
         if largest is None or size > largest[0]:
             largest = (size, layer, variable)
-    available, what = limit
-    if total <= available:
+    if largest is None:
         return
     size, layer, variable = largest
+    drawing = 0 if initializers.skipping() else 2 * size
+    available, what = limit
+    if total + drawing <= available:
+        return
     name = variable.path.split(f"{layer.name}/", 1)[-1]
+    draws = f" and {_bytes(drawing)} to draw it" if drawing else ""
     raise ConversionError(
         f"of shape {tuple(int(d) for d in variable.shape)} ({variable.dtype}) needs "
-        f"{_bytes(size)}; the model's weights need {_bytes(total)} in all, more than the "
-        f"{_bytes(available)} this process can hold ({what})", file=source,
+        f"{_bytes(size)}{draws}; the model's weights need {_bytes(total)} in all, more than "
+        f"the {_bytes(available)} this process can take ({what})", file=source,
         layer=f'"{layer.name}" ({type(layer).__name__})', field=name)
 
 

@@ -136,7 +136,7 @@ CANNOT_FIT = {
 
 def test_a_model_that_cannot_fit_fails_at_once(tmp_path):
     """Weights that cannot fit are refused before any value is allocated, naming the layer,
-    the weight, the bytes it needs and what this process can hold: 4 TB of Dense(10^6) on
+    the weight, the bytes it needs and what this process can take: 4 TB of Dense(10^6) on
     10^6 inputs, 12 TB declared by an .h5's config, and 4 GiB under a 3000 MB RLIMIT_DATA."""
     huge_h5(tmp_path, "big.h5", 2000, 10**6)
     results, grown_mb, outcome = run_cases(CANNOT_FIT, tmp_path)
@@ -147,12 +147,12 @@ def test_a_model_that_cannot_fit_fails_at_once(tmp_path):
             assert result["error"] is None, result
         else:
             assert result["error"][0] == "ConversionError", (name, result)
-    limit = f"more than the {3000 << 20} bytes (2.9 GiB) this process can hold (RLIMIT_DATA)"
+    limit = f"more than the {3000 << 20} bytes (2.9 GiB) this process can take (RLIMIT_DATA)"
     for name in ("model_from_json", "native"):
         assert results[name]["error"][1] == (
             'layer "dense" (Dense): `kernel` of shape (1000000, 1000000) (float32) needs '
-            "4000000000000 bytes (3725.3 GiB); the model's weights need 4000004000000 bytes "
-            f"(3725.3 GiB) in all, {limit}")
+            "4000000000000 bytes (3725.3 GiB) and 8000000000000 bytes (7450.6 GiB) to draw it; "
+            "the model's weights need 4000004000000 bytes (3725.3 GiB) in all, " + limit)
     assert results["load_model"]["error"][1].startswith(
         'big.h5: layer "dense" (Dense): `kernel` of shape (3000000, 1000000) (float32) needs '
         "12000000000000 bytes")

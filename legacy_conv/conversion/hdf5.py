@@ -131,11 +131,12 @@ class Keras1File:
             if not _is_string(dtype) or dtype.itemsize * size > self._size:
                 raise ConversionError(f"has dtype {dtype}; it must hold strings",
                                       file=self.path, field=key, has_value=False)
-            value = attrs[key]
-            try:
-                values = [text(v) for v in np.atleast_1d(value)]
-            except UnicodeDecodeError as error:
-                raise ConversionError(f"is not UTF-8 text ({error.reason} at byte "
+            try:  # h5py gives undecodable bytes as lone surrogates
+                values = [text(v) for v in np.atleast_1d(attrs[key])]
+                for value in values:
+                    value.encode("utf-8")
+            except UnicodeError as error:
+                raise ConversionError(f"is not UTF-8 text ({error.reason} at position "
                                       f"{error.start})", file=self.path, field=key,
                                       has_value=False) from None
         return values if many else values[0]

@@ -14,7 +14,6 @@ the axis order, a Flatten that feeds anything but Dense); see `native_layout`.
 """
 
 import contextlib
-import json
 from collections import namedtuple
 
 import keras
@@ -134,11 +133,13 @@ def to_native(legacy_config, ctx, keep_legacy=None):
     whatever the weights' sizes. `keep_legacy=None` takes `ctx.keep_legacy` (False where
     unset).
     """
+    from legacy_conv import loading  # which imports this module
+
     if keep_legacy is None:
         keep_legacy = getattr(ctx, "keep_legacy", False)
+    model = loading.build(legacy_config, ctx.custom_objects, values=False)
+
     def plan():
-        model = keras.models.model_from_json(json.dumps(legacy_config),
-                                             custom_objects=ctx.custom_objects)
         with keras.saving.custom_object_scope(ctx.custom_objects):
             return weight_plan(model, keep_legacy)
     try:
