@@ -164,7 +164,7 @@ def check_fits(model, source=None):
     draws = f" and {_bytes(drawing)} to draw it" if drawing else ""
     raise ConversionError(
         f"of shape {tuple(int(d) for d in variable.shape)} ({variable.dtype}) needs "
-        f"{_bytes(size)}{draws}; the model's weights need {_bytes(total)} in all, more than "
+        f"{_bytes(size)}{draws}; the model needs {_bytes(total + drawing)} in all, more than "
         f"the {_bytes(available)} this process can take ({what})", file=source,
         layer=f'"{layer.name}" ({type(layer).__name__})', field=name)
 

@@ -152,7 +152,7 @@ def test_a_model_that_cannot_fit_fails_at_once(tmp_path):
         assert results[name]["error"][1] == (
             'layer "dense" (Dense): `kernel` of shape (1000000, 1000000) (float32) needs '
             "4000000000000 bytes (3725.3 GiB) and 8000000000000 bytes (7450.6 GiB) to draw it; "
-            "the model's weights need 4000004000000 bytes (3725.3 GiB) in all, " + limit)
+            "the model needs 12000004000000 bytes (11175.9 GiB) in all, " + limit)
     assert results["load_model"]["error"][1].startswith(
         'big.h5: layer "dense" (Dense): `kernel` of shape (3000000, 1000000) (float32) needs '
         "12000000000000 bytes")
