@@ -12,6 +12,7 @@ external storage, virtual datasets, filters, dtypes, shapes) in one walk before 
 """
 
 import json
+import mmap
 import os
 
 import h5py
@@ -38,6 +39,34 @@ def text(value):
 
 def _is_string(dtype):
     return dtype.kind in "SU" or h5py.check_string_dtype(dtype) is not None
+
+
+def _is_vlen_string(dtype):
+    info = h5py.check_string_dtype(dtype)
+    return info is not None and info.length is None
+
+
+def _global_heap_problem(path, length_size):
+    """What is wrong with the file's global heap collections (where variable-length strings
+    lie), or None. HDF5 walks a collection's objects by their declared sizes and loops
+    forever on a size of 0, so each is walked here first, the same way."""
+    header = 8 + length_size  # "GCOL", version 1, 3 reserved; then the size (both alike)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        start = data.find(b"GCOL")
+        while start >= 0:
+            if data[start + 4:start + 8] == b"\x01\0\0\0":
+                end = start + int.from_bytes(data[start + 8:start + header], "little")
+                at = start + header
+                while end <= len(data) and at + header <= end:
+                    index = int.from_bytes(data[at:at + 2], "little")
+                    size = int.from_bytes(data[at + 8:at + header], "little")
+                    step = header + -(-size // 8) * 8 if index else size
+                    if not 0 < step <= end - at:
+                        return (f"has a damaged global heap at byte {start} (its object "
+                                f"{index} declares {size} bytes)")
+                    at += step
+            start = data.find(b"GCOL", start + 1)
+    return None
 
 
 def _dataset_problem(dataset):
@@ -75,12 +104,17 @@ class Keras1File:
         self.path = str(path)
         self._groups = None
         self._weights_group = None
+        self._heaps_checked = False
         if not os.path.isfile(self.path):
             raise ConversionError("does not exist or is not a file", file=self.path)
         self._size = os.path.getsize(self.path)
+        self.file = None
         try:
             self.file = h5py.File(self.path, "r")
+            self.attrs = self.file.attrs  # opens the root group
         except weight_rules.READ_ERRORS as error:
+            if self.file is not None:
+                self.file.close()
             raise ConversionError(f"is not a readable HDF5 file ({error})",
                                   file=self.path) from None
 
@@ -131,6 +165,8 @@ class Keras1File:
             if not _is_string(dtype) or dtype.itemsize * size > self._size:
                 raise ConversionError(f"has dtype {dtype}; it must hold strings",
                                       file=self.path, field=key, has_value=False)
+            if _is_vlen_string(dtype):
+                self._check_global_heaps()
             try:  # h5py gives undecodable bytes as lone surrogates
                 values = [text(v) for v in np.atleast_1d(attrs[key])]
                 for value in values:
@@ -141,8 +177,18 @@ class Keras1File:
                                       has_value=False) from None
         return values if many else values[0]
 
+    def _check_global_heaps(self):
+        """Before the first variable-length string is read (h5py 3 writes them; h5py 2,
+        which wrote users' files, wrote fixed-length ones)."""
+        if not self._heaps_checked:
+            problem = _global_heap_problem(
+                self.path, self.file.id.get_create_plist().get_sizes()[1])
+            if problem:
+                raise ConversionError(problem, file=self.path)
+            self._heaps_checked = True
+
     def _json_attr(self, key):
-        raw = self._attr(self.file.attrs, key)
+        raw = self._attr(self.attrs, key)
         if raw is None:
             return None
         try:
@@ -152,7 +198,7 @@ class Keras1File:
                                   field=key, value=raw[:80]) from None
 
     def model_config(self):
-        config = self._attr(self.file.attrs, "model_config")
+        config = self._attr(self.attrs, "model_config")
         if config is None:
             raise ConversionError(
                 "holds no model config: it is a weights file (model.save_weights)",
@@ -165,7 +211,7 @@ class Keras1File:
 
     @property
     def keras_version(self):
-        for attrs in (self.file.attrs, self.weights_group().attrs):
+        for attrs in (self.attrs, self.weights_group().attrs):
             version = self._attr(attrs, "keras_version")
             if version is not None:
                 return version
