@@ -12,6 +12,7 @@ external storage, virtual datasets, filters, dtypes, shapes) in one walk before 
 """
 
 import json
+import math
 import mmap
 import os
 
@@ -155,7 +156,7 @@ class Keras1File:
                 return None
             attr = attrs.get_id(key)
             shape, dtype = attr.shape, attr.dtype
-            size = int(np.prod(shape)) if shape is not None else 0
+            size = math.prod(shape) if shape is not None else 0
             if shape is None or size == 0:
                 return [] if many else None
             if len(shape) > 1 or (not many and size != 1) or size > MAX_NAMES:
