@@ -77,8 +77,8 @@ def run_cases(cases, tmp_path):
 
 
 def huge_h5(tmp_path, name, side, units):
-    """seq.h5 with its config declaring `side`x`side` images and Dense(`units`) (its
-    weights unchanged)."""
+    """seq.h5 with its config declaring `side`x`side` images and Dense(`units`), and its
+    Dense weights declared to fit (chunked datasets that hold no data: a few kB)."""
     import h5py
 
     path = tmp_path / name
@@ -88,6 +88,10 @@ def huge_h5(tmp_path, name, side, units):
         config["config"][0]["config"]["batch_input_shape"] = [None, 2, side, side]
         config["config"][-1]["config"]["output_dim"] = units
         f.attrs["model_config"] = json.dumps(config).encode()
+        dense = f["model_weights/dense"]
+        for weight, shape in (("dense_W", (3 * (side // 2) ** 2, units)), ("dense_b", (units,))):
+            del dense[weight]
+            dense.create_dataset(weight, shape=shape, dtype="float32", chunks=(1,) * len(shape))
     return path
 
 
@@ -209,3 +213,21 @@ def test_any_size_converts_without_values_and_counts_its_parameters(units, input
     model = loading.build(config, values=False)
     assert model.count_params() == inputs * units + units
     assert initializers._waiting() == before
+
+
+def test_inspect_checks_that_the_weights_fit_without_reading_them(tmp_path, capsys):
+    """`inspect` builds without values, yet still refuses a file whose weights do not fit
+    its own config (checked from metadata: a (3, 7) kernel where (12, 4) is expected)."""
+    import h5py
+
+    from legacy_conv import cli
+
+    path = tmp_path / "bad.h5"
+    path.write_bytes(SEQ_H5.read_bytes())
+    with h5py.File(path, "r+") as f:
+        del f["model_weights/dense/dense_W"]
+        f["model_weights/dense"].create_dataset("dense_W", shape=(3, 7), dtype="float32")
+    assert cli.main(["inspect", str(path)]) == 1
+    assert capsys.readouterr().err.strip().endswith(
+        'bad.h5: layer "dense" (Dense): `dense_W` has shape (3, 7) in the file but the model '
+        "expects (12, 4)")

@@ -156,8 +156,12 @@ def build_model(converted, progress):
     source = converted.weights_file or converted.k1file
     if source is None or not converted.values:
         with progress.stage("building the Keras 3 model"):
-            return loading.build(converted.keras3_config, converted.ctx.custom_objects,
-                                 source=converted.path, values=converted.values)
+            model = loading.build(converted.keras3_config, converted.ctx.custom_objects,
+                                  source=converted.path, values=converted.values)
+        if source is not None:
+            with progress.stage(f"checking the weights of {source.path}"):
+                source.check_fit(model, converted.ctx)
+        return model
     with loading.loading_from(source) as load_weights_into:
         with progress.stage("building the Keras 3 model"):
             model = loading.build(converted.keras3_config, converted.ctx.custom_objects,

@@ -311,9 +311,16 @@ class Keras1File:
         """Assigns the file's weights to `model`'s layers (see `weights.assign`);
         `keras_version` is the writer's release where the file does not record it; `wait`
         (a `ReadAhead`'s `finish`) is called before any variable it may be filling."""
+        self._weights(weight_rules.assign, model, ctx, keras_version, wait)
+
+    def check_fit(self, model, ctx, keras_version=None):
+        """Checks that the file's weights fit `model` (built with or without values), from
+        metadata: nothing is read (`weights.check`)."""
+        self._weights(weight_rules.check, model, ctx, keras_version)
+
+    def _weights(self, step, model, ctx, keras_version, *args):
         try:
-            weight_rules.assign(model, self.layer_groups(), self.keras_version or keras_version,
-                                ctx, wait)
+            step(model, self.layer_groups(), self.keras_version or keras_version, ctx, *args)
         except ConversionError as error:
             raise error.located(file=self.path) from None
         except OSError as error:

@@ -334,13 +334,20 @@ def _plan(model, groups):
     return plan
 
 
+def check(model, groups, keras_version, ctx):
+    """The plan of `assign`, every layer's weights in the file checked against `model` from
+    metadata alone (its variables need no values: `inspect` checks a model built without)."""
+    plan = _plan(model, groups)
+    for layer, named in plan:
+        _check_shapes(layer, named, keras_version, ctx.keras1_backend)
+    return plan
+
+
 def assign(model, groups, keras_version, ctx, wait=None):
     """Checks every layer's shapes from the file's metadata, then reads what may fail to
     read (`stored`), then assigns: a mismatch or a damaged dataset leaves the model
     untouched. Variables whose memory a reader may be filling come last, after `wait()`."""
-    plan = _plan(model, groups)
-    for layer, named in plan:
-        _check_shapes(layer, named, keras_version, ctx.keras1_backend)
+    plan = check(model, groups, keras_version, ctx)
     prepared = []
     for layer, named in plan:
         with damaged(layer=_where(layer)):
