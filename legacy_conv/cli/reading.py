@@ -19,7 +19,7 @@ from legacy_conv.errors import ConversionError
 INPUT_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".h5": "hdf5",
                  ".hdf5": "hdf5"}
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-MAX_TEXT_BYTES = 64 << 20  # a JSON/YAML config; a Keras 1 VGG16's is about 10 kB
+MAX_TEXT_BYTES = model_config.MAX_TEXT  # the parser's bound on a config, checked before reading
 
 
 def _opened(path, role):
