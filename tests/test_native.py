@@ -38,6 +38,7 @@ REFUSED = [
     ("tensorflow", r"^merge_dot_(2d_3d|3d_2d|4d)_", "one matmul"),
     (None, r"^thresholdedrelu_theta-0\.5$", "accepts only thresholds >= 0"),
     (None, r"^gaussiannoise_sigma2\.0$", "a standard deviation in [0, 1] only"),
+    (None, r"^reg_.*(_all|_activity_l1l2|_activity_l1)$", "divides every activity penalty"),
     ("theano", r"^(max|average)pool3d_(th|tf)_same_k(1x\d|\dx1)", "pool size 1, 'same'"),
     ("theano", r"pool[123]d_.*valid_larger_than_input$", "returned an empty axis"),
     # Theano's 'same' average pooling where its windows are not TensorFlow's SAME ones.
@@ -567,8 +568,9 @@ def test_regularizers_and_the_batch_summed_activity_penalty():
                                rtol=1e-6)
     assert native_objects.native_regularizer(k1_regularizers.Regularizer()) == (None, "")
     summed = k1_regularizers.BatchSummed(k1_regularizers.l2(0.01))
-    nearest, note = native_objects.native_regularizer(summed)
-    assert isinstance(nearest, keras.regularizers.L1L2) and "divides it by the batch" in note
+    assert "divides every activity penalty" in native_objects.activity_refusal(summed)
+    assert native_objects.activity_refusal(k1_regularizers.BatchSummed(
+        k1_regularizers.l1l2(0.0, 0.0))) is None
 
 
 def test_constraints_follow_the_native_kernel_layout():
@@ -590,11 +592,11 @@ def test_constraints_follow_the_native_kernel_layout():
 
 def test_plan_reports_what_training_would_show():
     layer = lc.Convolution2D(2, 3, 3, dim_ordering="tf", activity_regularizer=k1_regularizers
-                             .activity_l2(0.01), init="orthogonal", name="conv")
+                             .activity_l2(0.0), init="orthogonal", name="conv")
     plan = native.weight_plan(_randomize(keras.Sequential([keras.Input((5, 5, 1)), layer])))
     notes = " ".join(note for name, note in plan.notes if name == "conv")
-    assert "batch size" in notes and "orthogonal" in notes
-    assert plan.model.layers[-1].activity_regularizer is not None
+    assert "orthogonal" in notes
+    assert plan.model.layers[-1].activity_regularizer is None  # a penalty that is always 0
 
 
 def test_hard_sigmoid_is_rescaling_then_relu():

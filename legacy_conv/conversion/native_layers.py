@@ -27,6 +27,9 @@ layer (keep_legacy=True) or reports the layer.
   inside LSTM/GRU gates, Keras 3's hard_sigmoid of gate weights scaled by 1.2.
 - Keras 3 built-ins: cloned with built-in initializers, regularizers and constraints
   (`native_objects`), their axes and data formats following the layout.
+- Activity penalties: refused unless always 0 (Keras 1 summed them over the batch; Keras 3
+  divides every activity penalty by the batch size). Weight penalties and constraints map
+  exactly.
 """
 
 import json
@@ -121,11 +124,12 @@ def _chain(cv, x, layers, source):
     return value
 
 
-def _activity(cv, layer, regularizer, last):
-    native, note = obj.native_activity_regularizer(regularizer)
-    if native is not None:
-        last.activity_regularizer = native
-        cv.note(layer, note)
+def _no_activity_penalty(regularizer):
+    """Refused where a Keras 1 activity penalty can be other than 0 (no built-in sums it
+    over the batch as Keras 1 did); otherwise the native layer has no activity regularizer."""
+    why = obj.activity_refusal(regularizer)
+    if why:
+        raise Refused(why)
 
 
 def _mapped(cv, layer, value, mapper, *args):
@@ -195,6 +199,7 @@ def _conv_core(cv, layer, cls, kwargs, kernels):
 
     `kernels`: [(Keras 3 argument prefix, our attribute, layout family, kernel size)].
     """
+    _no_activity_penalty(layer.k1_activity_regularizer)
     flip = layer.keras1_backend == "theano"
     transforms = []
     for prefix, attribute, family, size in kernels:
@@ -283,7 +288,6 @@ def convolution(cv, layer, inputs, state):
                                     name=cv.unique(f"{layer.name}_theano_crop"),
                                     **_data_format(rank)))
     steps += after
-    _activity(cv, layer, layer.k1_activity_regularizer, steps[-1])
     return _chain(cv, x, steps, layer.name)
 
 
@@ -312,7 +316,6 @@ def separable(cv, layer, inputs, state):
             [("depthwise", "depthwise_kernel", "depthwise", layer.kernel_size),
              ("pointwise", "pointwise_kernel", "conv", (1, 1))])
     steps = [cv.once(state, "core", make)] + after
-    _activity(cv, layer, layer.k1_activity_regularizer, steps[-1])
     return _chain(cv, x, steps, layer.name)
 
 
@@ -364,7 +367,6 @@ def deconvolution(cv, layer, inputs, state):
         steps.append(keras.layers.Cropping2D(_pairs(crops, 2), data_format="channels_last",
                                              name=cv.unique(f"{layer.name}_crop")))
     steps += after
-    _activity(cv, layer, layer.k1_activity_regularizer, steps[-1])
     return _chain(cv, x, steps, layer.name)
 
 
@@ -641,7 +643,8 @@ def clone_builtin(cv, layer, overrides=None, native_shapes=None, axes=None):
             native = _mapped(cv, layer, ours, obj.native_initializer, k1_shape,
                              native_shapes.get(prefix, k1_shape), axes.get(prefix))
         elif key == "activity_regularizer":
-            native = _mapped(cv, layer, ours, obj.native_activity_regularizer)
+            _no_activity_penalty(ours)
+            native = None
         elif key.endswith("_regularizer"):
             native = _mapped(cv, layer, ours, obj.native_regularizer)
         elif key.endswith("_constraint"):

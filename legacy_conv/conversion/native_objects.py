@@ -3,6 +3,7 @@
 Each `native_*` function takes one object of this package (or a Keras 3 built-in, returned
 as it is) and returns `(built-in or None, note)`: `note` is '' when the built-in is exact
 and otherwise says what differs (only training can tell; predictions never depend on it).
+Activity penalties have no exact built-in form (`activity_refusal`).
 
 Initializers: a Keras 1 initialization draws from the same distribution as a Keras 3
 built-in once the fans are those of the new kernel layout, so the scaled ones become
@@ -60,8 +61,11 @@ NAMED_FALLBACK = {
     "orthogonal": lambda: keras.initializers.Orthogonal(gain=KERAS1_ORTHOGONAL_GAIN),
 }
 
-ACTIVITY_NOTE = ("activity penalty: Keras 1 summed it over the batch, Keras 3 divides it by "
-                 "the batch size (the nearest built-in, L1L2 with the same factors)")
+# Keras 1 added an activity penalty summed over the batch; Keras 3 divides every activity
+# penalty by the batch size (`Layer.__call__`, `ActivityRegularization` too), and no factor
+# fixed in a config undoes a division by a batch size that varies.
+ACTIVITY_REFUSAL = ("its activity_regularizer: Keras 1 added the penalty summed over the "
+                    "batch, Keras 3 divides every activity penalty by the batch size")
 
 
 def _is_ours(obj):
@@ -175,18 +179,22 @@ def native_regularizer(regularizer):
         return regularizer, ""
     if isinstance(regularizer, k1_regularizers.L1L2Regularizer):
         return keras.regularizers.L1L2(l1=regularizer.l1, l2=regularizer.l2), ""
-    if isinstance(regularizer, k1_regularizers.BatchSummed):
-        inner, _ = native_regularizer(regularizer.regularizer)
-        return inner, ACTIVITY_NOTE if inner is not None else ""
     if type(regularizer) is k1_regularizers.Regularizer:
         return None, ""
     raise ValueError(f"no Keras 3 form for the regularizer {regularizer!r}")
 
 
-def native_activity_regularizer(regularizer):
-    """An activity penalty that Keras 1 summed over the batch → the nearest built-in."""
-    native, note = native_regularizer(regularizer)
-    return native, (note or ACTIVITY_NOTE) if native is not None else ""
+def activity_refusal(regularizer):
+    """Why a layer's Keras 1 activity penalty has no exact built-in form; None where the
+    penalty is always 0 (no regularizer, or l1 = l2 = 0), which the native layer omits."""
+    if isinstance(regularizer, k1_regularizers.BatchSummed):
+        regularizer = regularizer.regularizer
+    if regularizer is None or type(regularizer) is k1_regularizers.Regularizer:
+        return None
+    if isinstance(regularizer, (k1_regularizers.L1L2Regularizer, keras.regularizers.L1L2)) \
+            and not regularizer.l1 and not regularizer.l2:
+        return None
+    return ACTIVITY_REFUSAL
 
 
 # -- constraints ---------------------------------------------------------------------------
