@@ -575,6 +575,7 @@ def test_python_m(capsys, monkeypatch):
     assert capsys.readouterr().out.startswith("legacy-conv ")
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("command", ["script", "module"])
 def test_a_failure_in_a_fresh_process_is_one_line(command, tmp_path):
     """TensorFlow's loading notes and runtime logs stay out of the command's stderr (unless
@@ -621,6 +622,7 @@ def test_quiet_start_without_a_temporary_file_filters_nothing(capfd, monkeypatch
     assert capfd.readouterr().err == "I0000 00:00:17.5  12 a.cc:1] a note\n"
 
 
+@pytest.mark.subprocess
 def test_saved_model_in_tf_serving_loaders(capsys, tmp_path):
     status, _, err = run(capsys, "convert", fixture("theano", "seq.h5"), tmp_path,
                          "--serving-name", "seq", "--keras1-backend", "theano")

@@ -859,6 +859,7 @@ def test_random_valid_configs_convert_and_build(drawn):
     _check_builds(*drawn)
 
 
+@pytest.mark.slow(quick=5)
 @pytest.mark.parametrize("class_name", sorted(SPECS) + ["Embedding"])
 def test_every_layer_class_in_random_valid_configs(class_name):
     """Each class Keras 1 models may hold starts a few random models."""

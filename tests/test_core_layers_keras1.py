@@ -372,6 +372,7 @@ def test_every_legacy_release_has_fixtures():
             ("bn_legacy_keras107", "theano")} <= set(LEGACY_SETS)
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("prefix, backend, cid", list(_legacy_params()))
 def test_legacy_batchnorm_file_predicts_as_its_release(prefix, backend, cid, tmp_path):
     model_json, weights, x, expected = _keras1_files(tmp_path, prefix, backend, cid)
@@ -380,6 +381,7 @@ def test_legacy_batchnorm_file_predicts_as_its_release(prefix, backend, cid, tmp
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("prefix, backend, cid", list(_legacy_params(modes=(0,))))
 def test_legacy_batchnorm_file_in_keras3s_batchnorm(prefix, backend, cid, tmp_path):
     model_json, weights, x, expected = _keras1_files(tmp_path, prefix, backend, cid)

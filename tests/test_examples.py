@@ -4,9 +4,12 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).parent.parent
 
 
+@pytest.mark.subprocess
 def test_keras1_predict_reproduces_both_backends():
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "keras1_predict.py")],
                             capture_output=True, text=True, timeout=300)
@@ -22,6 +25,7 @@ def test_readme_starts_with_the_two_commands():
     assert "pytest" in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.subprocess
 def test_load_keras1_h5_example(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "load_keras1_h5.py")],
                             capture_output=True, text=True, timeout=300)
@@ -29,6 +33,7 @@ def test_load_keras1_h5_example(tmp_path):
     assert "all predictions match Keras 1" in result.stdout
 
 
+@pytest.mark.subprocess
 def test_finetune_converted_example(tmp_path):
     out = tmp_path / "finetuned.keras"
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "finetune_converted.py"),

@@ -150,6 +150,7 @@ BOMBS = {  # case -> words of its message
 }
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case", sorted(BOMBS))
 def test_bombs_fail_fast_with_a_short_conversion_error(bombs, case):
     results, outcome = bombs
@@ -352,6 +353,7 @@ print(json.dumps({"results": results, "ran": os.path.exists(SENTINEL)}))
 """
 
 
+@pytest.mark.subprocess
 def test_marshalled_code_never_runs_even_with_unsafe_deserialization(tmp_path):
     outcome = bounded(UNSAFE_SETUP, UNSAFE_BODY, seconds=120, cwd=tmp_path)
     assert outcome.returncode == 0 and outcome.error is None, outcome

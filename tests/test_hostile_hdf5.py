@@ -197,6 +197,7 @@ model = legacy_conv.model_from_json(open({json!r}).read())
 """
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("shape, call", [
     ((40000, 40000), "legacy_conv.load_weights(model, 'bomb.h5')"),
     ((10**6, 10**6), "legacy_conv.load_weights(model, 'bomb.h5')"),
@@ -287,6 +288,7 @@ open("loop.h5", "wb").write(bytes(data))
 """
 
 
+@pytest.mark.subprocess
 def test_a_global_heap_that_would_make_hdf5_loop_is_refused(tmp_path):
     """HDF5 walks a global heap (where variable-length strings lie) by its objects' sizes,
     forever where one says 0 bytes."""

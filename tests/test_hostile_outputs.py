@@ -306,6 +306,7 @@ sys.exit(cli.main({argv!r}))
 """
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("signum, kind", [(signal.SIGTERM, "saved_model"),
                                           (signal.SIGHUP, "keras")],
                          ids=["SIGTERM-saved_model", "SIGHUP-keras"])

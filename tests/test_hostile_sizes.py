@@ -108,6 +108,7 @@ CONFIG_ONLY = {
 }
 
 
+@pytest.mark.subprocess
 def test_config_only_work_allocates_no_weights(tmp_path):
     """Dense(30000) on 30000 inputs in a few hundred bytes of JSON, and an .h5 whose config
     declares 75 TB of weights: no config-only path creates them (before: 49 s and 8 GB)."""
@@ -138,6 +139,7 @@ CANNOT_FIT = {
 }
 
 
+@pytest.mark.subprocess
 def test_a_model_that_cannot_fit_fails_at_once(tmp_path):
     """Weights that cannot fit are refused before any value is allocated, naming the layer,
     the weight, the bytes it needs and what this process can take: 4 TB of Dense(10^6) on

@@ -69,6 +69,7 @@ def test_config_round_trip(make, shape):
     np.testing.assert_array_equal(np.asarray(clone(x)), np.asarray(y))
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("make, shape", INSTANCES, ids=IDS)
 def test_dot_keras_file_round_trip(make, shape, tmp_path):
     inputs = keras.Input(shape)
@@ -228,6 +229,7 @@ def test_keras1_backend_default(fresh_settings, monkeypatch):
         lc.Convolution2D(1, 1, 1)
 
 
+@pytest.mark.subprocess
 def test_import_under_another_keras_backend_says_how_to_fix():
     code = "import keras; keras.backend.backend = lambda: 'jax'; import legacy_conv"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

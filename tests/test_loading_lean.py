@@ -196,6 +196,7 @@ print("ok")
 """
 
 
+@pytest.mark.subprocess
 def test_every_replica_of_a_mirrored_variable_holds_the_file_s_weights():
     import os
     import subprocess

@@ -424,6 +424,7 @@ ALL_SOURCES = [pytest.param(p.values[0], to, id=f"{to}-{p.id}")
     pytest.param(KEPT_HEADER + p.values[0], "native", id=f"native-{p.id}") for p in KEPT_CASES]
 
 
+@pytest.mark.slow(quick=5)
 @pytest.mark.parametrize("source, to", ALL_SOURCES)
 def test_rerunning_on_migrated_code_changes_nothing(source, to):
     once = migrate_source(dedent(source), to=to, image_dim_ordering="tf")

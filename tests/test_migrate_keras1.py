@@ -152,6 +152,7 @@ def _rerun(text, to, source, backend):
                           image_dim_ordering=image_dim_ordering(source)).new_source
 
 
+@pytest.mark.slow(quick=1)
 @pytest.mark.parametrize("source, backend", CASES)
 def test_both_steps_predict_what_keras1_did(source, backend):
     data = fixture(source, backend)
@@ -200,6 +201,7 @@ def _keras1_call(entry):
     return f"from keras.layers import {entry['layer']}\nlayer = {entry['layer']}({text})\n"
 
 
+@pytest.mark.slow(quick=5)
 @pytest.mark.parametrize("entry", _init_entries())
 def test_native_initializers_draw_keras1s_distribution(entry):
     import keras

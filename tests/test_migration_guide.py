@@ -22,6 +22,7 @@ def test_the_guide_has_examples():
     assert len(SNIPPETS) >= 70
 
 
+@pytest.mark.slow(quick=3)
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=check_snippets.snippet_id)
 def test_snippet_runs(snippet):
     check_snippets.run_snippet(snippet)

@@ -52,6 +52,7 @@ def _need(spec, suffix):
     return name
 
 
+@pytest.mark.slow(quick=("k122_theano-vgg_th", "k122_tensorflow-vgg_tf"))
 @pytest.mark.parametrize("folder, backend, spec", CASES)
 def test_load_model(folder, backend, spec):
     name = spec["name"]
@@ -60,6 +61,7 @@ def test_load_model(folder, backend, spec):
     assert_predicts(model, folder, name)
 
 
+@pytest.mark.slow(quick=("k105_theano-bn_net", "k122_tensorflow-vgg_th"))
 @pytest.mark.parametrize("folder, backend, spec", CASES)
 def test_json_and_weights_file(folder, backend, spec):
     name = spec["name"]
@@ -71,6 +73,7 @@ def test_json_and_weights_file(folder, backend, spec):
     assert_predicts(model, folder, name)
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("folder, backend, spec", LATEST)
 def test_converted_config_loads_in_plain_keras(folder, backend, spec):
     name = spec["name"]
@@ -84,6 +87,7 @@ def test_converted_config_loads_in_plain_keras(folder, backend, spec):
     assert_predicts(model, folder, name)
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("folder, backend, spec", LATEST)
 def test_compiled_from_the_training_config(folder, backend, spec):
     name = spec["name"]

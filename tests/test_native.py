@@ -76,6 +76,8 @@ def _no_legacy_objects(config, allowed=()):
     return found - {f"legacy_conv>{name}" for name in allowed}
 
 
+@pytest.mark.slow(quick=("layers-theano-Convolution2D", "layers-tensorflow-Convolution2D",
+                         "core-theano-BatchNormalization"))
 @pytest.mark.parametrize("suite, backend, layer, cases", _groups())
 def test_golden_cases_match_keras1(suite, backend, layer, cases):
     """All of a class's cases as one model: modernized, compared with Keras 1's outputs."""
@@ -305,6 +307,7 @@ def test_th_functional_keeps_contract_and_names(saved_models):
     assert modern.get_layer("prelu").get_weights()[0].shape == (1, 1, 6)
 
 
+@pytest.mark.subprocess
 def test_saved_native_models_load_without_legacy_conv(saved_models, tmp_path):
     """The .keras files load and predict in a process that never imports legacy_conv."""
     script = (
@@ -356,6 +359,7 @@ def _config_cases():
                 yield pytest.param(backend, path, id=f"{backend}-{name}")
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("backend, path", list(_config_cases()))
 def test_convert_config_native_uses_builtins_only(backend, path):
     text = path.read_text()
@@ -397,6 +401,7 @@ def _model_file_cases():
                                    id=f"{manifest.parent.name}-{spec['name']}")
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("folder, backend, name", list(_model_file_cases()))
 def test_load_model_native_matches_keras1(folder, backend, name):
     path = folder / f"{name}.h5"
@@ -497,6 +502,7 @@ def _recurrent_cases():
                                    id=f"{folder}-{name}")
 
 
+@pytest.mark.slow(quick=1)
 @pytest.mark.parametrize("folder, backend, name, spec", list(_recurrent_cases()))
 def test_recurrent_files_native_match_keras1(folder, backend, name, spec):
     path = folder / f"{name}.h5"

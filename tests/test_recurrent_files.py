@@ -67,6 +67,7 @@ def test_every_release_and_backend_is_there():
         ("1.2.2", "theano"), ("1.2.2", "tensorflow"), ("1.1.2", "theano"), ("1.0.8", "theano")}
 
 
+@pytest.mark.slow(quick=4)
 @pytest.mark.parametrize("release, name", file_params())
 def test_predictions_match_keras1(release, name):
     model = load(release, name, compile=False)

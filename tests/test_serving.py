@@ -304,6 +304,7 @@ def served(tmp_path_factory):
 
 
 # -- the TF-only process -------------------------------------------------------------------------
+@pytest.mark.subprocess
 def test_the_serving_process_had_neither_keras_nor_legacy_conv(served):
     assert served.report["_modules"] == []
     # Only TensorFlow's own optional `import keras.src.optimizers` (TF Serving has none).
@@ -311,6 +312,7 @@ def test_the_serving_process_had_neither_keras_nor_legacy_conv(served):
     assert not any(str(ROOT) == p for p in served.report["_sys_path"])
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case_id", CASES)
 def test_serving_default_gives_keras1_predictions(served, case_id):
     tag, backend, spec, target = _case(case_id)
@@ -331,6 +333,7 @@ def test_serving_default_gives_keras1_predictions(served, case_id):
                                        err_msg=f"{loader} output_{i}")
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case_id", CASES)
 def test_signature_names_dtypes_and_shapes(served, case_id):
     tag, backend, spec, target = _case(case_id)
@@ -347,6 +350,7 @@ def test_signature_names_dtypes_and_shapes(served, case_id):
         for i, shape in enumerate(spec["output_shapes"])}
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case_id", CASES)
 def test_graph_holds_only_standard_ops(served, case_id):
     if case_id in served.refused:
@@ -362,6 +366,7 @@ SHOW_TENSOR = re.compile(r"(inputs|outputs)\['([^']+)'\] tensor_info:\s+dtype: (
                          r"shape: \(([^)]*)\)")
 
 
+@pytest.mark.subprocess
 def test_saved_model_cli_show(served):
     tag, backend, spec, _ = _case(SHOWN)
     text = served.cli_shows[SHOWN]
@@ -384,6 +389,7 @@ SUMMARY = re.compile(r"wrote (.+): SavedModel, signature serving_default \((.*)\
                      r"\((.*)\); ")
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case_id", [c for c in CASES if c.endswith("-cli")])
 def test_cli_prints_the_signature(served, case_id):
     tag, backend, spec, _ = _case(case_id)
