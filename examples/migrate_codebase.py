@@ -34,7 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 import legacy_conv  # noqa: E402
-from legacy_conv.migration import cli  # noqa: E402
+from legacy_conv.cli import migrate as cli  # noqa: E402
 
 HERE = pathlib.Path(__file__).parent / "migrate_codebase"
 BACKEND = "tensorflow"  # the Keras 1 backend the codebase was trained with

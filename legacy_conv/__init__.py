@@ -78,6 +78,6 @@ __all__ += ["ConversionError", "convert_config", "load_model", "load_weights",
             "model_from_json", "model_from_yaml"]
 
 # From legacy layers to plain Keras 3.
-from legacy_conv.conversion.native import modernize  # noqa: E402
+from legacy_conv.native import modernize  # noqa: E402
 
 __all__ += ["modernize"]

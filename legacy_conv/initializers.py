@@ -16,7 +16,7 @@ import random
 import keras
 import numpy as np
 
-from legacy_conv import _host_memory
+from legacy_conv.load import _host_memory
 from legacy_conv import _validation
 
 

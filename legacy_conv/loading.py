@@ -7,11 +7,11 @@ import math
 
 import keras
 
-from legacy_conv import _host_memory
+from legacy_conv.load import _host_memory
 from legacy_conv import initializers
-from legacy_conv.conversion import hdf5
-from legacy_conv.conversion import model_config
-from legacy_conv.conversion import training
+from legacy_conv.load import hdf5
+from legacy_conv.convert import model_config
+from legacy_conv.convert import training
 from legacy_conv.errors import ConversionError
 
 TARGETS = ("legacy", "native")
@@ -34,7 +34,7 @@ def _convert(config, ctx, source="config", keras_version=None, native_config=Tru
     parsed = model_config.parse(config, source)
     result = model_config.convert(parsed, ctx, keras_version)
     if ctx.target == "native" and native_config:
-        from legacy_conv.conversion import native
+        from legacy_conv import native
         result = native.to_native(result, ctx)
     return result
 
@@ -253,7 +253,7 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
                 model = build(keras3_config, ctx.custom_objects)
                 load_weights_into(model, ctx)
             if ctx.target == "native":
-                from legacy_conv.conversion import native
+                from legacy_conv import native
                 with keras.saving.custom_object_scope(ctx.custom_objects):
                     model = native.modernize(model, keep_legacy=keep_legacy)
             if compile and k1file.training_config() is not None:

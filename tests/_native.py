@@ -16,8 +16,8 @@ import keras
 import numpy as np
 
 from legacy_conv import initializers
-from legacy_conv.conversion import layers as conversion_layers
-from legacy_conv.conversion import model_config
+from legacy_conv.convert import layers as conversion_layers
+from legacy_conv.convert import model_config
 
 HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1"
 BACKENDS = ("theano", "tensorflow")

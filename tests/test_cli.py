@@ -25,7 +25,7 @@ import tensorflow as tf
 import legacy_conv
 from legacy_conv import cli
 from legacy_conv import serving
-from legacy_conv.conversion import model_config
+from legacy_conv.convert import model_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 REPO = Path(__file__).parent.parent
@@ -205,7 +205,7 @@ def test_convert_to_saved_model(capsys, tmp_path):
 
 
 def _native_or_skip():
-    pytest.importorskip("legacy_conv.conversion.native", reason="no --target native yet")
+    pytest.importorskip("legacy_conv.native", reason="no --target native yet")
 
 
 @pytest.mark.parametrize("backend", ["theano", "tensorflow"])

@@ -21,8 +21,8 @@ from _fixtures import BACKENDS, CORE_CASES, arrays, case_params, results
 from _fixtures import HERE as FIXTURES
 from legacy_conv import activations
 from legacy_conv import backend as k1_backend
-from legacy_conv.conversion import layers as conversion
-from legacy_conv.conversion import model_config
+from legacy_conv.convert import layers as conversion
+from legacy_conv.convert import model_config
 from legacy_conv.layers.normalization import OLD_RUNNING_STD, TO_VARIANCE
 from legacy_conv.layers.normalization import running_std_as_variance
 from legacy_conv.layers.normalization import running_std_to_variance

@@ -19,8 +19,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import legacy_conv
-from legacy_conv.conversion import model_config
-from legacy_conv.conversion import training
+from legacy_conv.convert import model_config
+from legacy_conv.convert import training
 from legacy_conv.errors import ConversionError
 from tests._limits import bounded
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import legacy_conv
 from legacy_conv import cli
-from legacy_conv.conversion import read_ahead
+from legacy_conv.load import read_ahead
 from legacy_conv.errors import ConversionError
 from tests._limits import bounded
 

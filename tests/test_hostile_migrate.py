@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from legacy_conv.migration import cli
+from legacy_conv.cli import migrate as cli
 from legacy_conv.migration import run as runner
 
 SOURCE = (Path(__file__).parent / "fixtures" / "migrate" / "keras1_code" /

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import legacy_conv as lc
-from legacy_conv.conversion import layers as conversion
-from legacy_conv.conversion import model_config
-from legacy_conv.conversion import native
+from legacy_conv.convert import layers as conversion
+from legacy_conv.convert import model_config
+from legacy_conv import native
 from legacy_conv.errors import ConversionError
 
 CTX = model_config.Context()

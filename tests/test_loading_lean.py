@@ -15,7 +15,7 @@ from _fixtures import assert_predicts, model_io
 import legacy_conv
 from legacy_conv import initializers
 from legacy_conv import loading
-from legacy_conv.conversion import weights
+from legacy_conv.load import weights
 
 MODELS = pathlib.Path(__file__).parent / "fixtures" / "keras1_models" / "k122_theano"
 SEQUENTIAL = ["vgg_th", "bn_net", "text_cnn_basic", "seq_merge", "conv3d_tf"]
@@ -134,7 +134,7 @@ def test_a_sequential_model_is_built_once():
 
 @pytest.mark.parametrize("name", ["vgg_th", "bn_net", "text_cnn_basic", "nested"])
 def test_weights_read_straight_into_variables_give_keras1_predictions(monkeypatch, name):
-    from legacy_conv import _host_memory
+    from legacy_conv.load import _host_memory
 
     read_straight = []
     writable = _host_memory.writable
@@ -158,7 +158,7 @@ def test_weights_read_straight_into_variables_give_keras1_predictions(monkeypatc
 
 
 def test_a_variable_is_written_through_its_array_only_until_something_assigns_it(monkeypatch):
-    from legacy_conv import _host_memory
+    from legacy_conv.load import _host_memory
 
     monkeypatch.setattr(_host_memory, "MIN_BYTES", 0)
     kernel = np.arange(3 * 3 * 2 * 3, dtype="float32").reshape(3, 3, 2, 3)

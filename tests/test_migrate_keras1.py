@@ -17,7 +17,7 @@ import pytest
 
 import legacy_conv
 from legacy_conv import backend as lc_backend
-from legacy_conv.conversion import native
+from legacy_conv import native
 from legacy_conv.migration import migrate_source
 
 ROOT = pathlib.Path(__file__).parent.parent

@@ -23,8 +23,8 @@ import legacy_conv as lc
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import initializers as k1_initializers
 from legacy_conv import regularizers as k1_regularizers
-from legacy_conv.conversion import native
-from legacy_conv.conversion import native_objects
+from legacy_conv import native
+from legacy_conv.native import objects as native_objects
 from legacy_conv.errors import ConversionError
 
 ATOL = RTOL = 1e-5

@@ -21,7 +21,7 @@ import pytest
 import _native
 
 import legacy_conv as lc
-from legacy_conv.conversion import native
+from legacy_conv import native
 from legacy_conv.errors import ConversionError
 
 RTOL, ATOL = 1e-5, 1e-6

@@ -1,5 +1,5 @@
 """`load_model` reads a file's weights in a thread while it builds the model
-(`conversion.read_ahead`): variables that take the right dataset skip their read, every
+(`load.read_ahead`): variables that take the right dataset skip their read, every
 other one is read as before, and the thread never outlives the load."""
 
 import json
@@ -13,7 +13,7 @@ import pytest
 from _fixtures import assert_predicts
 
 import legacy_conv
-from legacy_conv.conversion import read_ahead
+from legacy_conv.load import read_ahead
 
 MODELS = pathlib.Path(__file__).parent / "fixtures" / "keras1_models" / "k122_theano"
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import legacy_conv
-from legacy_conv.conversion import recurrent
+from legacy_conv.convert import recurrent
 from legacy_conv.errors import ConversionError
 
 HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1_recurrent"

@@ -38,7 +38,7 @@ from legacy_conv.cli.errors import say
 from legacy_conv.cli.errors import signals_as_interrupts
 from legacy_conv.cli.errors import stopped_status
 from legacy_conv.cli.progress import Progress
-from legacy_conv.migration import cli as migrate_cli
+from legacy_conv.cli import migrate as migrate_cli
 from legacy_conv.errors import ConversionError
 
 

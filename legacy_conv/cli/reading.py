@@ -10,10 +10,11 @@ from legacy_conv import loading
 from legacy_conv.cli import writing
 from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
-from legacy_conv.cli.errors import first_line
-from legacy_conv.conversion import hdf5
-from legacy_conv.conversion import model_config
+from legacy_conv import native
+from legacy_conv.convert import model_config
 from legacy_conv.errors import ConversionError
+from legacy_conv.load import hdf5
+from legacy_conv.native.converter import KEEP_HINT
 
 # IN by its suffix; a file that starts like an HDF5 file is read as one whatever its name.
 INPUT_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".h5": "hdf5",
@@ -81,7 +82,7 @@ def _parse_yaml(text, path):
     parse = getattr(model_config, "parse_yaml", None)
     if parse is None:
         raise CliError(f"{path}: YAML configs need a newer legacy_conv (no "
-                       "legacy_conv.conversion.model_config.parse_yaml)")
+                       "legacy_conv.convert.model_config.parse_yaml)")
     return parse(text, "config")
 
 
@@ -172,22 +173,11 @@ def build_model(converted, progress):
 
 
 
-def _native():
-    try:
-        from legacy_conv.conversion import native
-    except ImportError as error:
-        raise CliError("--target native is not available in this version of legacy_conv "
-                       f"({first_line(error)})") from None
-    return native
-
-
-
 def to_target(converted, model, args, progress):
     """(model, plan): the legacy `model` itself, or (--target native) its twin of Keras 3
-    built-ins with the weights copied, and the `native.NativePlan` that made it."""
+    built-ins with the weights copied, and the `plan.NativePlan` that made it."""
     if args.target == "legacy":
         return model, None
-    native = _native()
     try:
         with progress.stage("converting to Keras 3 built-in layers"):
             if converted.values:
@@ -195,7 +185,7 @@ def to_target(converted, model, args, progress):
             plan = initializers.shapes_only(lambda: native.weight_plan(model, args.keep_legacy))
             return plan.model, plan
     except ConversionError as error:
-        if error.hint == getattr(native, "KEEP_HINT", None):  # the API's hint → the flag
+        if error.hint == KEEP_HINT:  # the API's hint → the flag
             error = ConversionError(error.problem, layer=error.layer, field=error.field,
                                     value=error.value, has_value=error.has_value,
                                     hint="Pass --keep-legacy to keep legacy_conv's exact "
@@ -209,7 +199,7 @@ def compile_like_keras1(converted, model):
     optimizer's variables, so that a saved file loads its optimizer without a warning."""
     if converted.training_config is None:
         return
-    from legacy_conv.conversion import training
+    from legacy_conv.convert import training
     try:
         training.compile_from(model, converted.training_config)
     except ConversionError as error:

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from legacy_conv import _host_memory
+from legacy_conv.load import _host_memory
 from legacy_conv import _validation
 
 # Keras 1.2.2's `Layer.__init__` keywords.

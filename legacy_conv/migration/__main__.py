@@ -2,6 +2,6 @@
 
 import sys
 
-from legacy_conv.migration.cli import main
+from legacy_conv.cli.migrate import main
 
 sys.exit(main())

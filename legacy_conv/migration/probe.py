@@ -1,6 +1,6 @@
 """Probing: the converter's Keras 3 form of a Keras 1 call, and what it depends on.
 
-The Keras 1 layer config a call's arguments make is converted by `legacy_conv.conversion`
+The Keras 1 layer config a call's arguments make is converted by `legacy_conv.convert`
 (`model_config`, then `native.weight_plan`) several times:
 - each expression of the source that is not a literal (`nb_filters`, the factor of
   `l2(weight_decay)`, `kernel_size[0]`) is replaced by placeholder values, one expression at
@@ -23,8 +23,8 @@ import numpy as np
 
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import regularizers as k1_regularizers
-from legacy_conv.conversion import model_config
-from legacy_conv.conversion import native
+from legacy_conv.convert import model_config
+from legacy_conv import native
 from legacy_conv.errors import ConversionError
 from legacy_conv.migration import keras1_signatures as k1
 from legacy_conv.migration import rules

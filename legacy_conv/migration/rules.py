@@ -4,7 +4,7 @@ Signatures are never retyped: this package's layers give theirs (`inspect.signat
 the arguments Keras 1 lacked, `PACKAGE_ONLY`), the other Keras 1 layers and the helpers come
 from `keras1_signatures` (generated inside Keras 1.2.2), Keras 3's from `keras.layers`.
 What a Keras 1 argument *means* in Keras 3 is never decided here: `translate` asks the
-converter (`legacy_conv.conversion`). The argument-name tables below only say where an
+converter (`legacy_conv.convert`). The argument-name tables below only say where an
 argument lands, to keep the user's explicit arguments and their order, and for `--check`.
 """
 
@@ -16,7 +16,7 @@ import keras
 import legacy_conv
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import regularizers as k1_regularizers
-from legacy_conv.conversion import layer_rules
+from legacy_conv.convert import layer_rules
 from legacy_conv.migration import keras1_signatures as k1
 
 LEGACY = "legacy_conv"

@@ -7,7 +7,7 @@ The engine runs in a fixed order:
 2. `PRECHECKS`: what is decided before converting, each a small named rule (weights=,
    Theano's flipped kernels, `dim_ordering='default'`).
 3. `probe.probe`: the Keras 1 layer config the arguments make is converted by
-   `legacy_conv.conversion` several times, with the source's expressions replaced by
+   `legacy_conv.convert` several times, with the source's expressions replaced by
    placeholders and the open input shape by different shapes; an expression is carried
    through where its placeholder lands unchanged, the call converts only where nothing else
    changes (see `probe`).
@@ -21,7 +21,7 @@ from collections import namedtuple
 
 import libcst as cst
 
-from legacy_conv.conversion import layer_rules
+from legacy_conv.convert import layer_rules
 from legacy_conv.migration import arguments
 from legacy_conv.migration import keras1_signatures as k1
 from legacy_conv.migration import probe

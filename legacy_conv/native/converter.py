@@ -1,158 +1,22 @@
-"""`target='native'`: the same model from Keras 3 built-in layers only, numerically identical.
-
-`weight_plan(model)` walks a built legacy model (Sequential or functional, nested models
-included) node by node and builds its native twin with `native_layers`' handlers; the plan
-holds that model and how each native weight comes from a legacy one (kernel layouts,
-Theano flips, the Dense-after-Flatten row permutation). `modernize` runs the plan and
-copies the weights; `to_native` returns the native model's config; `load_model(...,
-target='native')` loads the file into the legacy model, then modernizes it.
-
-A channels-first ('th') model keeps its contract (channels-first arrays in and out) but
-runs channels-last inside: a Permute where a channels-first tensor enters a spatial layer,
-and one back only where the legacy order matters (a model output, a layer that depends on
-the axis order, a Flatten that feeds anything but Dense); see `native_layout`.
-"""
+"""The walk: a built legacy model, node by node, into its native twin (`Converter`)."""
 
 import contextlib
 from collections import namedtuple
 
 import keras
-import numpy as np
-import tensorflow as tf
 
-from legacy_conv import _host_memory
 from legacy_conv import initializers
-from legacy_conv.conversion import native_layout as lay
-from legacy_conv.conversion import native_layers as handlers
 from legacy_conv.errors import ConversionError
+from legacy_conv.load import _host_memory
+from legacy_conv.native import handlers
+from legacy_conv.native import layout as lay
+from legacy_conv.native.plan import NativePlan
 
 # tensor: the native KerasTensor; layout: how it holds the legacy tensor (native_layout);
 # layer: the native layer that produced it; source: the legacy layer name, for names.
 Value = namedtuple("Value", "tensor layout layer source")
 
 KEEP_HINT = "Pass keep_legacy=True to keep legacy_conv's exact layer there"
-
-
-class NativePlan:
-    """A native model and how to fill its weights from the legacy model it came from.
-
-    `transfers`: [(native layer, legacy layer, fn)], `fn(the legacy weights as arrays)`
-    giving the native layer's weights (arrays, or `native_layers.Rows`); `notes`: [(layer
-    name, what is not exact in training)]; `kept`: [(layer name, class, why)] for legacy
-    layers kept (keep_legacy=True).
-    """
-
-    def __init__(self, model, transfers, notes, kept):
-        self.model = model
-        self.transfers = transfers
-        self.notes = notes
-        self.kept = kept
-
-    def transfer(self):
-        """Copies every legacy weight into the native model (shapes checked first); within
-        `_host_memory.zero_filled()`, straight into the memory of the native variables
-        that `weight_plan` built there."""
-        prepared = []
-        for native, legacy, fn in self.transfers:
-            arrays = fn([_view(variable) for variable in legacy.weights])
-            expected = [tuple(v.shape) for v in native.weights]
-            if [tuple(a.shape) for a in arrays] != expected:
-                raise ConversionError(
-                    f"has weights of shapes {[tuple(a.shape) for a in arrays]} for a native "
-                    f"layer expecting {expected}", layer=f'"{legacy.name}"', has_value=False)
-            prepared.append((native, arrays))
-        for native, arrays in prepared:
-            for variable, array in zip(native.weights, arrays):
-                memory = _host_memory.writable(variable)
-                if memory is None:
-                    variable.assign(np.asarray(array))
-                elif isinstance(array, handlers.Rows):
-                    array.write_to(memory)
-                else:
-                    np.copyto(memory, array)
-        return self.model
-
-
-def _view(variable):
-    """A variable's value as a read-only NumPy array; on the CPU a view of its memory (which
-    TensorFlow copies before any write while the view lives)."""
-    return np.asarray(tf.convert_to_tensor(variable))
-
-
-def weight_plan(model, keep_legacy=False):
-    """The `NativePlan` of a built legacy `keras.Model` (weights not copied yet).
-
-    `plan.model` is the native model, `plan.transfer()` fills it from the legacy model's
-    current weights. Within `_host_memory.zero_filled()` (see `transferred`) the native
-    layers that `transfer` fills are built without drawing initial values.
-    """
-    return Converter(model, keep_legacy).run()
-
-
-def transferred(model, keep_legacy=False):
-    """(the native twin of `model` with its weights, its `NativePlan`): no initial value is
-    drawn and each weight is copied once, into the native variable's memory."""
-    with _host_memory.zero_filled():
-        plan = weight_plan(model, keep_legacy)
-        return plan.transfer(), plan
-
-
-def modernize(model, keep_legacy=False):
-    """A built legacy model → the same model of Keras 3 built-in layers, weights copied.
-
-    Args:
-        model: a built Sequential or functional `keras.Model` (from `load_model`,
-            `model_from_json`, or this package's layers in code); nested models included.
-        keep_legacy: bool; where no built-in is exact, keep this package's layer instead of
-            raising.
-
-    Returns:
-        A new `keras.Model` (Sequential where the source is one and the native form is a
-        chain) with the same inputs, outputs and output names, predicting the same
-        numbers; its `.keras` file loads without `legacy_conv`.
-
-    Raises:
-        ConversionError: naming every layer without an exact built-in form (and why).
-
-    Example:
-
-    >>> import keras, legacy_conv
-    >>> from legacy_conv.conversion.native import modernize
-    >>> legacy = keras.Sequential([keras.Input((3, 8, 8)),
-    ...     legacy_conv.Convolution2D(4, 3, 3, dim_ordering="th")])
-    >>> [type(layer).__name__ for layer in modernize(legacy).layers]
-    ['Permute', 'Conv2D', 'Permute']
-    """
-    return transferred(model, keep_legacy)[0]
-
-
-def to_native(legacy_config, ctx, keep_legacy=None):
-    """A converted legacy Keras 3 model config → a config of Keras 3 built-ins only.
-
-    Both models are built without values (`initializers.shapes_only`): nothing is allocated
-    whatever the weights' sizes. `keep_legacy=None` takes `ctx.keep_legacy` (False where
-    unset).
-    """
-    from legacy_conv import loading  # which imports this module
-
-    if keep_legacy is None:
-        keep_legacy = getattr(ctx, "keep_legacy", False)
-    model = loading.build(legacy_config, ctx.custom_objects, values=False)
-
-    def plan():
-        with keras.saving.custom_object_scope(ctx.custom_objects):
-            return weight_plan(model, keep_legacy)
-    try:
-        plan = initializers.shapes_only(plan)
-    except ConversionError:
-        raise
-    except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise ConversionError(f"could not be built in Keras 3: {message}",
-                              field="model") from error
-    ctx.native_notes, ctx.native_kept = plan.notes, plan.kept  # for reports
-    return keras.saving.serialize_keras_object(plan.model)
-
 
 # -- the legacy graph ------------------------------------------------------------------------
 # inputs: refs (name, node, tensor) of the positional tensors; args: the raw arguments of

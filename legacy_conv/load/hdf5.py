@@ -19,8 +19,8 @@ import os
 import h5py
 import numpy as np
 
-from legacy_conv.conversion import read_ahead
-from legacy_conv.conversion import weights as weight_rules
+from legacy_conv.load import read_ahead
+from legacy_conv.load import weights as weight_rules
 from legacy_conv.errors import ConversionError
 from legacy_conv.spec.weights import STORED_DTYPE_KINDS
 

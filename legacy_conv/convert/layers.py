@@ -11,8 +11,8 @@ from collections import namedtuple
 
 import keras
 
-from legacy_conv.conversion import layer_rules
-from legacy_conv.conversion import values
+from legacy_conv.convert import layer_rules
+from legacy_conv.convert import values
 from legacy_conv.errors import ConversionError
 from legacy_conv.errors import layer_label
 from legacy_conv.errors import shown

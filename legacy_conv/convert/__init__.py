@@ -1,3 +1,3 @@
 """Keras 1 model configs and files → Keras 3: layer rules, graphs, weights, training."""
 
-from legacy_conv.conversion import recurrent  # noqa: E402,F401 — registers its rules
+from legacy_conv.convert import recurrent  # noqa: E402,F401 — registers its rules

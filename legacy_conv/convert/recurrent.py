@@ -28,10 +28,10 @@ import keras
 import numpy as np
 
 from legacy_conv import initializers
-from legacy_conv.conversion import layer_rules
-from legacy_conv.conversion import values
-from legacy_conv.conversion import weights
-from legacy_conv.conversion.layer_rules import Rule
+from legacy_conv.convert import layer_rules
+from legacy_conv.convert import values
+from legacy_conv.load import weights
+from legacy_conv.convert.layer_rules import Rule
 
 CONSUME_LESS = ("cpu", "mem", "gpu")
 # Keras 1 `consume_less` -> the Keras 3 LSTM/GRU `implementation` that drops out the same

@@ -113,7 +113,7 @@ FIELDS = (
 
 def compile_kwargs(config, outputs=1):
     """`model.compile` keywords; Keras 1 applied a list of metrics to every output."""
-    from legacy_conv.conversion import model_config
+    from legacy_conv.convert import model_config
 
     if not isinstance(config, dict) or "loss" not in config:
         raise _fail("loss", None, "is missing: a Keras 1 training config names its loss")

@@ -10,7 +10,7 @@ page cache into the variable. A variable creator notes which array each variable
 on; anywhere sharing does not hold (another device, a TensorFlow that copies, a variable
 assigned since, see `forget`) `writable` gives None and the caller assigns as usual.
 
-A reader may `offer` arrays it is filling (`conversion.read_ahead`): `zeros` hands out an
+A reader may `offer` arrays it is filling (`load.read_ahead`): `zeros` hands out an
 offered array of the same shape and dtype first, in the order offered, so that a weight can
 be read while the model is still being built; `filled_with(array)` then says what the
 reader put there (or None), and the caller reads the weight itself wherever that is not

@@ -21,8 +21,8 @@ import warnings
 import keras
 import numpy as np
 
-from legacy_conv import _host_memory
-from legacy_conv.conversion import read_ahead
+from legacy_conv.load import _host_memory
+from legacy_conv.load import read_ahead
 from legacy_conv.errors import ConversionError
 
 # Keras 1 class -> the transpose that turns its pre-1.1 kernel layout into today's.

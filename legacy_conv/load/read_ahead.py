@@ -17,7 +17,7 @@ import threading
 import h5py
 import numpy as np
 
-from legacy_conv import _host_memory
+from legacy_conv.load import _host_memory
 
 # The most bytes one `preadv` asks for (a failed load stops the thread within one).
 CHUNK_BYTES = 64 << 20

@@ -168,7 +168,7 @@ def _arguments(value, where):
 
 
 def _merge_mode(value, where):
-    from legacy_conv.conversion.layer_rules import MERGE_MODES
+    from legacy_conv.convert.layer_rules import MERGE_MODES
     if value not in MERGE_MODES:
         raise where(
             f"must be one of {', '.join(map(repr, MERGE_MODES))}; a Keras 1 merge with a "

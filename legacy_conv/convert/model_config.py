@@ -6,9 +6,9 @@ import numbers
 import yaml
 
 from legacy_conv import backend
-from legacy_conv.conversion import graph
-from legacy_conv.conversion import layer_rules
-from legacy_conv.conversion import orderings
+from legacy_conv.convert import graph
+from legacy_conv.convert import layer_rules
+from legacy_conv.convert import orderings
 from legacy_conv.errors import ConversionError
 from legacy_conv.errors import clip
 from legacy_conv.errors import layer_label

@@ -7,7 +7,7 @@ otherwise. Evidence, strongest first: the user's `image_dim_ordering`, the order
 neighbouring layers record, the model's input shape, the file's Keras release.
 """
 
-from legacy_conv.conversion import layer_rules
+from legacy_conv.convert import layer_rules
 
 CHANNEL_COUNTS = (1, 3, 4)  # channel axes of typical image inputs (grey, RGB, RGBA)
 

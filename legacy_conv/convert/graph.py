@@ -5,9 +5,9 @@ Keras 1 counted a container's own construction as its node 0, so a nested model'
 call is node 1 in Keras 1 and node 0 in Keras 3 (`_node_index`).
 """
 
-from legacy_conv.conversion import layer_rules
-from legacy_conv.conversion.layers import convert_layer
-from legacy_conv.conversion.layers import serialized
+from legacy_conv.convert import layer_rules
+from legacy_conv.convert.layers import convert_layer
+from legacy_conv.convert.layers import serialized
 from legacy_conv.errors import ConversionError
 from legacy_conv.errors import layer_label
 
@@ -109,7 +109,7 @@ def input_layer(name, batch_shape, dtype, ctx, sparse=False):
 
 
 def _report(name, keras1, keras3):
-    from legacy_conv.conversion.layers import Report
+    from legacy_conv.convert.layers import Report
     return Report(name, keras1, keras3, True, "")
 
 

@@ -1,0 +1,217 @@
+"""Our convolutions → Conv1D/2D/3D, SeparableConv2D, Conv2DTranspose (Theano's steps explicit)."""
+
+import keras
+import numpy as np
+
+from legacy_conv import _ops
+from legacy_conv import initializers as k1_initializers
+from legacy_conv.native import objects as obj
+from legacy_conv.native.handlers._common import (
+    _activation_layers, _arg, _chain, CONV, CROPPING, _data_format, handles, _mapped,
+    _no_activity_penalty, _pairs, POOLING, Refused, _static, ZERO_PADDING)
+from legacy_conv.spec import weights as weight_spec
+
+
+# -- our convolutions ----------------------------------------------------------------------------
+def _kernel_transform(family, ordering, rank, flip):
+    """Keras 1 kernel layout → the Keras 3 layout (the tf.nn one), flipped for Theano."""
+    source, target = weight_spec.KERNEL_LAYOUTS[(family, ordering)]
+    perm = weight_spec.permutation(source, target, rank)
+    n_target = len(weight_spec.expand_layout(target, rank))
+
+    def transform(w):
+        w = np.transpose(w, perm)
+        w = w.reshape(w.shape[:n_target])
+        if flip:
+            w = w[(slice(None, None, -1),) * rank]
+        return w  # a view: the transfer copies it once, into the native variable
+    return transform, tuple(perm[:n_target])
+
+
+def _kernel_objects(cv, layer, attribute, family, kernel_size, ordering, variable):
+    """Keras 3 initializer, regularizer and constraint of one of our kernels."""
+    transform, axes = _kernel_transform(family, ordering, len(kernel_size), False)
+    k1_shape = tuple(variable.shape)
+    native_shape = transform(np.zeros(k1_shape, "float32")).shape
+    fans_ordering = "th" if layer.dim_ordering is None else layer.dim_ordering
+    init = k1_initializers.Keras1Initializer(layer.init, fans_ordering)
+    return {
+        "initializer": _mapped(cv, layer, init, obj.native_initializer, k1_shape,
+                               native_shape, axes),
+        "regularizer": _mapped(cv, layer, layer.weight_regularizers.get(attribute),
+                               obj.native_regularizer),
+        "constraint": _mapped(cv, layer, layer.weight_constraints.get(attribute),
+                              obj.native_constraint, len(k1_shape), axes),
+    }
+
+
+def _bias_objects(cv, layer):
+    return {"bias_initializer": "zeros",
+            "bias_regularizer": _mapped(cv, layer, layer.weight_regularizers.get("b"),
+                                        obj.native_regularizer),
+            "bias_constraint": _mapped(cv, layer, layer.weight_constraints.get("b"),
+                                       obj.native_constraint, 1, (0,))}
+
+
+def _conv_core(cv, layer, cls, kwargs, kernels):
+    """The weighted Keras 3 layer of one of our convolutions, with its weight transfer.
+
+    `kernels`: [(Keras 3 argument prefix, our attribute, layout family, kernel size)].
+    """
+    _no_activity_penalty(layer.k1_activity_regularizer)
+    flip = layer.keras1_backend == "theano"
+    transforms = []
+    for prefix, attribute, family, size in kernels:
+        objects = _kernel_objects(cv, layer, attribute, family, size, layer.dim_ordering,
+                                  getattr(layer, attribute))
+        for kind, value in objects.items():
+            kwargs[f"{prefix}_{kind}"] = value
+        transforms.append(_kernel_transform(family, layer.dim_ordering, len(size), flip)[0])
+    if layer.bias:
+        kwargs.update(_bias_objects(cv, layer))
+    core = cls(data_format="channels_last", use_bias=layer.bias, name=layer.name,
+               trainable=layer.trainable, **kwargs)
+
+    def transfer(weights):
+        return [t(w) for t, w in zip(transforms, weights)] + list(weights[len(transforms):])
+    cv.transfer(core, layer, transfer)
+    return core
+
+
+def _theano_conv_steps(layer, lengths):
+    """(padding, strides, pads, subsample, crops) of Keras 1's Theano convolution.
+
+    Theano pads `theano_pad` on both sides, and Keras 1 cropped even kernels' 'same'
+    outputs to ceil(length / stride); padding less at the end gives those outputs
+    directly (a crop is left only where even no padding there gives too many).
+    """
+    k, s, d, mode = layer.kernel_size, layer.subsample, layer.atrous_rate, layer.border_mode
+    if mode == "same" and _ops.theano_same_is_tf_same(k, s, d, layer.theano_same):
+        return "same", s, None, None, None
+    pads = [[p, p] for p in (_ops.theano_pad(a, mode, b) for a, b in zip(k, d))]
+    subsample = s if any(b > 1 for b in d) and any(v > 1 for v in s) else None
+    strides = (1,) * len(k) if subsample else s
+    crop_axes = _ops.theano_crops(k, mode)
+    crops = [(0, 0)] * len(k)
+    for j in crop_axes:
+        n, = _static([lengths[j]], layer, "Theano's crop of even-kernel 'same' outputs to "
+                     "ceil(length / stride)") if s[j] > 1 else (None,)
+        before, kd = pads[j][0], _ops.dilated(k[j], d[j])
+        if s[j] == 1:  # ceil(n / 1) outputs: the padding after is kd - 1 - before
+            pads[j][1] = kd - 1 - before
+            continue
+        after = (-(-n // s[j]) - 1) * s[j] + kd - n - before
+        if after >= 0:
+            pads[j][1] = after
+        else:
+            out = _ops.conv_output_length(n + 2 * before, k[j], "valid", strides[j], d[j])
+            out = -(-out // s[j]) if subsample else out
+            crops[j] = (0, out - -(-n // s[j]))
+    pads = [tuple(p) for p in pads]
+    return ("valid", strides, pads if any(any(p) for p in pads) else None, subsample,
+            crops if any(c for _, c in crops) else None)
+
+
+@handles(*(f"legacy_conv>{name}" for name in (
+    "Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
+    "Convolution3D")))
+def convolution(cv, layer, inputs, state):
+    rank = layer.rank
+    x = cv.spatial(inputs[0], layer.dim_ordering, rank + 2)
+    lengths = list(x.tensor.shape[1:-1])
+    if layer.keras1_backend == "theano":
+        padding, strides, pads, subsample, crops = _theano_conv_steps(layer, lengths)
+    else:
+        padding, strides, pads, subsample, crops = (layer.border_mode, layer.subsample,
+                                                    None, None, None)
+    activation, after = _activation_layers(cv, layer, layer.activation)
+
+    def make():
+        return _conv_core(cv, layer, CONV[rank], dict(
+            filters=layer.nb_filter, kernel_size=layer.kernel_size, strides=strides,
+            padding=padding, dilation_rate=layer.atrous_rate, activation=activation),
+            [("kernel", "W", layer.family, layer.kernel_size)])
+    core = cv.once(state, "core", make)
+    steps = []
+    if pads:
+        steps.append(ZERO_PADDING[rank](_pairs(pads, rank),
+                                        name=cv.unique(f"{layer.name}_theano_pad"),
+                                        **_data_format(rank)))
+    steps.append(core)
+    if subsample:
+        steps.append(POOLING[("max", rank)](pool_size=1, strides=_arg(subsample, rank),
+                                            name=cv.unique(f"{layer.name}_subsample"),
+                                            **_data_format(rank)))
+    if crops:
+        steps.append(CROPPING[rank](_pairs(crops, rank),
+                                    name=cv.unique(f"{layer.name}_theano_crop"),
+                                    **_data_format(rank)))
+    steps += after
+    return _chain(cv, x, steps, layer.name)
+
+
+@handles("legacy_conv>SeparableConvolution2D")
+def separable(cv, layer, inputs, state):
+    x = cv.spatial(inputs[0], layer.dim_ordering, 4)
+    activation, after = _activation_layers(cv, layer, layer.activation)
+
+    def make():
+        return _conv_core(cv, layer, keras.layers.SeparableConv2D, dict(
+            filters=layer.nb_filter, kernel_size=layer.kernel_size, strides=layer.subsample,
+            padding=layer.border_mode, depth_multiplier=layer.depth_multiplier,
+            activation=activation),
+            [("depthwise", "depthwise_kernel", "depthwise", layer.kernel_size),
+             ("pointwise", "pointwise_kernel", "conv", (1, 1))])
+    steps = [cv.once(state, "core", make)] + after
+    return _chain(cv, x, steps, layer.name)
+
+
+def _deconv_axis(n, k, s, requested, mode, keras1_backend):
+    """(output_padding, (crop before, crop after)) of one axis of Keras 1's deconvolution,
+    computed as Keras 3's 'valid' transposed convolution (length (n-1)*s + k + padding)."""
+    full = (n - 1) * s + k
+    if keras1_backend == "tensorflow":
+        start = max(full - requested, 0) // 2 if mode == "same" else 0
+    else:
+        start = _ops.theano_pad(k, mode)
+    final = _ops.deconv_output_length(n, k, mode, s, requested, keras1_backend)
+    padding = max(start + final - full, 0)
+    return padding, (start, full + padding - start - final)
+
+
+@handles("legacy_conv>Deconvolution2D")
+def deconvolution(cv, layer, inputs, state):
+    x = cv.spatial(inputs[0], layer.dim_ordering, 4)
+    lengths = _static(list(x.tensor.shape[1:-1]), layer, "Keras 1's output_shape")
+    axes = [_deconv_axis(n, k, s, o, layer.border_mode, layer.keras1_backend)
+            for n, k, s, o in zip(lengths, layer.kernel_size, layer.subsample,
+                                  layer._requested)]
+    output_padding = tuple(p for p, _ in axes)
+    crops = [c for _, c in axes]
+    tf_same = (layer.keras1_backend == "tensorflow" and layer.border_mode == "same"
+               and all(k % 2 for k in layer.kernel_size))
+    if tf_same:  # Keras 3's 'same' asks TensorFlow for the same output length
+        output_padding = tuple(o - (n - 1) * s - 1 for n, s, o in zip(
+            lengths, layer.subsample, layer._requested))
+        crops = None
+    elif not any(a or b for a, b in crops):
+        crops = None
+    activation, after = _activation_layers(cv, layer, layer.activation)
+
+    def make():
+        core = _conv_core(cv, layer, keras.layers.Conv2DTranspose, dict(
+            filters=layer.nb_filter, kernel_size=layer.kernel_size, strides=layer.subsample,
+            padding="same" if tf_same else "valid", output_padding=output_padding,
+            activation=activation), [("kernel", "W", layer.family, layer.kernel_size)])
+        state["output_padding"] = output_padding
+        return core
+    core = cv.once(state, "core", make)
+    if state["output_padding"] != output_padding:
+        raise Refused("it is shared by inputs of different sizes, which need different "
+                      "Keras 3 output paddings")
+    steps = [core]
+    if crops:
+        steps.append(keras.layers.Cropping2D(_pairs(crops, 2), data_format="channels_last",
+                                             name=cv.unique(f"{layer.name}_crop")))
+    steps += after
+    return _chain(cv, x, steps, layer.name)
