@@ -19,7 +19,7 @@ import pytest
 from legacy_conv.migration import MigrationError
 from legacy_conv.migration import check_source
 from legacy_conv.cli import migrate as cli
-from legacy_conv.migration import keras1_signatures
+from legacy_conv.spec import keras1_signatures
 from legacy_conv.migration import migrate_source
 from legacy_conv.migration import report
 from legacy_conv.migration import rules

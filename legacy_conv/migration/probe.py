@@ -26,7 +26,7 @@ from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.convert import model_config
 from legacy_conv import native
 from legacy_conv.errors import ConversionError
-from legacy_conv.migration import keras1_signatures as k1
+from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.migration import rules
 from legacy_conv.migration.evaluate import HelperCall
 from legacy_conv.migration.evaluate import Opaque

@@ -17,7 +17,7 @@ import legacy_conv
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.convert import layer_rules
-from legacy_conv.migration import keras1_signatures as k1
+from legacy_conv.spec import keras1_signatures as k1
 
 LEGACY = "legacy_conv"
 REQUIRED = k1.REQUIRED

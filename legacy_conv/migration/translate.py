@@ -23,7 +23,7 @@ import libcst as cst
 
 from legacy_conv.convert import layer_rules
 from legacy_conv.migration import arguments
-from legacy_conv.migration import keras1_signatures as k1
+from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.migration import probe
 from legacy_conv.migration import rules
 from legacy_conv.migration.arguments import Translation
