@@ -19,6 +19,7 @@ import pytest
 import legacy_conv as lc
 from _fixtures import BACKENDS, CORE_CASES, arrays, case_params, results
 from _fixtures import HERE as FIXTURES
+from _keras1_errors import assert_names_the_argument, assert_received
 from legacy_conv import activations
 from legacy_conv import backend as k1_backend
 from legacy_conv.convert import layers as conversion
@@ -162,7 +163,8 @@ def test_matches_keras1(backend, case):
             if case.get("weights_spec") == "wrong_count":
                 extra["weights"] = [np.zeros(case["input_shape"][-1:], "float32")] * 3
             _make(case, backend, **extra)(_zeros(case))
-        assert case["layer"] in str(info.value)
+        assert_names_the_argument(getattr(lc, case["layer"]), case["args"], case["kwargs"],
+                                  record["error"], str(info.value))
         return
     layer, output = _run(case, backend)
     expected = _data(backend)[f"{case['id']}/output"]
@@ -557,21 +559,23 @@ def test_merge_refuses_layers_and_names_the_remedy():
         lc.Merge(layers=[keras.layers.Dense(2), keras.layers.Dense(2)])
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: lc.MaxPooling2D(border_mode="full"), "`border_mode` must be one of"),
-    (lambda: lc.AveragePooling3D(pool_size=(2, 2)), "`pool_size` must be a tuple of 3"),
-    (lambda: lc.MaxPooling1D(pool_length=0), "`pool_length` must be a positive integer"),
-    (lambda: lc.BatchNormalization(mode=3), "`mode` must be 0, 1 or 2"),
-    (lambda: lc.Merge(mode="min"), "`mode` must be one of"),
-    (lambda: lc.Merge(mode="dot", dot_axes=[1, 2, 3]), "`dot_axes` must be an integer"),
-    (lambda: lc.ThresholdedReLU(theta="1"), "`theta` must be a number"),
-    (lambda: lc.LeakyReLU(alpha=None), "`alpha` must be a number"),
-    (lambda: lc.GaussianNoise(sigma=[2.0]), "`sigma` must be a number"),
-])
-def test_argument_errors_name_layer_argument_and_value(make, message):
-    with pytest.raises(ValueError, match=message) as info:
-        make()
-    assert "layer" in str(info.value) and "Received:" in str(info.value)
+@pytest.mark.parametrize("cls, argument, value, message", [
+    (lc.MaxPooling2D, "border_mode", "full", "must be one of"),
+    (lc.AveragePooling3D, "pool_size", (2, 2), "must be a tuple of 3"),
+    (lc.MaxPooling1D, "pool_length", 0, "must be a positive integer"),
+    (lc.BatchNormalization, "mode", 3, "must be 0, 1 or 2"),
+    (lc.Merge, "mode", "min", "must be one of"),
+    (lc.Merge, "dot_axes", [1, 2, 3], "must be an integer"),
+    (lc.ThresholdedReLU, "theta", "1", "must be a number"),
+    (lc.LeakyReLU, "alpha", None, "must be a number"),
+    (lc.GaussianNoise, "sigma", [2.0], "must be a number"),
+], ids=lambda v: v.__name__ if isinstance(v, type) else None)
+def test_argument_errors_name_layer_argument_and_value(cls, argument, value, message):
+    kwargs = {"mode": "dot"} if argument == "dot_axes" else {}
+    with pytest.raises(ValueError, match=f"`{argument}` {message}") as info:
+        cls(**kwargs, **{argument: value})
+    assert str(info.value).startswith(f"{cls.__name__} layer ")
+    assert_received(str(info.value), argument, value)
 
 
 def test_merge_masks_follow_keras1():

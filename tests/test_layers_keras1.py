@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 
+from _keras1_errors import assert_names_the_argument
 from _fixtures import (BACKENDS, arrays, case_params, conv3d_legacy_params, layer_class,
                        layer_kwargs, results)
 
@@ -46,44 +47,6 @@ def _make(case, backend, **extra):
 
 def _has_backend(case):
     return "keras1_backend" in inspect.signature(layer_class(case)).parameters
-
-
-# Our errors read 'Class layer "name": `argument` ...'.
-NAMES_THE_ARGUMENT = re.compile(r'(\w+) layer "[^"]*": `(\w+)')
-# The argument at fault, from the first line of the error Keras 1 (or its backend) raised; the first
-# pattern that matches decides. Other errors ('tuple index out of range', a graph execution
-# error, none) allow any argument the case passed, or the input.
-KERAS1_ERROR_ARGUMENT = [
-    (r"only available with TensorFlow", "keras1_backend"),  # or an argument checked first
-    (r"[Ii]nvalid border mode", "border_mode"),
-    (r"dim_ordering", "dim_ordering"),
-    (r"softmax", "activation"),
-    (r"filter_dilation", "atrous_rate"),
-    (r"CorrMM shape inconsistency|input_sizes|Dimensions must be equal", "output_shape"),
-    (r"impossible output shape|Negative dimension size|is incompatible with layer", "input"),
-    (r"^(Attr 'strides'|Invalid strides|strides|subsample)|stride attribute", "subsample",
-     "subsample_length"),
-    (r"weight shape|set_weights", "weights"),
-    (r"`(\w+)`", None),  # Keras 1 named it: `cropping`, `padding`
-]
-
-
-def _assert_names_the_argument(case, keras1_error, message):
-    """The error names our layer and the argument that Keras 1's error was about."""
-    named = NAMES_THE_ARGUMENT.match(message)
-    assert named and named.group(1) == layer_class(case).__name__, message
-    positional = list(inspect.signature(layer_class(case)).parameters)[:len(case["args"])]
-    passed = {*layer_kwargs(case), *positional}
-    keras1 = (keras1_error or {}).get("message", "").partition("\n")[0]  # not Theano's node dump
-    expected = passed | {"input"}
-    for pattern, *names in KERAS1_ERROR_ARGUMENT:
-        found = re.search(pattern, keras1)
-        if found:
-            expected = set(names) if names != [None] else {found.group(1)}
-            if "keras1_backend" in names:
-                expected |= passed
-            break
-    assert named.group(2) in expected, (message, keras1)
 
 
 def _bad_weights(case, backend, spec):
@@ -130,7 +93,8 @@ def test_matches_keras1(backend, case):
             extra = {"weights": _bad_weights(case, backend, spec)} if spec else {}
             layer = _make(case, backend, **extra)
             layer(np.zeros(case["input_shape"], "float32"))
-        _assert_names_the_argument(case, record["error"], str(info.value))
+        assert_names_the_argument(layer_class(case), case["args"], layer_kwargs(case),
+                                  record["error"], str(info.value))
         return
     layer, output = _run(case, backend)
     expected = arrays(backend)[f"{case['id']}/output"]
