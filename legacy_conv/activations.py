@@ -3,16 +3,17 @@
 Keras 1's hard_sigmoid is clip(0.2 * x + 0.5, 0, 1) (Keras 3's is relu6(x + 3) / 6), and
 Keras 1's softmax accepts only 2D and 3D tensors (over the last axis).
 
-`KERAS3_EQUIVALENT` says which Keras 3 built-in activation computes what each Keras 1
-name computed (checked against Keras 1.2.2's outputs on both backends). Those without
-one are registered as `legacy_conv>name`: `keras3_activation(name)` gives what a Keras 3
-layer config (e.g. `Dense(activation=...)`, `Activation`) holds for them, and `.keras`
-files keep them.
+`spec.activations.KERAS3` says which Keras 3 built-in activation computes what each Keras 1
+name computed. Those without one are registered as `legacy_conv>name`:
+`keras3_activation(name)` gives what a Keras 3 layer config (e.g. `Dense(activation=...)`,
+`Activation`) holds for them, and `.keras` files keep them.
 """
 
 import keras
 import tensorflow as tf
 from keras.saving import register_keras_serializable
+
+from legacy_conv.spec import activations as spec
 
 
 def linear(x):
@@ -34,7 +35,7 @@ def sigmoid(x):
 @register_keras_serializable(package="legacy_conv")
 def hard_sigmoid(x):
     """Keras 1's hard_sigmoid: clip(0.2 * x + 0.5, 0, 1)."""
-    return tf.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)
+    return tf.clip_by_value(spec.HARD_SIGMOID_SLOPE * x + spec.HARD_SIGMOID_OFFSET, 0.0, 1.0)
 
 
 def softplus(x):
@@ -58,22 +59,9 @@ def softmax(x):
     return tf.nn.softmax(x, axis=-1)
 
 
-ACTIVATIONS = {
-    f.__name__: f
-    for f in (linear, relu, tanh, sigmoid, hard_sigmoid, softplus, softsign, elu, softmax)
-}
-
-# Activations that Keras 1 allows only on outputs of these ranks.
-RANKS = {"softmax": (2, 3)}
-
-# Keras 1 name -> the Keras 3 built-in that computes the same, or None (use ours,
-# registered as "legacy_conv>name"). Keras 3's softmax also accepts the 4D+ tensors that
-# Keras 1 refused, which no loadable Keras 1 model contains.
-KERAS3_EQUIVALENT = {
-    "linear": "linear", "relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid",
-    "hard_sigmoid": None, "softplus": "softplus", "softsign": "softsign", "elu": "elu",
-    "softmax": "softmax",
-}
+# Each Keras 1 name of the spec -> our function of that name.
+ACTIVATIONS = {name: globals()[name] for name in spec.KERAS3}
+RANKS, KERAS3_EQUIVALENT = spec.RANKS, spec.KERAS3  # the spec's tables, by their old names
 
 
 def keras3_activation(name):

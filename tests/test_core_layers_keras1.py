@@ -24,7 +24,8 @@ from legacy_conv import activations
 from legacy_conv import backend as k1_backend
 from legacy_conv.convert import layers as conversion
 from legacy_conv.convert import model_config
-from legacy_conv.layers.normalization import OLD_RUNNING_STD, TO_VARIANCE
+from legacy_conv.layers.normalization import TO_VARIANCE
+from legacy_conv.spec.releases import Release, running_std
 from legacy_conv.layers.normalization import running_std_as_variance
 from legacy_conv.layers.normalization import running_std_to_variance
 from legacy_conv.layers.normalization import sqrt_running_std_to_variance
@@ -432,15 +433,16 @@ def test_keras1_version_must_be_a_release_name():
 
 
 def test_running_std_meanings_by_release_and_backend():
-    meaning = {key: TO_VARIANCE[value] for key, value in OLD_RUNNING_STD.items()}
-    for release in ("1.0.0", "1.0.5"):
+    def meaning(release, backend):
+        return TO_VARIANCE[running_std(release, backend)]
+    for release in ("1.0.0", "1.0.5", Release(1, 0, 3)):
         for backend in BACKENDS:
-            assert meaning[release, backend] is running_std_to_variance
-    assert meaning["1.0.6", "theano"] is running_std_to_variance
-    assert meaning["1.0.7", "theano"] is sqrt_running_std_to_variance
+            assert meaning(release, backend) is running_std_to_variance
+    assert meaning("1.0.6", "theano") is running_std_to_variance
+    assert meaning("1.0.7", "theano") is sqrt_running_std_to_variance
     for key in [("1.0.6", "tensorflow"), ("1.0.7", "tensorflow"), ("1.0.8", "theano"),
                 ("1.2.2", "theano"), ("1.2.2", "tensorflow"), (None, "theano")]:
-        assert key not in OLD_RUNNING_STD
+        assert running_std(*key) is None
     std = np.array([0.5, 2.0], "float32")
     assert running_std_as_variance(std, 1e-3, "1.2.2", "theano") is std
 

@@ -97,11 +97,6 @@ PREPROCESSORS = {}
 # alone differs from Keras 1 (see recurrent.py).
 SUBCLASSES = {}
 
-# Keras 1 `Merge` modes with an exact Keras 3 layer (and that layer's arguments).
-MERGE_LAYERS = {"sum": ("Add", {}), "mul": ("Multiply", {}), "ave": ("Average", {}),
-                "max": ("Maximum", {}), "concat": ("Concatenate", {"axis": "concat_axis"})}
-MERGE_MODES = ("sum", "mul", "concat", "ave", "max", "dot", "cos")
-
 FLOAT32_MAX = 3.4028234663852886e38
 
 

@@ -16,6 +16,7 @@ from legacy_conv.convert import values
 from legacy_conv.errors import ConversionError
 from legacy_conv.errors import layer_label
 from legacy_conv.errors import shown
+from legacy_conv.spec import merge as merge_spec
 from legacy_conv.layers._base import KERAS1_LAYER_KWARGS
 
 Report = namedtuple("Report", "name keras1_class keras3_class exact note")
@@ -120,7 +121,7 @@ def _builtin(class_name, config, ctx, where):
     if derived and shapes and out.get(derived[0]) is None:
         out[derived[0]] = derived[1](shapes)
     if class_name == "Merge":
-        merged, extra = layer_rules.MERGE_LAYERS[config.get("mode", "sum")]
+        merged, extra = merge_spec.KERAS3[config.get("mode", merge_spec.DEFAULT)]
         for k3, k1 in extra.items():
             out[k3] = values.convert("int_any", config.get(k1, -1), _field(where, k1))
         class_name = merged

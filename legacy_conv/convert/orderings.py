@@ -2,12 +2,14 @@
 
 Keras 1 did not save `dim_ordering` for ZeroPadding, UpSampling and Cropping 2D/3D (older
 releases omitted it for more layers) and rebuilt them under the loading machine's
-`image_dim_ordering` — 'th' before Keras 1.1.0, 'tf' from 1.1.0 on, unless keras.json said
+`image_dim_ordering` — 'th' before Keras 1.1.0, 'tf' from 1.1.0 on (`spec.releases`), unless
+keras.json said
 otherwise. Evidence, strongest first: the user's `image_dim_ordering`, the orderings the
 neighbouring layers record, the model's input shape, the file's Keras release.
 """
 
 from legacy_conv.convert import layer_rules
+from legacy_conv.spec import releases
 
 CHANNEL_COUNTS = (1, 3, 4)  # channel axes of typical image inputs (grey, RGB, RGBA)
 
@@ -38,9 +40,10 @@ def _from_input_shape(layers):
 
 
 def _from_version(keras_version):
-    if not isinstance(keras_version, str) or not keras_version.startswith("1."):
+    release = releases.Release.parse(keras_version)
+    if release is None:
         return None
-    ordering = "th" if keras_version.startswith("1.0") else "tf"
+    ordering = releases.default_ordering(release)
     return ordering, f"Keras {keras_version} defaulted to '{ordering}'"
 
 

@@ -32,12 +32,13 @@ from legacy_conv.convert import layer_rules
 from legacy_conv.convert import values
 from legacy_conv.load import weights
 from legacy_conv.convert.layer_rules import Rule
+from legacy_conv.spec import merge as merge_spec
+from legacy_conv.spec import releases
 
 CONSUME_LESS = ("cpu", "mem", "gpu")
 # Keras 1 `consume_less` -> the Keras 3 LSTM/GRU `implementation` that drops out the same
 # way in training: 'cpu'/'mem' drew one mask per gate (1), 'gpu' one for all gates (2).
 IMPLEMENTATIONS = {"cpu": 1, "mem": 1, "gpu": 2}
-MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 RECURRENT = ("SimpleRNN", "GRU", "LSTM")
 
 # The Keras 1.2.2 defaults (`recurrent.py`), for configs that leave an argument out.
@@ -91,9 +92,6 @@ RULES = {
 # file's per-gate triples W, U, b): LSTM files hold i, c, f, o; Keras 3 wants i, f, c, o.
 GATE_ORDER = {"LSTM": (0, 2, 1, 3), "GRU": (0, 1, 2)}
 
-# The first release whose `cpu`/`mem` LSTM and GRU built U_* with `init` and regularized
-# them with `W_regularizer` (add_weight calls copied from W_*). Unknown releases count as it.
-SHARED_U_SINCE = (1, 2, 0)
 
 
 @keras.saving.register_keras_serializable(package="legacy_conv")
@@ -141,21 +139,13 @@ def _implementation(value, where):
 VALUE_KINDS = {
     "consume_less": _choice(CONSUME_LESS),
     "implementation": _implementation,
-    "bidirectional_merge": _choice(MERGE_MODES),
+    "bidirectional_merge": _choice(merge_spec.BIDIRECTIONAL_MODES),
     "forget_bias_init": _forget_bias_init,
     "rate": _rate,
 }
 
 
 # -- preprocessors: Keras 1 config → the config the table converts ---------------------------
-def _release(ctx):
-    version = getattr(ctx, "keras_version", None)
-    try:
-        return tuple(int(p) for p in str(version).split(".")[:3])
-    except ValueError:
-        return None
-
-
 def _recurrent(class_name):
     def prepare(config, ctx, where):
         config = {**KERAS1_DEFAULTS[class_name], **config}
@@ -163,9 +153,9 @@ def _recurrent(class_name):
                               lambda problem, value: where(problem, value, field="consume_less"))
         if class_name == "SimpleRNN" and mode != "cpu":
             config["dropout_W"] = 0.0  # Keras 1 applied it only in preprocess_input ('cpu')
-        release = _release(ctx)
+        release = releases.Release.parse(getattr(ctx, "keras_version", None))
         if class_name != "SimpleRNN" and mode != "gpu" and (
-                release is None or release >= SHARED_U_SINCE):
+                release is None or release >= releases.SHARED_U_SINCE):
             config["inner_init"] = config["init"]
             config["U_regularizer"] = config["W_regularizer"]
         return config

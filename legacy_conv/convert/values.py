@@ -14,6 +14,7 @@ from legacy_conv import constraints
 from legacy_conv import initializers
 from legacy_conv import regularizers
 from legacy_conv.errors import shown
+from legacy_conv.spec import merge as merge_spec
 
 DATA_FORMATS = {"th": "channels_first", "tf": "channels_last"}
 
@@ -113,8 +114,7 @@ def _activation(value, where, custom_objects=()):
         raise where(f"must be a Keras 1 activation name ({known})", value,
                     hint=f"For a function of your own, pass custom_objects={{{shown(value)}: "
                          "function}")
-    same = getattr(activations, "KERAS3_EQUIVALENT", {}).get(value)
-    return same or keras.saving.serialize_keras_object(activations.ACTIVATIONS[value])
+    return activations.keras3_activation(value)
 
 
 def _regularizer(value, where):
@@ -168,10 +168,9 @@ def _arguments(value, where):
 
 
 def _merge_mode(value, where):
-    from legacy_conv.convert.layer_rules import MERGE_MODES
-    if value not in MERGE_MODES:
+    if value not in merge_spec.MODES:
         raise where(
-            f"must be one of {', '.join(map(repr, MERGE_MODES))}; a Keras 1 merge with a "
+            f"must be one of {', '.join(map(repr, merge_spec.MODES))}; a Keras 1 merge with a "
             "Python function as its mode holds marshalled code, which is never executed. "
             "Rebuild that merge as a Keras 3 layer in code", value)
     return value

@@ -17,6 +17,7 @@ from legacy_conv import constraints as k1_constraints
 from legacy_conv import initializers
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.layers._base import Keras1Layer
+from legacy_conv.spec import releases
 from legacy_conv.spec import weights as weight_spec
 
 # Keras 1 argument prefix of each weight's regularizer and constraint.
@@ -58,7 +59,8 @@ class _BaseConv(Keras1Layer):
                              else backend.resolve_dim_ordering(owner, dim_ordering))
         self.keras1_backend = backend.resolve_keras1_backend(owner, keras1_backend)
         self.keras1_version = _validation.check_release(owner, "keras1_version", keras1_version)
-        self.theano_same = self.theano_same_by_release.get(self.keras1_version, "half")
+        self.theano_same = self.theano_same_by_release.get(
+            releases.Release.parse(self.keras1_version), "half")
         self.init = initializers.check(owner, init)
         self.activation = k1_activations.get(activation)
         self._check_activation_rank(owner, activation)

@@ -10,6 +10,7 @@ flips the kernel. Convolution1D's default `init` is 'glorot_uniform' in Keras 1.
 from keras.saving import register_keras_serializable
 
 from legacy_conv.layers.base_conv import _BaseConv
+from legacy_conv.spec import releases
 
 serializable = register_keras_serializable(package="legacy_conv")
 
@@ -19,8 +20,7 @@ serializable = register_keras_serializable(package="legacy_conv")
 # `T.nnet.conv3d` where Theano had it (>= 0.9): 'half' plus the crop, as the other
 # convolutions. (Each release's theano_backend.py; observed with 1.0.0, 1.0.8, 1.1.0 and
 # 1.1.1: tests/fixtures/keras1/conv3d_legacy_*.)
-EXPLICIT_SAME_RELEASES = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.5", "1.0.6",
-                          "1.0.7", "1.0.8", "1.1.0")
+EXPLICIT_SAME_RELEASES = releases.EXPLICIT_SAME_CONV3D
 
 
 @serializable

@@ -12,10 +12,8 @@ from legacy_conv import _ops
 from legacy_conv import _validation
 from legacy_conv import backend
 from legacy_conv.layers._base import Keras1Layer
+from legacy_conv.spec import merge as spec
 
-MODES = ("sum", "mul", "concat", "ave", "cos", "dot", "max")
-SAME_SHAPE_MODES = ("sum", "mul", "ave", "cos", "max")
-EPSILON = 1e-7  # Keras 1's default K.epsilon(), the floor of cos's denominator
 CODE_TYPES = ("lambda", "function")
 
 
@@ -44,7 +42,7 @@ def _cos(inputs, layer):
     x, y = inputs
     # Keras 1's K.sqrt clips negative values (products of 3D+ Gram entries) to 0
     gram = _dot([x, x], layer) * _dot([y, y], layer)
-    denominator = tf.maximum(tf.sqrt(tf.maximum(gram, 0.0)), EPSILON)
+    denominator = tf.maximum(tf.sqrt(tf.maximum(gram, 0.0)), spec.COS_EPSILON)
     return tf.expand_dims(_dot([x, y], layer) / denominator, 1)
 
 
@@ -112,7 +110,7 @@ class Merge(Keras1Layer):
           broadcast. On Theano it contracts the given axes.
     """
 
-    def __init__(self, layers=None, mode="sum", concat_axis=-1, dot_axes=-1,
+    def __init__(self, layers=None, mode=spec.DEFAULT, concat_axis=-1, dot_axes=-1,
                  output_shape=None, output_mask=None, arguments=None, node_indices=None,
                  tensor_indices=None, name=None, mode_type=None, output_shape_type=None,
                  output_mask_type=None, keras1_backend=None, **kwargs):
@@ -132,7 +130,7 @@ class Merge(Keras1Layer):
                     f"is a Python {kind or 'function'} saved by Keras 1, which legacy_conv "
                     "cannot execute (it never loads or runs saved code)",
                     "Rebuild this merge from Keras 3 layers (e.g. a Lambda layer) by hand")
-        self.mode = _validation.check_choice(owner, "mode", mode, MODES)
+        self.mode = _validation.check_choice(owner, "mode", mode, spec.MODES)
         if not _validation.is_int(concat_axis):
             raise _validation.argument_error(owner, "concat_axis", concat_axis,
                                              "must be an integer")
@@ -159,9 +157,9 @@ class Merge(Keras1Layer):
     # -- Keras 1's checks of the input shapes (`_arguments_validation`) --------------------
     def build(self, input_shape):
         shapes = self._check_inputs(input_shape)
-        if self.mode in SAME_SHAPE_MODES and len(set(shapes)) > 1:
+        if self.mode in spec.SAME_SHAPE and len(set(shapes)) > 1:
             self._shape_error(shapes, f"must all have the same shape in mode {self.mode!r}")
-        if self.mode in ("cos", "dot"):
+        if self.mode in spec.PAIRWISE:
             self._build_dot(shapes)
         elif self.mode == "concat":
             rest = set()
@@ -222,7 +220,7 @@ class Merge(Keras1Layer):
         """Keras 1.2.2's output mask (None for 'dot' and 'cos')."""
         if mask is None or all(m is None for m in mask):
             return None
-        if self.mode in ("sum", "mul", "ave"):
+        if self.mode in spec.MASK_AND:
             return tf.reduce_all(tf.stack([m for m in mask if m is not None]), axis=0)
         if self.mode == "concat":
             masks = []

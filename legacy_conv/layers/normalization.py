@@ -14,7 +14,8 @@ TensorFlow):
 - 1.0.8-1.2.2: var (var + eps on Theano >= 0.9 from Keras 1.2.0, and on cuDNN from 1.1.1);
   inference divides by sqrt(running_std + eps).
 
-This layer implements the last line; `OLD_RUNNING_STD` says which (release, backend) pairs
+This layer implements the last line; `spec.releases.OLD_RUNNING_STD` says which (release,
+backend) pairs
 meant something else, and `running_std_as_variance` converts their values. The same releases
 applied the same denominators to the batch's statistics in mode 2 (and mode 0 in training):
 sqrt(var + eps) + eps, and sqrt(var) + eps on 1.0.7 Theano (`BATCH_DENOMINATORS`); given
@@ -33,6 +34,7 @@ from legacy_conv import backend
 from legacy_conv import initializers
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.layers._base import Keras1Layer
+from legacy_conv.spec import releases
 
 MODES = (0, 1, 2)
 # What one training step adds into `running_std` (times 1 - momentum), per Keras 1 backend:
@@ -84,16 +86,7 @@ def sqrt_running_std_to_variance(running_std, epsilon):
     return running_std_to_variance(std, epsilon)
 
 
-# (Keras 1 release, Keras 1 backend) -> what its inference divided x - running_mean by, where
-# that was not sqrt(running_std + epsilon) (Keras 1.2.2's formula, and this layer's).
-OLD_RUNNING_STD = {
-    **{(release, k1_backend): "std_plus_eps"
-       for release in ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.5")
-       for k1_backend in backend.KERAS1_BACKENDS},
-    ("1.0.6", "theano"): "std_plus_eps",
-    ("1.0.7", "theano"): "sqrt_plus_eps",
-}
-# Each old denominator -> the function giving the variance that Keras 1.2.2's formula needs.
+# Each old denominator (`spec.releases.OLD_RUNNING_STD`) -> the function giving the variance that Keras 1.2.2's formula needs.
 TO_VARIANCE = {
     "std_plus_eps": running_std_to_variance,        # running_std + epsilon
     "sqrt_plus_eps": sqrt_running_std_to_variance,  # sqrt(running_std) + epsilon
@@ -121,7 +114,7 @@ def running_std_as_variance(running_std, epsilon, keras_version, keras1_backend)
         The converted float32 array, or `running_std` itself where that release and
         backend already stored a variance for sqrt(running_std + epsilon).
     """
-    meaning = OLD_RUNNING_STD.get((keras_version, keras1_backend))
+    meaning = releases.running_std(keras_version, keras1_backend)
     if meaning is None:
         return running_std
     return TO_VARIANCE[meaning](running_std, epsilon)
@@ -145,7 +138,7 @@ class BatchNormalization(Keras1Layer):
             only what training stores in `running_std` depends on it (and, with
             `keras1_version`, the formula below).
         keras1_version: the Keras 1 release the layer comes from (None: 1.2.2). Where that
-            release (on that backend, see `OLD_RUNNING_STD`) divided the batch's statistics
+            release (on that backend, see `spec.releases.OLD_RUNNING_STD`) divided the batch's statistics
             otherwise, modes 2 and 0 (in training) do as it did. (Keras 1.2.2 on
             Theano >= 0.9 also refused float32(epsilon) < 1e-5 in modes 0 and 2, e.g. the
             1e-5 default of Keras 1.0.8-1.1.2; older Theano ran it, and so does this layer.)
@@ -180,7 +173,7 @@ class BatchNormalization(Keras1Layer):
         self.keras1_backend = backend.resolve_keras1_backend(owner, keras1_backend)
         self.keras1_version = _validation.check_release(owner, "keras1_version", keras1_version)
         self._batch_denominator = BATCH_DENOMINATORS.get(
-            OLD_RUNNING_STD.get((keras1_version, self.keras1_backend)))
+            releases.running_std(keras1_version, self.keras1_backend))
         if weights is not None and not isinstance(weights, (list, tuple)):
             raise _validation.argument_error(
                 owner, "weights", weights,

@@ -24,10 +24,14 @@ import numpy as np
 from legacy_conv.load import _host_memory
 from legacy_conv.load import read_ahead
 from legacy_conv.errors import ConversionError
+from legacy_conv.spec import releases
+from legacy_conv.spec import weights as weight_spec
 
-# Keras 1 class -> the transpose that turns its pre-1.1 kernel layout into today's.
-# (Keras 1.0.x stored Convolution1D kernels as (nb_filter, input_dim, filter_length, 1).)
-OLD_LAYOUTS = {"Convolution1D": (2, 3, 1, 0), "AtrousConvolution1D": (2, 3, 1, 0)}
+# Keras 1 class -> the transpose that turns its pre-1.1 kernel layout into today's (applied
+# where the shapes say so: files of 1.0.x record no release).
+OLD_LAYOUTS = {name: tuple(weight_spec.permutation(
+    old, weight_spec.KERNEL_LAYOUTS[("conv1d", None)][0], 1))
+    for name, old in releases.OLD_LAYOUTS.items()}
 
 # Keras 3 layer class -> f(arrays, layer) giving that layer's weights from Keras 1's arrays,
 # for layers whose Keras 1 weights were split or ordered differently (filled by the modules
@@ -140,13 +144,6 @@ def stored(dataset):
     return Stored(dataset)
 
 
-def _version_tuple(version):
-    try:
-        return tuple(int(p) for p in version.split(".")[:3])
-    except (AttributeError, ValueError):
-        return None
-
-
 def _leaves(layer):
     """The layers holding weights, nested models flattened, in order."""
     if isinstance(layer, keras.Model):
@@ -173,7 +170,7 @@ def _fit_running_std(layer, arrays, keras_version, keras1_backend):
     releases (and backends) whose inference used it otherwise (`OLD_RUNNING_STD`)."""
     from legacy_conv.layers import normalization
     if _keras1_class(layer) != "BatchNormalization" or \
-            (keras_version, keras1_backend) not in normalization.OLD_RUNNING_STD:
+            releases.running_std(keras_version, keras1_backend) is None:
         return arrays
     arrays = list(arrays)
     arrays[3] = normalization.running_std_as_variance(

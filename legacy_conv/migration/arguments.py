@@ -21,6 +21,7 @@ from legacy_conv.migration.probe import Refusal
 from legacy_conv.migration.probe import json_default as _json
 from legacy_conv.migration.probe import literal as _literal
 from legacy_conv.migration.probe import ordering as _ordering
+from legacy_conv.spec.activations import HARD_SIGMOID, KERAS3_HARD_SIGMOID
 
 # layer: Keras 3 class name; args: [(keyword or None, expression node, indices of the call's
 # arguments it comes from)]; inputs: for merge(), the node the new layer is called on;
@@ -32,8 +33,8 @@ Translation.__new__.__defaults__ = (frozenset(),)
 # Why the converter needed more than one Keras 3 layer: by the layers it made (classes in
 # order) or the names it gave them.
 SEVERAL = (
-    (("Rescaling", "ReLU"), "activation 'hard_sigmoid': Keras 1's is clip(0.2 x + 0.5, 0, 1), "
-                            "Keras 3's relu6(x + 3) / 6"),
+    (("Rescaling", "ReLU"), f"activation 'hard_sigmoid': Keras 1's is {HARD_SIGMOID}, "
+                            f"Keras 3's {KERAS3_HARD_SIGMOID}"),
     (("Conv2DTranspose", "Cropping2D"), "Keras 1's output_shape is Keras 3's transposed "
                                         "convolution followed by a crop here"),
     (("theano_pad",), "Keras 1 on Theano padded this convolution otherwise than Keras 3"),

@@ -18,6 +18,7 @@ from legacy_conv import constraints as k1_constraints
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.convert import layer_rules
 from legacy_conv.spec import keras1_signatures as k1
+from legacy_conv.spec.activations import HARD_SIGMOID, HARD_SIGMOID_DRIFT
 
 LEGACY = "legacy_conv"
 REQUIRED = k1.REQUIRED
@@ -236,13 +237,12 @@ FLOAT_ARGS = ("p", "l", "l1", "l2", "m", "theta", "epsilon", "momentum", "sigma"
 # valid in both and means something else in each (reported, not counted, by `--check`).
 DEFAULT_DRIFT = {
     "LSTM": ("inner_activation", "Keras 1's LSTM gates default to its hard_sigmoid "
-             "(clip(0.2 x + 0.5, 0, 1)), Keras 3's to sigmoid"),
+             f"({HARD_SIGMOID}), Keras 3's to sigmoid"),
     "GRU": ("inner_activation", "Keras 1's GRU gates default to its hard_sigmoid "
-            "(clip(0.2 x + 0.5, 0, 1)), Keras 3's to sigmoid, and Keras 3 resets after"),
+            f"({HARD_SIGMOID}), Keras 3's to sigmoid, and Keras 3 resets after"),
     "Conv1D": ("init", "Keras 1's Convolution1D drew glorot_uniform with other fans "
                "(its kernel was 4D), so its initial weights had another scale"),
     "SimpleRNN": ("inner_init", "Keras 1's orthogonal recurrent initializer had gain 1.1"),
 }
 # Keras 1 argument values that mean something else in Keras 3 under the same name.
-VALUE_DRIFT = {("activation", "hard_sigmoid"): "Keras 1's hard_sigmoid is clip(0.2 x + 0.5, "
-               "0, 1), Keras 3's relu6(x + 3) / 6"}
+VALUE_DRIFT = {("activation", "hard_sigmoid"): HARD_SIGMOID_DRIFT}

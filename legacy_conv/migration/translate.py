@@ -14,14 +14,14 @@ The engine runs in a fixed order:
 4. `arguments.render`: the Keras 3 call's arguments.
 
 Anything else raises `Refusal(reason)`; the caller keeps the call and reports the reason.
-`merge()` and `Merge` map onto Keras 3's merge layers through `layer_rules.MERGE_LAYERS`.
+`merge()` and `Merge` map onto Keras 3's merge layers through `spec.merge.KERAS3`.
 """
 
 from collections import namedtuple
 
 import libcst as cst
 
-from legacy_conv.convert import layer_rules
+from legacy_conv.spec import merge as merge_spec
 from legacy_conv.migration import arguments
 from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.migration import probe
@@ -198,10 +198,10 @@ def _translate(name, bound, settings, target):
 
 # -- merge ---------------------------------------------------------------------------------------
 def _merge(name, bound):
-    mode = bound["mode"].value if "mode" in bound else "sum"
+    mode = bound["mode"].value if "mode" in bound else merge_spec.DEFAULT
     if not isinstance(mode, str):
         raise Refusal("mode is not a literal string (a Python function, or an expression)")
-    if mode not in layer_rules.MERGE_LAYERS:
+    if not merge_spec.KERAS3.get(mode):
         raise Refusal(f"mode={mode!r}: Keras 1's batch_dot and cosine depend on the inputs' "
                       "ranks and backend, which the call does not state; kept as legacy_conv's")
     for param in ("output_shape", "output_mask", "arguments", "node_indices",
@@ -209,7 +209,7 @@ def _merge(name, bound):
         if param in bound and not (is_known(bound[param].value) and bound[param].value in (
                 None, -1)):
             raise Refusal(f"{param}= has no Keras 3 counterpart")
-    layer, extra = layer_rules.MERGE_LAYERS[mode]
+    layer, extra = merge_spec.KERAS3[mode]
     args = []
     for k3, k1_name in extra.items():
         if k1_name in bound:

@@ -19,12 +19,7 @@ import numpy as np
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import initializers as k1_initializers
 from legacy_conv import regularizers as k1_regularizers
-
-# Keras 1 activation name -> Keras 3 activation name with the same formula; None where
-# there is none (hard_sigmoid: Keras 1's is clip(0.2 x + 0.5, 0, 1), Keras 3's relu6(x+3)/6).
-ACTIVATIONS = {"linear": "linear", "relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid",
-               "softplus": "softplus", "softsign": "softsign", "elu": "elu",
-               "softmax": "softmax", "hard_sigmoid": None}
+from legacy_conv.spec import activations as activation_spec
 
 # Activations that depend on the order of the last axis (not elementwise).
 LAST_AXIS_ACTIVATIONS = ("softmax", "log_softmax")
@@ -89,7 +84,7 @@ def native_activation(fn):
         return "linear", True
     name = activation_name(fn)
     if _is_ours(fn):
-        native = ACTIVATIONS.get(name)
+        native = activation_spec.KERAS3.get(name)
         return native, native is not None
     if name is not None and keras.activations.get(name) is fn:
         return name, True
@@ -98,7 +93,9 @@ def native_activation(fn):
 
 def hard_sigmoid_layers(name_of):
     """Keras 1's hard_sigmoid, clip(0.2 x + 0.5, 0, 1), exactly: Rescaling then ReLU(1)."""
-    return [keras.layers.Rescaling(0.2, offset=0.5, name=name_of("hard_sigmoid_affine")),
+    return [keras.layers.Rescaling(activation_spec.HARD_SIGMOID_SLOPE,
+                                   offset=activation_spec.HARD_SIGMOID_OFFSET,
+                                   name=name_of("hard_sigmoid_affine")),
             keras.layers.ReLU(max_value=1.0, name=name_of("hard_sigmoid_clip"))]
 
 

@@ -5,18 +5,16 @@ import keras
 from legacy_conv.native import layout as lay
 from legacy_conv.native.handlers._common import (
     _core_name, handles, Refused)
-
-
-MERGE_LAYERS = {"sum": keras.layers.Add, "mul": keras.layers.Multiply,
-                "ave": keras.layers.Average, "max": keras.layers.Maximum}
+from legacy_conv.spec import merge as merge_spec
 
 
 @handles("legacy_conv>Merge")
 def merge(cv, layer, inputs, state):
     mode = layer.mode
-    if mode in MERGE_LAYERS:
+    keras3 = merge_spec.KERAS3[mode]
+    if keras3 and not keras3[1]:  # elementwise: Add, Multiply, Average, Maximum
         layout = cv.common_layout(inputs)
-        native = cv.once(state, ("core", layout), lambda: MERGE_LAYERS[mode](
+        native = cv.once(state, ("core", layout), lambda: getattr(keras.layers, keras3[0])(
             name=_core_name(cv, layer, state)))
         return cv.call(native, [cv.to(v, layout) for v in inputs], layout, layer.name)
     if mode == "concat":

@@ -7,11 +7,10 @@ from legacy_conv.native import layout as lay
 from legacy_conv.native import objects as obj
 from legacy_conv.native.handlers._common import (
     _chain, clone_builtin, handles, key_of, Refused, _same_weights)
+from legacy_conv.spec.activations import HARD_SIGMOID_SCALE
 
 
 GATES = {"LSTM": (0, 1, 3), "GRU": (0, 1)}  # LSTM i, f, c, o; GRU z, r, h
-# Keras 1's hard_sigmoid(z) = clip(0.2 z + 0.5, 0, 1) = Keras 3's hard_sigmoid(1.2 z).
-HARD_SIGMOID_SCALE = 1.2
 
 
 def _recurrent_clone(cv, layer):
@@ -38,9 +37,9 @@ def _recurrent_clone(cv, layer):
             out.append(w)
         return out
     native, _ = clone_builtin(cv, layer, overrides={"recurrent_activation": "hard_sigmoid"})
-    cv.note(layer, "its gates' weights are scaled by 1.2 (Keras 1's hard_sigmoid(z) is "
-                   "Keras 3's hard_sigmoid(1.2 z)); regularizers and constraints on them see "
-                   "the scaled weights")
+    cv.note(layer, f"its gates' weights are scaled by {HARD_SIGMOID_SCALE} (Keras 1's "
+                   f"hard_sigmoid(z) is Keras 3's hard_sigmoid({HARD_SIGMOID_SCALE} z)); "
+                   "regularizers and constraints on them see the scaled weights")
     return native, scaled
 
 
