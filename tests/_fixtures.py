@@ -1,4 +1,9 @@
-"""Reads the golden fixtures that Keras 1.2.2 itself wrote (tests/fixtures/keras1/)."""
+"""The one reader of the golden fixtures that Keras 1 itself wrote (tests/fixtures/): where each
+family lives, and its cases, records, manifests and arrays, read the same way for every test
+module, and once (what this module returns is shared: do not modify it).
+
+How each family was written and how to write it again: keras1_oracle/README.md.
+"""
 
 import copy
 import functools
@@ -10,33 +15,75 @@ import numpy as np
 
 import legacy_conv
 
-HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1"
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+# Keras 1.2.2 (and older releases) per layer: cases*.py, <prefix>_<backend>.json (records) and
+# .npz (arrays); prefixes 'layers', 'core', 'init_stats', 'conv3d_legacy_kerasNNN', 'bn_legacy_...'.
+LAYERS = FIXTURES / "keras1"
+# Whole models per release and backend: <kNNN_backend>/manifest.json, NAME.h5/.json/.npz.
+MODELS = FIXTURES / "keras1_models"
+# Model configs: <backend>/NAME.json, manifest_<backend>.json, generated.json.
+CONFIGS = FIXTURES / "keras1_configs"
+# Recurrent models per release and backend: <kNNN_backend>/manifest.json, NAME.h5, data.npz.
+RECURRENT = FIXTURES / "keras1_recurrent"
+# The command line's small models: <backend>/seq.h5, func.json, ..., manifest.json, NAME.npz.
+CLI = FIXTURES / "cli"
+# `legacy-conv migrate`: keras1_code/*.py and what each printed, <source>_<backend>.npz.
+MIGRATE = FIXTURES / "migrate"
+
 BACKENDS = ("theano", "tensorflow")
 TUPLE_KWARGS = ("output_shape", "subsample", "atrous_rate", "cropping", "padding", "size")
 
 
-def _load_cases(filename="cases.py"):
-    spec = importlib.util.spec_from_file_location(f"keras1_{filename[:-3]}", HERE / filename)
+# -- files, read once ------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+@functools.lru_cache(maxsize=None)
+def npz(path):
+    """{name: array} of an .npz fixture, all read."""
+    with np.load(path) as data:
+        return dict(data)
+
+
+def manifest(folder):
+    """`folder`/manifest.json (a release's models, recurrent models or CLI models)."""
+    return read_json(pathlib.Path(folder) / "manifest.json")
+
+
+def numbered(data, stem):
+    """[data['<stem>0'], data['<stem>1'], ...]: a fixture's inputs ('x'), outputs ('y'), ..."""
+    out = []
+    while f"{stem}{len(out)}" in data:
+        out.append(data[f"{stem}{len(out)}"])
+    return out
+
+
+# -- per-layer cases and their records (tests/fixtures/keras1/) -------------------------------
+@functools.lru_cache(maxsize=None)
+def load_cases(filename="cases.py"):
+    """CASES of a case module (the arguments make_fixtures.py gave Keras 1)."""
+    spec = importlib.util.spec_from_file_location(f"keras1_{filename[:-3]}", LAYERS / filename)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.CASES
 
 
-CASES = _load_cases()
-CORE_CASES = _load_cases("core_cases.py")  # pooling, normalization, merge, activations
-CONV3D_LEGACY_CASES = _load_cases("conv3d_legacy_cases.py")  # Keras 1.0.0-1.1.1, Theano
+CASES = load_cases()
+CORE_CASES = load_cases("core_cases.py")  # pooling, normalization, merge, activations
+CONV3D_LEGACY_CASES = load_cases("conv3d_legacy_cases.py")  # Keras 1.0.0-1.1.1, Theano
 
 
-@functools.lru_cache(maxsize=None)
 def results(backend, prefix="layers"):
-    """The records of `<prefix>_<backend>.json` ('layers', 'core', 'bn_legacy_keras105')."""
-    with open(HERE / f"{prefix}_{backend}.json") as f:
-        return json.load(f)
+    """The records of `<prefix>_<backend>.json` ('layers', 'core', 'init_stats', ...)."""
+    return read_json(LAYERS / f"{prefix}_{backend}.json")
 
 
-@functools.lru_cache(maxsize=None)
 def arrays(backend, prefix="layers"):
-    return np.load(HERE / f"{prefix}_{backend}.npz")
+    """The arrays of `<prefix>_<backend>.npz`: '<case id>/input', '.../weights/<i>', ..."""
+    return npz(LAYERS / f"{prefix}_{backend}.npz")
 
 
 def tuplify(value):
@@ -72,7 +119,7 @@ def conv3d_legacy_params():
     import pytest
 
     prefixes = sorted(path.name[:-len("_theano.json")]
-                      for path in HERE.glob("conv3d_legacy_keras*_theano.json"))
+                      for path in LAYERS.glob("conv3d_legacy_keras*_theano.json"))
     return [pytest.param(prefix, case, id=f"{prefix}-{case['id']}")
             for prefix in prefixes for case in CONV3D_LEGACY_CASES]
 
@@ -81,12 +128,15 @@ def conv3d_legacy_params():
 MODEL_TOLERANCE = dict(rtol=1e-4, atol=1e-5)
 
 
+# Functions that stand in for the marshalled code of the model fixtures' Lambda layers.
+CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
+                                   "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
+
+
 def model_io(folder, name):
-    """(inputs, Keras 1's outputs, the npz) of the model fixture NAME in `folder`."""
-    data = np.load(pathlib.Path(folder) / f"{name}.npz")
-    xs = [data[f"x{i}"] for i in range(sum(k.startswith("x") for k in data.files))]
-    ys = [data[f"y{i}"] for i in range(sum(k.startswith("y") for k in data.files))]
-    return xs, ys, data
+    """(inputs, Keras 1's outputs, all arrays) of the model fixture NAME in `folder`."""
+    data = npz(pathlib.Path(folder) / f"{name}.npz")
+    return numbered(data, "x"), numbered(data, "y"), data
 
 
 def predict_all(model, xs):

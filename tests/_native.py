@@ -6,57 +6,42 @@ converter (as a Keras 1 file would be), with Keras 1's recorded weights; so one
 `modernize` and one call check the whole group.
 """
 
-import functools
-import importlib.util
-import json
-import pathlib
 import re
 
 import keras
-import numpy as np
 
+from _fixtures import LAYERS, arrays, load_cases, results
 from legacy_conv import initializers
 from legacy_conv.convert import layers as conversion_layers
 from legacy_conv.convert import model_config
 
-HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1"
-BACKENDS = ("theano", "tensorflow")
 # suite -> (cases module, fixture file prefix)
 SUITES = {"layers": ("cases.py", "layers"), "core": ("core_cases.py", "core")}
 # Cases whose fixtures Keras 1 wrote but which we reject on purpose (tests/test_layers_keras1).
 STRICTER_THAN_KERAS1 = tuple(f"cropping{rank}d_larger_than_input" for rank in (1, 2, 3))
 
 
-@functools.lru_cache(maxsize=None)
 def suite_cases(suite):
-    path = HERE / SUITES[suite][0]
-    spec = importlib.util.spec_from_file_location(f"keras1_{suite}_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CASES
+    return load_cases(SUITES[suite][0])
 
 
 def available(suite, backend):
     prefix = SUITES[suite][1]
-    return (HERE / f"{prefix}_{backend}.json").exists() and (
-        HERE / f"{prefix}_{backend}.npz").exists()
+    return all((LAYERS / f"{prefix}_{backend}{ext}").exists() for ext in (".json", ".npz"))
 
 
-@functools.lru_cache(maxsize=None)
-def records(suite, backend):
-    with open(HERE / f"{SUITES[suite][1]}_{backend}.json") as f:
-        return json.load(f)
+def suite_records(suite, backend):
+    return results(backend, SUITES[suite][1])
 
 
-@functools.lru_cache(maxsize=None)
-def arrays(suite, backend):
-    return dict(np.load(HERE / f"{SUITES[suite][1]}_{backend}.npz"))
+def suite_arrays(suite, backend):
+    return arrays(backend, SUITES[suite][1])
 
 
 def runnable(suite, backend):
     """The cases Keras 1 ran on `backend` (no error), by Keras 1 class."""
     groups = {}
-    recorded = records(suite, backend)
+    recorded = suite_records(suite, backend)
     for case in suite_cases(suite):
         record = recorded.get(case["id"])
         if record is None or record["error"] is not None or record.get("config") is None:
@@ -100,8 +85,8 @@ def layer_name(case):
 def group_model(suite, backend, cases):
     """(legacy functional model with Keras 1's weights, inputs, expected outputs, ids,
     {case id: why the legacy layer could not be built}) for `cases`."""
-    data = arrays(suite, backend)
-    recorded = records(suite, backend)
+    data = suite_arrays(suite, backend)
+    recorded = suite_records(suite, backend)
     inputs, outputs, xs, expected, ids, unbuilt = [], [], [], [], [], {}
     for case in cases:
         name = layer_name(case)

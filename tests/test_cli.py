@@ -23,11 +23,11 @@ import pytest
 import tensorflow as tf
 
 import legacy_conv
+from _fixtures import CLI, manifest, npz
 from legacy_conv import cli
 from legacy_conv import serving
 from legacy_conv.convert import model_config
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 REPO = Path(__file__).parent.parent
 ATOL = 1e-5
 
@@ -39,16 +39,12 @@ def no_slow_stage_lines(monkeypatch):
 
 
 def fixture(backend, name):
-    return FIXTURES / backend / name
+    return CLI / backend / name
 
 
 def keras1_io(backend, model):
-    data = np.load(fixture(backend, f"{model}.npz"))
+    data = npz(fixture(backend, f"{model}.npz"))
     return data["x"], data["y"]
-
-
-def manifest(backend):
-    return json.loads(fixture(backend, "manifest.json").read_text())
 
 
 def run(capsys, *argv):
@@ -469,7 +465,7 @@ def test_inspect_json(capsys, source):
     status, out, err = run(capsys, "inspect", fixture("theano", source), "--json")
     assert status == 0 and err == "", err
     info = json.loads(out)
-    expected = manifest("theano")["models"]["func"]
+    expected = manifest(CLI / "theano")["models"]["func"]
     assert [layer["name"] for layer in info["layers"]] == expected["layers"]
     assert info["total_params"] == expected["params"]
     assert sum(layer["params"] for layer in info["layers"]) == expected["params"]

@@ -18,7 +18,6 @@ import copy
 import functools
 import json
 import math
-import pathlib
 
 import keras
 import numpy as np
@@ -30,20 +29,24 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import legacy_conv
+from _fixtures import BACKENDS, CONFIGS, read_json
 from legacy_conv.errors import ConversionError
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "keras1_configs"
-BACKENDS = ("theano", "tensorflow")
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _manifest(backend):
+    """{name: what Keras 1 on `backend` computed for the config NAME}."""
+    return read_json(CONFIGS / f"manifest_{backend}.json")["models"]
 
 
 def _real_configs():
     """[(id, JSON text, manifest entry)] of the real Keras 1 configs, one per distinct text."""
     seen, out = set(), []
     for backend in BACKENDS:
-        manifest = json.loads((FIXTURES / f"manifest_{backend}.json").read_text())["models"]
-        for path in sorted((FIXTURES / backend).glob("*.json")):
+        manifest = _manifest(backend)
+        for path in sorted((CONFIGS / backend).glob("*.json")):
             text = path.read_text()
             if text not in seen:
                 seen.add(text)
@@ -79,8 +82,6 @@ def _templates():
 TEMPLATES = _templates()
 
 
-def _manifest(backend, name):
-    return json.loads((FIXTURES / f"manifest_{backend}.json").read_text())["models"][name]
 
 
 def _shapes(model):
@@ -93,7 +94,7 @@ def _shapes(model):
 @pytest.mark.parametrize("case", [r[0] for r in REAL])
 def test_real_configs_build_with_the_shapes_keras1_computed(case, backend):
     name = case.split("/")[1]
-    recorded = _manifest(backend, name)
+    recorded = _manifest(backend)[name]
     text = dict((r[0], r[1]) for r in REAL)[case]
     if "error" in recorded:
         pytest.skip(f"Keras 1 on {backend} could not build it: {recorded['error']}")
@@ -938,8 +939,8 @@ def test_non_numbers_still_get_the_value_check(class_name, key, value):
 
 
 def _generated():
-    path = FIXTURES / "generated.json"
-    return json.loads(path.read_text())["cases"] if path.exists() else []
+    path = CONFIGS / "generated.json"
+    return read_json(path)["cases"] if path.exists() else []
 
 
 GENERATED = _generated()
@@ -1113,7 +1114,7 @@ def test_corrupted_configs_raise_only_conversion_errors(drawn, backend):
 @pytest.mark.parametrize("case", [r[0] for r in REAL if "tensorflow" not in r[0]])
 def test_harmless_encodings_still_build(case, wrap):
     text = dict((r[0], r[1]) for r in REAL)[case]
-    recorded = _manifest("theano", case.split("/")[1])
+    recorded = _manifest("theano")[case.split("/")[1]]
     ordering = recorded["image_dim_ordering"]
     config = legacy_conv.convert_config(wrap(text), image_dim_ordering=ordering)
     assert _seedless(config) == _seedless(legacy_conv.convert_config(

@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 
 import legacy_conv as lc
-from _fixtures import BACKENDS, CORE_CASES, arrays, case_params, results
-from _fixtures import HERE as FIXTURES
+from _fixtures import BACKENDS, CORE_CASES, LAYERS, arrays, case_params, results
 from _keras1_errors import assert_names_the_argument, assert_received
 from legacy_conv import activations
 from legacy_conv import backend as k1_backend
@@ -345,7 +344,7 @@ def test_fit_updates_batchnorm_running_averages_as_keras1_training_does():
 # Every fixture set the real releases wrote (make_fixtures.py --suite bn_legacy):
 # (prefix, backend), e.g. ("bn_legacy_keras107", "theano").
 LEGACY_SETS = [tuple(path.stem.rsplit("_", 1))
-               for path in sorted(FIXTURES.glob("bn_legacy_keras*_*.json"))]
+               for path in sorted(LAYERS.glob("bn_legacy_keras*_*.json"))]
 def _legacy_params(modes=(0, 1, 2)):
     for prefix, backend in LEGACY_SETS:
         for cid, record in sorted(results(backend, prefix).items()):

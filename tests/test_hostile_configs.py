@@ -9,7 +9,6 @@ configs (JSON values and YAML text) and require a conversion or a `ConversionErr
 import copy
 import json
 import math
-import pathlib
 
 import h5py
 import pytest
@@ -18,14 +17,14 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+import _fixtures
 import legacy_conv
 from legacy_conv.convert import model_config
 from legacy_conv.convert import training
 from legacy_conv.errors import ConversionError
 from tests._limits import bounded
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
-CLI = FIXTURES / "cli" / "tensorflow"
+CLI = _fixtures.CLI / "tensorflow"
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
@@ -37,8 +36,7 @@ def _h5_config(path):
             training_config)
 
 
-SOURCES = sorted(FIXTURES.glob("cli/*/*.json")) + sorted(
-    FIXTURES.glob("keras1_configs/*/*.json"))
+SOURCES = sorted(_fixtures.CLI.glob("*/*.json")) + sorted(_fixtures.CONFIGS.glob("*/*.json"))
 CONFIGS = [json.loads(p.read_text()) for p in SOURCES if "manifest" not in p.name and
            "generated" not in p.name and isinstance(json.loads(p.read_text()), dict) and
            "class_name" in json.loads(p.read_text())]
@@ -296,8 +294,7 @@ def test_lambda_plain_arguments_still_convert():
 
 @pytest.mark.parametrize("mode", ["sum", "dot"])  # a Keras 3 built-in; our Merge
 def test_merge_arguments_must_be_plain_data(mode):
-    config = json.loads((FIXTURES / "keras1_configs" / "tensorflow" /
-                         "functional_merges.json").read_text())
+    config = json.loads((_fixtures.CONFIGS / "tensorflow" / "functional_merges.json").read_text())
     merge = next(layer for layer in config["config"]["layers"] if layer["name"] == mode)
     merge["config"]["arguments"] = {"k": KERAS3_LAMBDA}
     with pytest.raises(ConversionError, match="`arguments` must hold plain data") as info:

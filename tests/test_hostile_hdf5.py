@@ -4,7 +4,6 @@ model as it was, and every failure is a ConversionError naming the file (one lin
 command line). Every hostile file is made here from tests/fixtures/cli/theano/seq.h5."""
 
 import os
-import pathlib
 import shutil
 import threading
 
@@ -16,13 +15,14 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+import _fixtures
 import legacy_conv
 from legacy_conv import cli
 from legacy_conv.load import read_ahead
 from legacy_conv.errors import ConversionError
 from tests._limits import bounded
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "cli" / "theano"
+FIXTURES = _fixtures.CLI / "theano"
 SEQ_H5 = FIXTURES / "seq.h5"
 SEQ_JSON = FIXTURES / "seq.json"
 DENSE_W = "/model_weights/dense/dense_W"  # (12, 4) float32

@@ -11,15 +11,14 @@ import argparse
 import io
 import os
 import stat
-from pathlib import Path
 
 import pytest
 
+import _fixtures
 from legacy_conv.cli import migrate as cli
 from legacy_conv.migration import run as runner
 
-SOURCE = (Path(__file__).parent / "fixtures" / "migrate" / "keras1_code" /
-          "cifar_cnn.py").read_bytes()
+SOURCE = (_fixtures.MIGRATE / "keras1_code" / "cifar_cnn.py").read_bytes()
 
 
 def migrate(*argv):

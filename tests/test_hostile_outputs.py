@@ -21,12 +21,13 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+import _fixtures
 from legacy_conv import _atomic
 from legacy_conv import cli
 from legacy_conv import serving
 from legacy_conv.errors import ConversionError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cli" / "tensorflow"
+FIXTURES = _fixtures.CLI / "tensorflow"
 ACCEPTED = "only a regular file, an empty folder or a SavedModel folder is replaced"
 
 

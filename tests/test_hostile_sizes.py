@@ -10,7 +10,6 @@ bounded in time and memory (`tests._limits.bounded`).
 """
 
 import json
-import pathlib
 
 import keras
 import numpy as np
@@ -19,13 +18,14 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+import _fixtures
 import legacy_conv
 from legacy_conv import initializers
 from legacy_conv import loading
 from legacy_conv.errors import ConversionError
 from tests._limits import bounded
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "cli" / "theano"
+FIXTURES = _fixtures.CLI / "theano"
 SEQ_JSON = FIXTURES / "seq.json"
 SEQ_H5 = FIXTURES / "seq.h5"
 

@@ -4,23 +4,21 @@ Keras 1.2.2 recorded, per layer and ordering, every `get_fans` call and the stat
 the weights it drew (tests/fixtures/keras1/init_stats_<backend>.json).
 """
 
-import json
 
 import keras
 import numpy as np
 import pytest
 
 import legacy_conv
-from _fixtures import BACKENDS, HERE, tuplify
+from _fixtures import BACKENDS, results, tuplify
 from legacy_conv import initializers
 
 
 def _entries():
     params = []
     for backend in BACKENDS:
-        with open(HERE / f"init_stats_{backend}.json") as f:
-            for key, entry in json.load(f)["results"].items():
-                params.append(pytest.param(dict(entry, backend=backend), id=f"{backend}-{key}"))
+        for key, entry in results(backend, "init_stats")["results"].items():
+            params.append(pytest.param(dict(entry, backend=backend), id=f"{backend}-{key}"))
     return params
 
 

@@ -8,21 +8,18 @@ converter's own weight transfers), and must predict Keras 1's numbers.
 """
 
 import contextlib
-import json
-import pathlib
 import types
 
 import numpy as np
 import pytest
 
 import legacy_conv
+from _fixtures import MIGRATE, npz, numbered, results
 from legacy_conv import backend as lc_backend
 from legacy_conv import native
 from legacy_conv.migration import migrate_source
 
-ROOT = pathlib.Path(__file__).parent.parent
-FIXTURES = ROOT / "tests" / "fixtures" / "migrate"
-CODE = FIXTURES / "keras1_code"
+CODE = MIGRATE / "keras1_code"
 BACKENDS = ("tensorflow", "theano")
 OTHER = {"tensorflow": "theano", "theano": "tensorflow", "th": "tf", "tf": "th"}
 
@@ -35,8 +32,8 @@ def fixture(source, keras1_backend):
     """The .npz Keras 1 wrote for `source` on `keras1_backend` (None if it has none)."""
     path = source.parent / f"{source.stem}_{keras1_backend}.npz"
     if source.parent == CODE:
-        path = FIXTURES / f"{source.stem}_{keras1_backend}.npz"
-    return np.load(path) if path.exists() else None
+        path = MIGRATE / f"{source.stem}_{keras1_backend}.npz"
+    return npz(path) if path.exists() else None
 
 
 def image_dim_ordering(source):
@@ -79,7 +76,7 @@ def all_layers(model):
 def keras1_weights(data):
     """{layer name: [arrays in Keras 1's layout]} of a fixture."""
     found = {}
-    for key in data.files:
+    for key in data:
         if key.startswith("weights/"):
             _, layer, index = key.split("/")
             found.setdefault(layer, {})[int(index)] = data[key]
@@ -87,8 +84,7 @@ def keras1_weights(data):
 
 
 def inputs(data):
-    count = len([k for k in data.files if k.startswith("input_")])
-    xs = [data[f"input_{i}"] for i in range(count)]
+    xs = numbered(data, "input_")
     return xs if len(xs) > 1 else xs[0]
 
 
@@ -183,8 +179,7 @@ SCALED = ("lecun_uniform", "glorot_normal", "glorot_uniform", "he_normal", "he_u
 def _init_entries():
     """Keras 1.2.2's own draws (TensorFlow backend; tests/fixtures/keras1/init_stats_*.json):
     per layer, ordering and `init`, the statistics of the kernel it drew."""
-    path = ROOT / "tests" / "fixtures" / "keras1" / "init_stats_tensorflow.json"
-    entries = json.loads(path.read_text())["results"]
+    entries = results("tensorflow", "init_stats")["results"]
     return [pytest.param(entry, id=key) for key, entry in sorted(entries.items())
             if entry["error"] is None and (entry["init"] in SCALED or
                                            key.startswith("conv2d_tf/"))]

@@ -2,35 +2,29 @@
 through every API and compared with Keras 1's own predictions and evaluation."""
 
 import json
-import pathlib
 
 import keras
 import numpy as np
 import pytest
 
-from _fixtures import assert_predicts, model_io
+from _fixtures import CUSTOM_OBJECTS, MODELS, assert_predicts, manifest, model_io, numbered
 
 import legacy_conv
 
-HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1_models"
-# Functions that stand in for the marshalled code of the fixtures' Lambda layers.
-CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
-                                   "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
 
 
 def _manifests():
-    for path in sorted(HERE.glob("*/manifest.json")):
-        with open(path) as f:
-            yield path.parent, json.load(f)
+    for path in sorted(MODELS.glob("*/manifest.json")):
+        yield path.parent, manifest(path.parent)
 
 
 def _cases():
-    for folder, manifest in _manifests():
-        for model in manifest["models"]:
+    for folder, recorded in _manifests():
+        for model in recorded["models"]:
             if model.get("skipped"):
                 continue
-            model = {**model, "keras_version": manifest["keras_version"]}
-            yield pytest.param(folder, manifest["backend"], model,
+            model = {**model, "keras_version": recorded["keras_version"]}
+            yield pytest.param(folder, recorded["backend"], model,
                                id=f"{folder.name}-{model['name']}")
 
 
@@ -96,7 +90,7 @@ def test_compiled_from_the_training_config(folder, backend, spec):
         pytest.skip("Keras 1 did not evaluate this model")
     model = legacy_conv.load_model(folder / _need(spec, ".h5"), keras1_backend=backend,
                                    custom_objects=CUSTOM_OBJECTS.get(name))
-    ts = [data[f"t{i}"] for i in range(sum(k.startswith("t") for k in data.files))]
+    ts = numbered(data, "t")
     result = model.evaluate(xs if len(xs) > 1 else xs[0], ts if len(ts) > 1 else ts[0],
                             verbose=0, batch_size=len(xs[0]), return_dict=True)
     expected = dict(zip(spec["metrics_names"], np.atleast_1d(spec["evaluate"])))

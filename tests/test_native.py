@@ -7,7 +7,6 @@ are compared with their legacy form, saved, and reloaded where legacy_conv is no
 
 import json
 import os
-import pathlib
 import re
 import subprocess
 import sys
@@ -17,7 +16,9 @@ import numpy as np
 import pytest
 
 import _native
-from _fixtures import arrays, assert_predicts, conv3d_legacy_params, layer_kwargs, results
+from _fixtures import (BACKENDS, CONFIGS, CUSTOM_OBJECTS, RECURRENT, arrays, assert_predicts,
+                       conv3d_legacy_params, layer_kwargs, manifest, model_io, npz, results)
+from _fixtures import MODELS as MODEL_FILES
 
 import legacy_conv as lc
 from legacy_conv import constraints as k1_constraints
@@ -61,7 +62,7 @@ def _refusal(backend, case_id):
 def _groups():
     params = []
     for suite in _native.SUITES:
-        for backend in _native.BACKENDS:
+        for backend in BACKENDS:
             if not _native.available(suite, backend):
                 continue
             for layer, cases in _native.runnable(suite, backend).items():
@@ -260,7 +261,7 @@ def saved_models(tmp_path_factory):
     folder = tmp_path_factory.mktemp("native")
     out = {}
     for name, make in MODELS.items():
-        for backend in _native.BACKENDS:
+        for backend in BACKENDS:
             legacy = make(backend)
             modern = native.modernize(legacy)
             xs = _inputs(legacy)
@@ -272,7 +273,7 @@ def saved_models(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("backend", _native.BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", MODELS)
 def test_th_models_predict_what_the_legacy_models_predict(saved_models, name, backend):
     legacy, modern, xs, _ = saved_models[(name, backend)]
@@ -343,16 +344,13 @@ def test_nested_models_stay_nested_and_are_shared(saved_models):
 
 
 # -- configs and model files -----------------------------------------------------------------
-CONFIGS = pathlib.Path(__file__).parent / "fixtures" / "keras1_configs"
-
-
 # Keras 1 configs with 'th' images, merges, nesting and masks.
 CONFIG_NAMES = ("conv2d_th", "conv3d_th", "functional_images", "functional_merges",
                 "nested_sequential", "masking")
 
 
 def _config_cases():
-    for backend in _native.BACKENDS:
+    for backend in BACKENDS:
         for name in CONFIG_NAMES:
             path = CONFIGS / backend / f"{name}.json"
             if path.exists():
@@ -381,24 +379,20 @@ def test_convert_config_native_uses_builtins_only(backend, path):
         _assert_same(legacy, native.modernize(legacy), _inputs(legacy))
 
 
-MODEL_FILES = pathlib.Path(__file__).parent / "fixtures" / "keras1_models"
-CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
-                                   "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
 
 
 def _model_file_cases():
     """Keras 1.2.2's files on both backends (older releases and h5py 2 files differ mostly in
     what the weight loader that both targets share reads, tests/test_model_files_keras1.py;
     Keras 1.0.8's Convolution3D is tested on its own)."""
-    for folder in ("k122_tensorflow", "k122_theano"):
-        manifest = MODEL_FILES / folder / "manifest.json"
-        if not manifest.exists():
+    for folder in (MODEL_FILES / "k122_tensorflow", MODEL_FILES / "k122_theano"):
+        if not (folder / "manifest.json").exists():
             continue
-        data = json.loads(manifest.read_text())
+        data = manifest(folder)
         for spec in data["models"]:
-            if not spec.get("skipped") and (manifest.parent / f"{spec['name']}.h5").exists():
-                yield pytest.param(manifest.parent, data["backend"], spec["name"],
-                                   id=f"{manifest.parent.name}-{spec['name']}")
+            if not spec.get("skipped") and (folder / f"{spec['name']}.h5").exists():
+                yield pytest.param(folder, data["backend"], spec["name"],
+                                   id=f"{folder.name}-{spec['name']}")
 
 
 @pytest.mark.slow(quick=2)
@@ -411,9 +405,7 @@ def test_load_model_native_matches_keras1(folder, backend, name):
     except ConversionError as error:
         assert "keep_legacy=True" in str(error)
         model = lc.load_model(path, target="native", keep_legacy=True, **kwargs)
-    data = np.load(folder / f"{name}.npz")
-    xs = [data[f"x{i}"] for i in range(sum(k.startswith("x") for k in data.files))]
-    ys = [data[f"y{i}"] for i in range(sum(k.startswith("y") for k in data.files))]
+    xs, ys, _ = model_io(folder, name)
     out = _outputs(model, xs)
     assert len(out) == len(ys)
     if all(o.shape == y.shape and np.allclose(o, y, 1e-4, 1e-5) for o, y in zip(out, ys)):
@@ -451,8 +443,8 @@ def test_load_model_native_draws_no_initial_value(name, monkeypatch):
     model = lc.load_model(folder / f"{name}.h5", target="native", keras1_backend="theano",
                           compile=False, keep_legacy=True)  # bn_net: modes 1 and 2 kept
     assert drawn == []
-    data = np.load(folder / f"{name}.npz")
-    np.testing.assert_allclose(_outputs(model, [data["x0"]])[0], data["y0"], RTOL, ATOL)
+    xs, ys, _ = model_io(folder, name)
+    np.testing.assert_allclose(_outputs(model, xs[:1])[0], ys[0], RTOL, ATOL)
     fresh = keras.models.model_from_json(json.dumps(lc.convert_config(
         (folder / f"{name}.json").read_text(), target="native", keras1_backend="theano",
         keep_legacy=True)))
@@ -484,22 +476,20 @@ def test_keras108_conv3d_file_native_matches_keras1():
     assert_predicts(model, folder, "conv3d")
 
 
-RECURRENT_FILES = pathlib.Path(__file__).parent / "fixtures" / "keras1_recurrent"
 # Keras 1 defaults LSTM/GRU gates to its hard_sigmoid; Bidirectional; masks (refused).
 RECURRENT_NAMES = ("lstm_cpu", "gru_gpu", "bidi_backwards_seq", "genomics", "masked")
 
 
 def _recurrent_cases():
-    for folder in ("k122_tensorflow", "k122_theano"):
-        manifest = RECURRENT_FILES / folder / "manifest.json"
-        if not manifest.exists():
+    for folder in (RECURRENT / "k122_tensorflow", RECURRENT / "k122_theano"):
+        if not (folder / "manifest.json").exists():
             continue
-        data = json.loads(manifest.read_text())
+        data = manifest(folder)
         for name in RECURRENT_NAMES:
             spec = data["models"].get(name)
-            if spec and not spec.get("skipped") and (manifest.parent / f"{name}.h5").exists():
-                yield pytest.param(manifest.parent, data["backend"], name, spec,
-                                   id=f"{folder}-{name}")
+            if spec and not spec.get("skipped") and (folder / f"{name}.h5").exists():
+                yield pytest.param(folder, data["backend"], name, spec,
+                                   id=f"{folder.name}-{name}")
 
 
 @pytest.mark.slow(quick=1)
@@ -513,7 +503,7 @@ def test_recurrent_files_native_match_keras1(folder, backend, name, spec):
         assert name == "masked" and "masked steps" in str(error)
         model = lc.load_model(path, target="native", keras1_backend=backend, compile=False,
                               keep_legacy=True)
-    data = np.load(folder / "data.npz")
+    data = npz(folder / "data.npz")
     xs = [data[f"{name}.x{i}"] for i in range(spec["inputs"])]
     for out, i in zip(_outputs(model, xs), range(spec["outputs"])):
         np.testing.assert_allclose(out, data[f"{name}.y{i}"], rtol=1e-4, atol=1e-5)

@@ -11,7 +11,6 @@ tests/fixtures/keras1_models/).
 """
 
 import json
-import pathlib
 import re
 
 import keras
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 
 import _native
+from _fixtures import BACKENDS, CONFIGS, MODELS, manifest, model_io
 
 import legacy_conv as lc
 from legacy_conv import native
@@ -26,15 +26,13 @@ from legacy_conv.errors import ConversionError
 
 RTOL, ATOL = 1e-5, 1e-6
 ACTIVITY = "its activity_regularizer: Keras 1 added the penalty summed over the batch"
-MODELS = pathlib.Path(__file__).parent / "fixtures" / "keras1_models"
-CONFIGS = pathlib.Path(__file__).parent / "fixtures" / "keras1_configs"
 # Keras 1 configs whose layers have weight penalties or constraints (no activity penalty).
 WEIGHT_PENALTY_CONFIGS = ("conv2d_th",)
 
 
 def _cases(key):
     return [pytest.param(suite, backend, case, id=f"{suite}-{backend}-{case['id']}")
-            for suite in _native.SUITES for backend in _native.BACKENDS
+            for suite in _native.SUITES for backend in BACKENDS
             if _native.available(suite, backend)
             for cases in _native.runnable(suite, backend).values()
             for case in cases if case.get(key)]
@@ -44,7 +42,7 @@ def _single(suite, backend, case):
     """(legacy model of the case's layer with Keras 1's weights, its input, its record)."""
     legacy, xs, _, ids, unbuilt = _native.group_model(suite, backend, [case])
     assert ids == [case["id"]], unbuilt
-    return legacy, xs, _native.records(suite, backend)[case["id"]]
+    return legacy, xs, _native.suite_records(suite, backend)[case["id"]]
 
 
 def _total(model, x):
@@ -96,7 +94,7 @@ def test_golden_constraints_through_modernize(suite, backend, case):
     legacy, _, _ = _single(suite, backend, case)
     plan = native.weight_plan(legacy)
     plan.transfer()
-    data = _native.arrays(suite, backend)
+    data = _native.suite_arrays(suite, backend)
     checked = 0
     for target, source, fn in plan.transfers:
         weights = source.get_weights()
@@ -124,10 +122,9 @@ def test_zero_activity_penalty_converts_without_a_regularizer():
 # -- whole models: the routes ----------------------------------------------------------------
 def _nested_cases():
     for folder in sorted(MODELS.glob("k122_*")):
-        manifest = json.loads((folder / "manifest.json").read_text())
-        for spec in manifest["models"]:
+        for spec in manifest(folder)["models"]:
             if spec["name"] == "nested" and (folder / "nested.h5").exists():
-                yield pytest.param(folder, manifest["backend"], spec, id=folder.name)
+                yield pytest.param(folder, manifest(folder)["backend"], spec, id=folder.name)
 
 
 def _keras1_regularization(spec):
@@ -138,8 +135,7 @@ def _keras1_regularization(spec):
 
 
 def _nested_inputs(folder):
-    data = np.load(folder / "nested.npz")
-    return [data[f"x{i}"] for i in range(sum(k.startswith("x") for k in data.files))]
+    return model_io(folder, "nested")[0]
 
 
 def _assert_refuses_regularized(call):
@@ -199,7 +195,7 @@ def test_nested_weight_penalties_and_constraint_through_native_config(folder, ba
     assert _total(built, x) > 0
 
 
-@pytest.mark.parametrize("backend", _native.BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", WEIGHT_PENALTY_CONFIGS)
 def test_config_weight_penalties_through_native_routes(name, backend):
     text = (CONFIGS / backend / f"{name}.json").read_text()

@@ -4,9 +4,6 @@ The files and Keras 1's predictions come from tests/fixtures/keras1_recurrent/
 make_recurrent.py, run in Keras 1.2.2 (Theano and TensorFlow), 1.1.2 and 1.0.8 (Theano).
 """
 
-import functools
-import json
-import pathlib
 import re
 import types
 
@@ -14,23 +11,21 @@ import keras
 import numpy as np
 import pytest
 
+import _fixtures
 import legacy_conv
+from _fixtures import RECURRENT, npz
 from legacy_conv.convert import recurrent
 from legacy_conv.errors import ConversionError
 
-HERE = pathlib.Path(__file__).parent / "fixtures" / "keras1_recurrent"
-RELEASES = sorted(p.name for p in HERE.iterdir() if (p / "manifest.json").is_file())
+RELEASES = sorted(p.name for p in RECURRENT.iterdir() if (p / "manifest.json").is_file())
 
 
-@functools.lru_cache(maxsize=None)
 def manifest(release):
-    return json.loads((HERE / release / "manifest.json").read_text())
+    return _fixtures.manifest(RECURRENT / release)
 
 
-@functools.lru_cache(maxsize=None)
 def data(release):
-    with np.load(HERE / release / "data.npz") as npz:
-        return dict(npz)
+    return npz(RECURRENT / release / "data.npz")
 
 
 def file_params():
@@ -58,7 +53,7 @@ def expected(release, name):
 
 
 def load(release, name, **kwargs):
-    return legacy_conv.load_model(HERE / release / f"{name}.h5",
+    return legacy_conv.load_model(RECURRENT / release / f"{name}.h5",
                                   keras1_backend=manifest(release)["backend"], **kwargs)
 
 

@@ -27,16 +27,13 @@ import pytest
 import tensorflow as tf
 
 import legacy_conv
+from _fixtures import CUSTOM_OBJECTS, MODELS, manifest, model_io
 from legacy_conv import cli
 from legacy_conv import serving
 from legacy_conv.errors import ConversionError
 
 ROOT = pathlib.Path(__file__).parent.parent
-MODELS = ROOT / "tests" / "fixtures" / "keras1_models"
 TAGS = ("k122_theano", "k122_tensorflow")
-# Functions that stand in for the marshalled code of the fixtures' Lambda layers.
-CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
-                                   "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
 ATOL = 1e-5
 # Models with no exact native form: modernize refuses them, naming the layer and why.
 NO_NATIVE = {"bn_net": "mode=2", "nested_basic": "mode=2", "two_input": "mode='cos'",
@@ -52,9 +49,8 @@ SIGNATURE = "serving_default"
 
 def _specs():
     for tag in TAGS:
-        manifest = json.loads((MODELS / tag / "manifest.json").read_text())
-        for spec in manifest["models"]:
-            yield tag, manifest["backend"], spec
+        for spec in manifest(MODELS / tag)["models"]:
+            yield tag, manifest(MODELS / tag)["backend"], spec
 
 
 SPECS = {(tag, spec["name"]): (backend, spec) for tag, backend, spec in _specs()}
@@ -323,8 +319,8 @@ def test_serving_default_gives_keras1_predictions(served, case_id):
     assert spec["name"] not in NO_NATIVE or target != "native"
     result = served.report[case_id]
     assert "error" not in result, result.get("error")
-    data = np.load(MODELS / tag / f"{spec['name']}.npz")
-    ys = [data[f"y{i}"] for i in range(len(spec["output_shapes"]))]
+    _, ys, _ = model_io(MODELS / tag, spec["name"])
+    assert len(ys) == len(spec["output_shapes"])
     for loader in ("v2", "v1"):  # tf.saved_model.load, and TF Serving's session loader
         outputs = served.outputs(case_id, loader)
         assert sorted(outputs) == [f"output_{i}" for i in range(len(ys))]
