@@ -41,18 +41,18 @@ def _params(layer):
 
 
 
-def _owners(layers, reported):
-    """{model layer name: the reported (Keras 1) layer it belongs to}: the layer of the same
-    name, and the layers named '<that name>_...' that a native conversion made for it."""
+def _owners(layers, reported, plan):
+    """{model layer name: the reported (Keras 1) layer it belongs to}: the layer itself, or
+    with a native `plan` the legacy layer its record names (`plan.origin`). A layer made for
+    a Sequential's input (no layer of the model) is shown as added."""
+    if plan is None:
+        return {name: name for name in layers if name in reported}
     owners = {}
-    for name in layers:
-        if name in reported:
-            owners[name] = name
-            continue
-        candidates = [r for r in reported if name.startswith(r + "_")]
-        best = max(candidates, key=len, default=None)  # 'conv_input_x' is not conv's
-        if best in layers:
-            owners[name] = best
+    for name, layer in layers.items():
+        origin = plan.origin(layer)
+        if origin is not None and origin.legacy_name in reported and \
+                origin.legacy_name in layers:
+            owners[name] = origin.legacy_name
     return owners
 
 
@@ -66,7 +66,7 @@ def layer_rows(converted, model, plan=None):
     index = {r.name: i for i, r in enumerate(reports)}
     notes = dict(plan.notes) if plan is not None else {}
     kept = {name: why for name, _, why in plan.kept} if plan is not None else {}
-    owners = _owners(layers, index) if plan is not None else {n: n for n in layers if n in index}
+    owners = _owners(layers, index, plan)
     parts = {}
     for name, owner in owners.items():
         parts.setdefault(owner, []).append(layers[name])

@@ -10,7 +10,7 @@ from legacy_conv.errors import ConversionError
 from legacy_conv.load import _host_memory
 from legacy_conv.native import handlers
 from legacy_conv.native import layout as lay
-from legacy_conv.native.plan import NativePlan
+from legacy_conv.native.plan import NativePlan, Provenance, ROLES
 
 # tensor: the native KerasTensor; layout: how it holds the legacy tensor (native_layout);
 # layer: the native layer that produced it; source: the legacy layer name, for names.
@@ -115,6 +115,9 @@ class Converter:
         self.cache = {}
         self.calls = []
         self.current = None
+        self.origins = []  # (native layer, legacy name, role, why or None), in order made
+        self.recorded = set()  # id() of the native layers in `origins`
+        self.whys = {}  # id() of a native layer -> what its weights hold (see `transfer`)
 
     # -- the walk ---------------------------------------------------------------------------
     def run(self, top=True):
@@ -144,7 +147,12 @@ class Converter:
             raise self._refusal()
         finals = [self._final(values[ref], ref[0]) for ref in outputs]
         model = self._build(specs, values, inputs, inputs_listed, finals, outputs_listed)
-        return NativePlan(model, self.transfers, self.notes, self.kept)
+        self.origins[:0] = [(layer, layer.name, "input", None) for layer in model.layers
+                            if isinstance(layer, keras.layers.InputLayer)]
+        origins = [(layer, Provenance(layer.name, source, role,
+                                      why or self.whys.get(id(layer)) or ROLES[role]))
+                   for layer, source, role, why in self.origins]
+        return NativePlan(model, self.transfers, self.notes, self.kept, origins)
 
     def _convert(self, node, inputs):
         layer = node.layer
@@ -184,11 +192,12 @@ class Converter:
 
         def make():
             clone = type(layer).from_config(layer.get_config())
-            self.transfer(clone, layer, lambda weights: list(weights))
+            self.transfer(clone, layer, lambda weights: list(weights),
+                          why=f"{ROLES['kept']}: {why}")
             self.kept.append((layer.name, type(layer).__name__, why))
             return clone
         clone = self.once(state, "kept", make)
-        return self.call_many(clone, xs if len(xs) > 1 else xs[0], layer.name)
+        return self.call_many(clone, xs if len(xs) > 1 else xs[0], layer.name, "kept")
 
     def _refusal(self):
         if len(self.refused) == 1:
@@ -255,9 +264,13 @@ class Converter:
             state[key] = make()
         return state[key]
 
-    def transfer(self, native, legacy, fn):
+    def transfer(self, native, legacy, fn, why=None):
+        """`native`'s weights are `fn(legacy's weights)`; `why` says what they hold where
+        that is more than the legacy weights rearranged (e.g. a Theano kernel flipped)."""
         self.transfers.append((native, legacy, fn))
         self.filled.add(id(native))
+        if why:
+            self.whys[id(native)] = why
 
     def _building(self, layer):
         """Where `layer` is about to be built and `transfer` will set its weights (within
@@ -270,8 +283,16 @@ class Converter:
         if text and (layer.name, text) not in self.notes:
             self.notes.append((layer.name, text))
 
-    def call(self, layer, inputs, layout, source):
-        """Calls a native layer on Value(s); the output Value has `layout`."""
+    def _record(self, layer, source, role):
+        """`layer` comes from the legacy layer named `source`, as `role` (a key of ROLES)."""
+        if id(layer) not in self.recorded:
+            self.recorded.add(id(layer))
+            self.origins.append((layer, source, role, None))
+
+    def call(self, layer, inputs, layout, source, role="core"):
+        """Calls a native layer on Value(s); the output Value has `layout`. The layer comes
+        from the legacy layer named `source`, as `role` (a key of `plan.ROLES`)."""
+        self._record(layer, source, role)
         listed = isinstance(inputs, list)
         tensors = [v.tensor for v in (inputs if listed else [inputs])]
         with self._building(layer):
@@ -282,8 +303,9 @@ class Converter:
             layout = lay.identity(len(out.shape))
         return Value(out, layout, layer, source)
 
-    def call_many(self, layer, inputs, source):
+    def call_many(self, layer, inputs, source, role="core"):
         """Calls a layer that may return several tensors; all in the legacy layout."""
+        self._record(layer, source, role)
         listed = isinstance(inputs, list)
         tensors = [v.tensor for v in (inputs if listed else [inputs])]
         with self._building(layer):
@@ -310,7 +332,7 @@ class Converter:
                       "to_channels_last" if layout == lay.channels_last(len(q)) else "permute")
             permute = keras.layers.Permute(lay.permute_dims(q),
                                            name=self.unique(f"{source}_{suffix}"))
-            return self.call(permute, value, layout, source)
+            return self.call(permute, value, layout, source, "layout")
         unflat = value.layout.unflat or layout.unflat
         rank = len(unflat) + 1
         src = value.layout.perm if value.layout.unflat else tuple(range(rank))
@@ -321,8 +343,8 @@ class Converter:
                                       name=self.unique(f"{source}_reorder")),
                  keras.layers.Flatten(name=self.unique(f"{source}_reflatten"))]
         for step in steps[:-1]:
-            value = self.call(step, value, None, source)
-        return self.call(steps[-1], value, layout, source)
+            value = self.call(step, value, None, source, "layout")
+        return self.call(steps[-1], value, layout, source, "layout")
 
     def spatial(self, value, ordering, rank):
         """`value` channels-last: permuted for a 'th' layer, as it is otherwise."""
@@ -380,6 +402,8 @@ class Converter:
         self.transfers += plan.transfers
         self.notes += plan.notes
         self.kept += plan.kept
+        self.origins += [(layer, r.legacy_name, r.role, r.why) for layer, r in plan.origins]
+        self.recorded |= {id(layer) for layer, _ in plan.origins}
         return plan
 
 

@@ -68,7 +68,8 @@ def _static(lengths, layer, why):
 
 
 def _activation_layers(cv, layer, activation, last_name=None):
-    """(Keras 3 activation for the layer itself, layers to append) for `activation`."""
+    """(Keras 3 activation for the layer itself, [(role, layer)] to append) for
+    `activation`."""
     native, exact = obj.native_activation(activation)
     if exact:
         return native, []
@@ -76,16 +77,17 @@ def _activation_layers(cv, layer, activation, last_name=None):
         layers = obj.hard_sigmoid_layers(lambda role: cv.unique(f"{layer.name}_{role}"))
         if last_name is not None:
             layers[-1].name = last_name
-        return "linear", layers
+        return "linear", [("hard_sigmoid", native) for native in layers]
     raise Refused(f"its activation {obj.activation_name(activation)!r} has no Keras 3 "
                   "built-in with the same formula")
 
 
-def _chain(cv, x, layers, source):
-    """Applies `layers` to the Value `x` in turn; the result keeps x's layout."""
+def _chain(cv, x, steps, source):
+    """Applies `steps`, [(role, layer)], to the Value `x` in turn; the result keeps x's
+    layout."""
     value = x
-    for layer in layers:
-        value = cv.call(layer, value, value.layout, source)
+    for role, layer in steps:
+        value = cv.call(layer, value, value.layout, source, role)
     return value
 
 
@@ -157,7 +159,7 @@ def _is_ours(value):
 
 def clone_builtin(cv, layer, overrides=None, native_shapes=None, axes=None):
     """A Keras 3 built-in like `layer` whose initializers, regularizers, constraints and
-    activations are built-ins; returns (layer, layers to append)."""
+    activations are built-ins; returns (layer, [(role, layer)] to append)."""
     config = layer.get_config()
     config.update(overrides or {})
     native_shapes, axes = native_shapes or {}, axes or {}

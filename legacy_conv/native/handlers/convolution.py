@@ -13,6 +13,10 @@ from legacy_conv.spec import weights as weight_spec
 
 
 # -- our convolutions ----------------------------------------------------------------------------
+FLIPPED = ("the Keras 1 layer's own computation; the Theano kernel flip (Theano convolves, "
+           "Keras 3 correlates) is folded into its weights")
+
+
 def _kernel_transform(family, ordering, rank, flip):
     """Keras 1 kernel layout → the Keras 3 layout (the tf.nn one), flipped for Theano."""
     source, target = weight_spec.KERNEL_LAYOUTS[(family, ordering)]
@@ -74,7 +78,7 @@ def _conv_core(cv, layer, cls, kwargs, kernels):
 
     def transfer(weights):
         return [t(w) for t, w in zip(transforms, weights)] + list(weights[len(transforms):])
-    cv.transfer(core, layer, transfer)
+    cv.transfer(core, layer, transfer, why=FLIPPED if flip else None)
     return core
 
 
@@ -134,18 +138,18 @@ def convolution(cv, layer, inputs, state):
     core = cv.once(state, "core", make)
     steps = []
     if pads:
-        steps.append(ZERO_PADDING[rank](_pairs(pads, rank),
-                                        name=cv.unique(f"{layer.name}_theano_pad"),
-                                        **_data_format(rank)))
-    steps.append(core)
+        steps.append(("theano_pad", ZERO_PADDING[rank](
+            _pairs(pads, rank), name=cv.unique(f"{layer.name}_theano_pad"),
+            **_data_format(rank))))
+    steps.append(("core", core))
     if subsample:
-        steps.append(POOLING[("max", rank)](pool_size=1, strides=_arg(subsample, rank),
-                                            name=cv.unique(f"{layer.name}_subsample"),
-                                            **_data_format(rank)))
+        steps.append(("subsample", POOLING[("max", rank)](
+            pool_size=1, strides=_arg(subsample, rank),
+            name=cv.unique(f"{layer.name}_subsample"), **_data_format(rank))))
     if crops:
-        steps.append(CROPPING[rank](_pairs(crops, rank),
-                                    name=cv.unique(f"{layer.name}_theano_crop"),
-                                    **_data_format(rank)))
+        steps.append(("theano_crop", CROPPING[rank](
+            _pairs(crops, rank), name=cv.unique(f"{layer.name}_theano_crop"),
+            **_data_format(rank))))
     steps += after
     return _chain(cv, x, steps, layer.name)
 
@@ -162,7 +166,7 @@ def separable(cv, layer, inputs, state):
             activation=activation),
             [("depthwise", "depthwise_kernel", "depthwise", layer.kernel_size),
              ("pointwise", "pointwise_kernel", "conv", (1, 1))])
-    steps = [cv.once(state, "core", make)] + after
+    steps = [("core", cv.once(state, "core", make))] + after
     return _chain(cv, x, steps, layer.name)
 
 
@@ -209,9 +213,10 @@ def deconvolution(cv, layer, inputs, state):
     if state["output_padding"] != output_padding:
         raise Refused("it is shared by inputs of different sizes, which need different "
                       "Keras 3 output paddings")
-    steps = [core]
+    steps = [("core", core)]
     if crops:
-        steps.append(keras.layers.Cropping2D(_pairs(crops, 2), data_format="channels_last",
-                                             name=cv.unique(f"{layer.name}_crop")))
+        steps.append(("output_shape", keras.layers.Cropping2D(
+            _pairs(crops, 2), data_format="channels_last",
+            name=cv.unique(f"{layer.name}_crop"))))
     steps += after
     return _chain(cv, x, steps, layer.name)

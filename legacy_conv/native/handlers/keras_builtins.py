@@ -52,7 +52,9 @@ def dense(cv, layer, inputs, state):
         if order is None:
             _same_weights(cv, layer, native)
         else:
-            cv.transfer(native, layer, lambda w: [Rows(w[0], order)] + list(w[1:]))
+            cv.transfer(native, layer, lambda w: [Rows(w[0], order)] + list(w[1:]),
+                        why="the Keras 1 layer's own computation; its kernel's rows are "
+                            "reordered for the channels-last Flatten before it")
         return native, after
     native, after = cv.once(state, "core", make)
     out_layout = lay.identity(2) if layout.unflat is not None else layout

@@ -77,7 +77,7 @@ def pooling(cv, layer, inputs, state):
     if any(c for _, c in crops):
         crop = CROPPING[rank](_pairs(crops, rank), name=cv.unique(f"{layer.name}_crop"),
                               **_data_format(rank))
-        pooled = cv.call(crop, pooled, pooled.layout, layer.name)
+        pooled = cv.call(crop, pooled, pooled.layout, layer.name, "edge_pad")
     return pooled
 
 
@@ -97,8 +97,9 @@ def _edge_pad(cv, layer, value, before, after):
             crops[j] = (0, n - 1) if keep_first else (n - 1, 0)
             edge = value if n == 1 else cv.call(CROPPING[rank](
                 _pairs(crops, rank), name=cv.unique(f"{layer.name}_edge"),
-                **_data_format(rank)), value, value.layout, layer.name)
+                **_data_format(rank)), value, value.layout, layer.name, "edge_pad")
             parts.append([edge] * count)
         concat = keras.layers.Concatenate(axis=1 + j, name=cv.unique(f"{layer.name}_edge_pad"))
-        value = cv.call(concat, parts[0] + [value] + parts[1], value.layout, layer.name)
+        value = cv.call(concat, parts[0] + [value] + parts[1], value.layout, layer.name,
+                        "edge_pad")
     return value
