@@ -18,6 +18,7 @@ import numpy as np
 
 from legacy_conv.load import _host_memory
 from legacy_conv import _validation
+from legacy_conv.spec import initializers as spec
 
 
 def get_fans(shape, dim_ordering="th"):
@@ -34,27 +35,32 @@ def get_fans(shape, dim_ordering="th"):
     return fan, fan
 
 
-def _uniform(shape, scale, seed):
+# Keras 1's fans by `spec.Initialization.fans`.
+FANS = {"fan_in": lambda fan_in, fan_out: fan_in,
+        "fan_sum": lambda fan_in, fan_out: fan_in + fan_out}
+
+
+def _spread(init, shape, dim_ordering):
+    if init.fans is None:
+        return init.scale
+    return float(np.sqrt(init.numerator / FANS[init.fans](*get_fans(shape, dim_ordering))))
+
+
+def _uniform(init, shape, dim_ordering, seed):
+    scale = _spread(init, shape, dim_ordering)
     return keras.random.uniform(shape, -scale, scale, seed=seed)
 
 
-def _normal(shape, scale, seed):
-    return keras.random.normal(shape, 0.0, scale, seed=seed)
+def _normal(init, shape, dim_ordering, seed):
+    return keras.random.normal(shape, 0.0, _spread(init, shape, dim_ordering), seed=seed)
 
 
-def _scaled(draw, numerator, fans_of):
-    def init(shape, dim_ordering, seed):
-        return draw(shape, float(np.sqrt(numerator / fans_of(*get_fans(shape, dim_ordering)))), seed)
-
-    return init
-
-
-def _orthogonal(shape, dim_ordering, seed):
+def _orthogonal(init, shape, dim_ordering, seed):
     flat_shape = (shape[0], int(np.prod(shape[1:])))
     a = np.random.RandomState(seed).normal(0.0, 1.0, flat_shape)
     u, _, v = np.linalg.svd(a, full_matrices=False)
     q = u if u.shape == flat_shape else v
-    return 1.1 * q.reshape(shape)
+    return init.scale * q.reshape(shape)
 
 
 def _check_identity(shape):
@@ -65,25 +71,19 @@ def _check_identity(shape):
         )
 
 
-def _identity(shape, dim_ordering, seed):
+def _identity(init, shape, dim_ordering, seed):
     _check_identity(shape)
-    return np.identity(shape[0])
+    return init.scale * np.identity(shape[0])
 
 
-# name -> f(shape, dim_ordering, seed), as in Keras 1.2.2's initializations.py
-INITIALIZATIONS = {
-    "uniform": lambda shape, dim_ordering, seed: _uniform(shape, 0.05, seed),
-    "normal": lambda shape, dim_ordering, seed: _normal(shape, 0.05, seed),
-    "lecun_uniform": _scaled(_uniform, 3.0, lambda fan_in, fan_out: fan_in),
-    "glorot_normal": _scaled(_normal, 2.0, lambda fan_in, fan_out: fan_in + fan_out),
-    "glorot_uniform": _scaled(_uniform, 6.0, lambda fan_in, fan_out: fan_in + fan_out),
-    "he_normal": _scaled(_normal, 2.0, lambda fan_in, fan_out: fan_in),
-    "he_uniform": _scaled(_uniform, 6.0, lambda fan_in, fan_out: fan_in),
-    "orthogonal": _orthogonal,
-    "identity": _identity,
-    "zero": lambda shape, dim_ordering, seed: np.zeros(shape),
-    "one": lambda shape, dim_ordering, seed: np.ones(shape),
-}
+def _constant(init, shape, dim_ordering, seed):
+    return np.full(shape, init.scale)
+
+
+# `spec.Initialization.distribution` -> f(initialization, shape, dim_ordering, seed).
+DRAWS = {"uniform": _uniform, "normal": _normal, "orthogonal": _orthogonal,
+         "identity": _identity, "constant": _constant}
+INITIALIZATIONS = spec.INITIALIZATIONS  # Keras 1.2.2's names, read by the checks below
 
 
 # True inside `skip_random_draws()`.
@@ -261,7 +261,8 @@ class Keras1Initializer(keras.initializers.Initializer):
             value = _call_custom(getattr(self.init, "function", self.init), shape,
                                  self.dim_ordering, dtype)
         else:
-            value = INITIALIZATIONS[self.init](shape, self.dim_ordering, self.seed)
+            init = INITIALIZATIONS[self.init]
+            value = DRAWS[init.distribution](init, shape, self.dim_ordering, self.seed)
         return keras.ops.cast(keras.ops.convert_to_tensor(value), dtype or "float32")
 
     def get_config(self):

@@ -11,8 +11,10 @@ import keras
 import pytest
 
 from legacy_conv import activations
+from legacy_conv import initializers
 from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.spec import activations as activation_spec
+from legacy_conv.spec import initializers as init_spec
 from legacy_conv.spec import merge as merge_spec
 from legacy_conv.spec import releases
 from legacy_conv.spec.releases import Release
@@ -115,3 +117,51 @@ def test_release_facts():
     assert releases.running_std("1.0.7", "tensorflow") is None
     assert releases.running_std("1.0.8", "theano") is None
     assert releases.running_std(None, "theano") is None
+
+
+# -- initializers ------------------------------------------------------------------------------
+def _init_records(backend, refused=False):
+    results = json.loads((FIXTURES / f"init_stats_{backend}.json").read_text())["results"]
+    return [r for r in results.values()
+            if (refused or r["error"] is None) and isinstance(r["init"], str)]
+
+
+def test_initializations_are_keras1s():
+    recorded = {r["init"] for backend in ("theano", "tensorflow")
+                for r in _init_records(backend, refused=True)}
+    assert recorded == set(init_spec.INITIALIZATIONS)
+    assert set(initializers.DRAWS) == {i.distribution for i in init_spec.INITIALIZATIONS.values()}
+    assert set(init_spec.SCALED) == {"lecun_uniform", "glorot_normal", "glorot_uniform",
+                                     "he_normal", "he_uniform"}
+
+
+@pytest.mark.parametrize("backend", ["theano", "tensorflow"])
+def test_initialization_spreads_match_keras1s_draws(backend):
+    """Each kernel Keras 1 drew lies within (uniform) or spreads as (normal) the table says,
+    with the fans Keras 1 recorded computing."""
+    checked = 0
+    for record in _init_records(backend):
+        init = init_spec.INITIALIZATIONS[record["init"]]
+        kernel = record["weights"][0]
+        if init.distribution not in ("uniform", "normal") or len(record["get_fans_calls"]) > 1:
+            continue
+        spread = init.scale
+        if init.fans:
+            call = record["get_fans_calls"][0]
+            spread = math.sqrt(init.numerator / initializers.FANS[init.fans](
+                call["fan_in"], call["fan_out"]))
+        if math.prod(kernel["shape"]) < 500:
+            continue
+        if init.distribution == "uniform":
+            assert 0.9 * spread <= kernel["max"] <= spread * (1 + 1e-6), record
+        else:
+            assert abs(kernel["std"] - spread) <= 0.15 * spread, record
+        checked += 1
+    assert checked > 20
+
+
+def test_constant_and_gain_initializations():
+    assert init_spec.INITIALIZATIONS["orthogonal"].scale == 1.1  # Keras 1's gain
+    for name, value in (("zero", 0.0), ("one", 1.0)):
+        drawn = initializers.Keras1Initializer(name, seed=1)((2, 3))
+        assert float(keras.ops.max(drawn)) == float(keras.ops.min(drawn)) == value

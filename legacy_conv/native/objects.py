@@ -20,40 +20,28 @@ from legacy_conv import constraints as k1_constraints
 from legacy_conv import initializers as k1_initializers
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.spec import activations as activation_spec
+from legacy_conv.spec import initializers as init_spec
 
 # Activations that depend on the order of the last axis (not elementwise).
 LAST_AXIS_ACTIVATIONS = ("softmax", "log_softmax")
 
-# Keras 1 scaled initializations: name -> (numerator, fans, distribution) where Keras 1
-# draws uniform(-sqrt(numerator / fans), ...) or normal(0, sqrt(numerator / fans)).
-SCALED = {
-    "lecun_uniform": (3.0, "fan_in", "uniform"),
-    "glorot_uniform": (6.0, "fan_avg", "uniform"),
-    "glorot_normal": (2.0, "fan_avg", "untruncated_normal"),
-    "he_uniform": (6.0, "fan_in", "uniform"),
-    "he_normal": (2.0, "fan_in", "untruncated_normal"),
-}
+# Keras 1's distributions and fans (`spec.initializers`) in Keras 3's words: Keras 1's normals
+# are untruncated, and its fan_in + fan_out is twice Keras 3's fan_avg.
+DISTRIBUTIONS = {"uniform": "uniform", "normal": "untruncated_normal"}
+MODES = {"fan_in": ("fan_in", 1.0), "fan_sum": ("fan_avg", 2.0)}
 # (mode, distribution, scale) -> the Keras 3 name of that VarianceScaling.
 NAMED_SCALINGS = {("fan_avg", "uniform", 1.0): "GlorotUniform",
                   ("fan_in", "uniform", 2.0): "HeUniform",
                   ("fan_in", "uniform", 1.0): "LecunUniform"}
+# Keras 1 distribution with a fixed scale -> f(its Initialization): the Keras 3 built-in.
 FIXED = {
-    "uniform": lambda: keras.initializers.RandomUniform(-0.05, 0.05),
-    "normal": lambda: keras.initializers.RandomNormal(0.0, 0.05),
-    "zero": lambda: keras.initializers.Zeros(),
-    "one": lambda: keras.initializers.Ones(),
-    "identity": lambda: keras.initializers.Identity(1.0),
-}
-KERAS1_ORTHOGONAL_GAIN = 1.1
-# Keras 1 name -> the nearest Keras 3 name where the weight's shape is unknown.
-NAMED_FALLBACK = {
-    "lecun_uniform": keras.initializers.LecunUniform,
-    "glorot_uniform": keras.initializers.GlorotUniform,
-    "glorot_normal": lambda: keras.initializers.VarianceScaling(
-        1.0, "fan_avg", "untruncated_normal"),
-    "he_uniform": keras.initializers.HeUniform,
-    "he_normal": lambda: keras.initializers.VarianceScaling(2.0, "fan_in", "untruncated_normal"),
-    "orthogonal": lambda: keras.initializers.Orthogonal(gain=KERAS1_ORTHOGONAL_GAIN),
+    "uniform": lambda init: keras.initializers.RandomUniform(-init.scale, init.scale),
+    "normal": lambda init: keras.initializers.RandomNormal(0.0, init.scale),
+    "constant": lambda init: (keras.initializers.Zeros() if init.scale == 0.0 else
+                              keras.initializers.Ones() if init.scale == 1.0 else
+                              keras.initializers.Constant(init.scale)),
+    "identity": lambda init: keras.initializers.Identity(init.scale),
+    "orthogonal": lambda init: keras.initializers.Orthogonal(gain=init.scale),
 }
 
 # Keras 1 added an activity penalty summed over the batch; Keras 3 divides every activity
@@ -140,33 +128,46 @@ def native_initializer(init, k1_shape=None, native_shape=None, axes=None):
         return keras.initializers.GlorotUniform(), (
             f"init: a Python function ({getattr(name, '__name__', name)!r}) has no built-in "
             "form; GlorotUniform instead")
-    if name in FIXED:
-        return FIXED[name](), ""
-    if k1_shape is None:  # the weight is unknown: the built-in of the same name
-        native = NAMED_FALLBACK[name]()
-        return native, (f"init {name!r}: its weight's shape is unknown, so Keras 1's fans "
-                        f"could not be matched; {type(native).__name__} instead")
-    native_shape = tuple(native_shape if native_shape is not None else k1_shape)
-    if name == "orthogonal":
-        axes = tuple(axes if axes is not None else range(len(native_shape)))
-        note = "" if _orthogonal_exact(k1_shape, axes) else (
+    k1_init = init_spec.INITIALIZATIONS[name]
+    if k1_init.fans is None:
+        native = FIXED[k1_init.distribution](k1_init)
+        if k1_init.distribution != "orthogonal":
+            return native, ""
+        if k1_shape is None:
+            return native, _unknown_shape(name, native)
+        rank = len(native_shape if native_shape is not None else k1_shape)
+        axes = tuple(axes if axes is not None else range(rank))
+        return native, "" if _orthogonal_exact(k1_shape, axes) else (
             "init 'orthogonal': Keras 1 orthogonalized other axes of this kernel; "
-            "Orthogonal(gain=1.1) instead")
-        return keras.initializers.Orthogonal(gain=KERAS1_ORTHOGONAL_GAIN), note
-    numerator, mode, distribution = SCALED[name]
+            f"Orthogonal(gain={k1_init.scale}) instead")
+    mode, fans_per_mode = MODES[k1_init.fans]
+    distribution = DISTRIBUTIONS[k1_init.distribution]
+    # Keras 1: numerator / k1_fan; Keras 3: (3 if uniform else 1) * scale / k3_fan.
+    per_unit = 3.0 if distribution == "uniform" else 1.0
+    if k1_shape is None:  # the weight is unknown: Keras 3's fans stand for Keras 1's
+        native = _scaling(mode, distribution, k1_init.numerator / (per_unit * fans_per_mode))
+        return native, _unknown_shape(name, native)
+    native_shape = tuple(native_shape if native_shape is not None else k1_shape)
     k1_fans = k1_initializers.get_fans(tuple(k1_shape), init.dim_ordering)
-    k1_fan = k1_fans[0] if mode == "fan_in" else float(k1_fans[0] + k1_fans[1])
+    k1_fan = float(k1_initializers.FANS[k1_init.fans](*k1_fans))
     k3_fan = _fan(keras3_fans(native_shape), mode)
     if not k1_fan or not k3_fan:
         return keras.initializers.Zeros(), ""
-    # Keras 1: numerator / k1_fan; Keras 3: (3 if uniform else 1) * scale / k3_fan.
-    per_unit = 3.0 if distribution == "uniform" else 1.0
-    scale = numerator * k3_fan / (per_unit * float(k1_fan))
+    return _scaling(mode, distribution, k1_init.numerator * k3_fan / (per_unit * k1_fan)), ""
+
+
+def _unknown_shape(name, native):
+    return (f"init {name!r}: its weight's shape is unknown, so Keras 1's fans could not be "
+            f"matched; {type(native).__name__} instead")
+
+
+def _scaling(mode, distribution, scale):
+    """Keras 3's VarianceScaling, by its name where it has one."""
     for (m, d, s), cls in NAMED_SCALINGS.items():
         if (m, d) == (mode, distribution) and math.isclose(scale, s, rel_tol=1e-12):
-            return getattr(keras.initializers, cls)(), ""
+            return getattr(keras.initializers, cls)()
     return keras.initializers.VarianceScaling(scale=float(scale), mode=mode,
-                                              distribution=distribution), ""
+                                              distribution=distribution)
 
 
 # -- regularizers --------------------------------------------------------------------------
