@@ -5,15 +5,13 @@ import stat
 
 from legacy_conv import _atomic
 from legacy_conv import backend
-from legacy_conv import initializers
-from legacy_conv import loading
 from legacy_conv.cli import writing
 from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
-from legacy_conv import native
 from legacy_conv.convert import model_config
 from legacy_conv.errors import ConversionError
 from legacy_conv.load import hdf5
+from legacy_conv.load import stages
 from legacy_conv.native.converter import KEEP_HINT
 
 # IN by its suffix; a file that starts like an HDF5 file is read as one whatever its name.
@@ -78,15 +76,6 @@ def _read_text(path):
 
 
 
-def _parse_yaml(text, path):
-    parse = getattr(model_config, "parse_yaml", None)
-    if parse is None:
-        raise CliError(f"{path}: YAML configs need a newer legacy_conv (no "
-                       "legacy_conv.convert.model_config.parse_yaml)")
-    return parse(text, "config")
-
-
-
 class Converted:
     """IN converted to a Keras 3 config, with its report rows and what its file holds.
 
@@ -127,8 +116,9 @@ def convert_input(path, args, stack, weights=None):
     out = getattr(args, "out", None)  # `inspect` has none
     values = out is not None and writing.output_format(out) != "config"
     try:
-        # Always the legacy conversion first: Keras 1 weights load into it (`to_target`).
-        ctx = loading._context("legacy", args.keras1_backend, None, args.image_dim_ordering)
+        # Always the legacy config first: Keras 1 weights load into it (`to_target`).
+        ctx = stages.context(args.target, args.keras1_backend, None, args.image_dim_ordering,
+                             args.keep_legacy)
         weights_file = None
         if weights is not None:
             _input_format(weights, "--weights")
@@ -137,14 +127,14 @@ def convert_input(path, args, stack, weights=None):
             k1file = _open_hdf5(path, stack, "IN")
             ctx.weight_shapes = (weights_file or k1file).weight_shapes()
             config = k1file.model_config()
-            keras3 = loading._convert(config, ctx, "model_config", k1file.keras_version)
+            keras3 = stages.convert(config, ctx, "model_config", k1file.keras_version)
             return Converted(path, fmt, keras3, ctx, k1file, weights_file, values)
         text = _read_text(path)
-        config = _parse_yaml(text, path) if fmt == "yaml" else text
+        config = stages.parse_yaml(text, "config") if fmt == "yaml" else text
         if weights_file is not None:
             ctx.weight_shapes = weights_file.weight_shapes()
         version = weights_file.keras_version if weights_file is not None else None
-        keras3 = loading._convert(config, ctx, "config", version)
+        keras3 = stages.convert(config, ctx, "config", version)
         return Converted(path, fmt, keras3, ctx, None, weights_file, values)
     except ConversionError as error:
         raise error.located(file=path) from None
@@ -157,16 +147,16 @@ def build_model(converted, progress):
     source = converted.weights_file or converted.k1file
     if source is None or not converted.values:
         with progress.stage("building the Keras 3 model"):
-            model = loading.build(converted.keras3_config, converted.ctx.custom_objects,
-                                  source=converted.path, values=converted.values)
+            model = stages.build(converted.keras3_config, converted.ctx.custom_objects,
+                                 source=converted.path, values=converted.values)
         if source is not None:
             with progress.stage(f"checking the weights of {source.path}"):
                 source.check_fit(model, converted.ctx)
         return model
-    with loading.loading_from(source) as load_weights_into:
+    with stages.loading_from(source) as load_weights_into:
         with progress.stage("building the Keras 3 model"):
-            model = loading.build(converted.keras3_config, converted.ctx.custom_objects,
-                                  source=converted.path)
+            model = stages.build(converted.keras3_config, converted.ctx.custom_objects,
+                                 source=converted.path)
         with progress.stage(f"loading the weights of {source.path}"):
             load_weights_into(model, converted.ctx)
     return model
@@ -176,14 +166,11 @@ def build_model(converted, progress):
 def to_target(converted, model, args, progress):
     """(model, plan): the legacy `model` itself, or (--target native) its twin of Keras 3
     built-ins with the weights copied, and the `plan.NativePlan` that made it."""
-    if args.target == "legacy":
+    if converted.ctx.target == "legacy":
         return model, None
     try:
         with progress.stage("converting to Keras 3 built-in layers"):
-            if converted.values:
-                return native.transferred(model, args.keep_legacy)
-            plan = initializers.shapes_only(lambda: native.weight_plan(model, args.keep_legacy))
-            return plan.model, plan
+            return stages.to_target(model, converted.ctx, converted.values)
     except ConversionError as error:
         if error.hint == KEEP_HINT:  # the API's hint → the flag
             error = ConversionError(error.problem, layer=error.layer, field=error.field,

@@ -13,18 +13,20 @@ and one back only where the legacy order matters (a model output, a layer that d
 the axis order, a Flatten that feeds anything but Dense); see `native_layout`.
 """
 
+import copy
+
 import keras
 
 from legacy_conv import initializers
 from legacy_conv.errors import ConversionError
-from legacy_conv.load import _host_memory
+from legacy_conv.load import fill
 from legacy_conv.native.converter import Converter
 
 def weight_plan(model, keep_legacy=False):
     """The `NativePlan` of a built legacy `keras.Model` (weights not copied yet).
 
     `plan.model` is the native model, `plan.transfer()` fills it from the legacy model's
-    current weights. Within `_host_memory.zero_filled()` (see `transferred`) the native
+    current weights. Within `fill.filling()` (see `transferred`) the native
     layers that `transfer` fills are built without drawing initial values.
     """
     return Converter(model, keep_legacy).run()
@@ -33,7 +35,7 @@ def weight_plan(model, keep_legacy=False):
 def transferred(model, keep_legacy=False):
     """(the native twin of `model` with its weights, its `NativePlan`): no initial value is
     drawn and each weight is copied once, into the native variable's memory."""
-    with _host_memory.zero_filled():
+    with fill.filling():
         plan = weight_plan(model, keep_legacy)
         return plan.transfer(), plan
 
@@ -74,22 +76,82 @@ def to_native(legacy_config, ctx, keep_legacy=None):
     whatever the weights' sizes. `keep_legacy=None` takes `ctx.keep_legacy` (False where
     unset).
     """
-    from legacy_conv import loading  # which imports this module
+    from legacy_conv.load import stages  # which imports this module
 
     if keep_legacy is None:
         keep_legacy = getattr(ctx, "keep_legacy", False)
-    model = loading.build(legacy_config, ctx.custom_objects, values=False)
+    model = stages.build(legacy_config, ctx.custom_objects, values=False)
+    with keras.saving.custom_object_scope(ctx.custom_objects):
+        plan = _shapes_only_plan(model, keep_legacy)
+    # for reports: what is not exact in training, the layers kept, each native layer's origin
+    ctx.native_notes, ctx.native_kept = plan.notes, plan.kept
+    ctx.native_provenance = plan.provenance
+    native = keras.saving.serialize_keras_object(plan.model)
+    functions = {layer.get("name"): layer.get("function") for layer in _lambdas(legacy_config)}
+    for layer in _lambdas(native):  # a function of custom_objects by its name, not the
+        if functions.get(layer.get("name")) is not None:  # bytecode of a Python lambda
+            layer["function"] = functions[layer["name"]]  # (which safe mode refuses)
+    return native
 
-    def plan():
-        with keras.saving.custom_object_scope(ctx.custom_objects):
-            return weight_plan(model, keep_legacy)
+
+def _lambdas(config):
+    """The config of each Lambda layer in a model config, nested models' too."""
+    if isinstance(config, dict):
+        if config.get("class_name") == "Lambda" and isinstance(config.get("config"), dict):
+            yield config["config"]
+        for value in config.values():
+            yield from _lambdas(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from _lambdas(value)
+
+
+def _shapes_only_plan(model, keep_legacy):
+    """`weight_plan(model)`, its native model built without values."""
     try:
-        plan = initializers.shapes_only(plan)
+        return initializers.shapes_only(lambda: weight_plan(model, keep_legacy))
     except ConversionError:
         raise
     except Exception as error:  # noqa: BLE001 — Keras raises many types; report one.
         message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         raise ConversionError(f"could not be built in Keras 3: {message}",
                               field="model") from error
-    ctx.native_notes, ctx.native_kept = plan.notes, plan.kept  # for reports
-    return keras.saving.serialize_keras_object(plan.model)
+
+
+def fill_from(model, legacy, keep_legacy=False):
+    """Fills `model`, which Keras built from `to_native`'s config of `legacy`'s config, with
+    the weights of `legacy` (a built legacy model): its plan, made without values, is run
+    onto `model`'s layers (matched one to one, nested models' included).
+
+    Raises:
+        ConversionError: where `model` is not the native form of `legacy` (naming the first
+            layer that differs).
+    """
+    plan = _shapes_only_plan(legacy, keep_legacy)
+    ours, planned = list(layers_in(model)), list(layers_in(plan.model))
+    for index in range(max(len(ours), len(planned))):
+        mine, theirs = (_label(layers, index) for layers in (ours, planned))
+        if mine != theirs:
+            raise ConversionError(
+                f"the model is not the native form of its Keras 1 config: its layer {index} "
+                f"is {mine}, the config's native model has {theirs}",
+                hint="Pass the Keras 1 config that the model was converted from")
+    twin = {id(theirs): mine for mine, theirs in zip(ours, planned)}
+    onto = copy.copy(plan)
+    onto.model = model
+    onto.transfers = [(twin[id(native)], source, fn) for native, source, fn in plan.transfers]
+    return onto.transfer()
+
+
+def layers_in(model):
+    """A model's layers, each nested model's right after it, in order."""
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from layers_in(layer)
+
+
+def _label(layers, index):
+    if index >= len(layers):
+        return "nothing"
+    return f'"{layers[index].name}" ({type(layers[index]).__name__})'

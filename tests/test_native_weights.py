@@ -1,0 +1,205 @@
+"""Keras 1 weights files into models of both targets, by every route, against Keras 1 itself.
+
+Routes: `load_model` on a `model.save()` file ('h5'); `model_from_json` or `model_from_yaml`
+then `load_weights` on a `model.save_weights()` file ('json', 'yaml'); and a model that Keras
+built from `convert_config` ('keras'), which takes `load_weights(..., keras1_config=...)`
+where it is native. Every Keras 1 release, backend and ordering the model fixtures cover
+(tests/fixtures/keras1_models/), and the recurrent ones (tests/fixtures/keras1_recurrent/,
+whose JSON is the config a `model.save()` file holds, its weights those of the same file).
+"""
+
+import json
+import pathlib
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import yaml
+
+from _fixtures import assert_predicts, model_io, predict_all
+
+import legacy_conv as lc
+from legacy_conv.errors import ConversionError
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+MODELS = FIXTURES / "keras1_models"
+RECURRENT = FIXTURES / "keras1_recurrent"
+CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
+                                   "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
+# (route, target): the legacy routes that tests/test_model_files_keras1.py does not take, and
+# every native one.
+ROUTES = (("yaml", "legacy"), ("json", "native"), ("yaml", "native"), ("keras", "native"),
+          ("h5", "native"))
+RECURRENT_ROUTES = (("json", "legacy"), ("json", "native"), ("keras", "native"))
+
+
+def _model_cases():
+    for manifest in sorted(MODELS.glob("*/manifest.json")):
+        data = json.loads(manifest.read_text())
+        for spec in data["models"]:
+            if spec.get("skipped"):
+                continue
+            for route, target in ROUTES:
+                yield pytest.param(manifest.parent, data["backend"], spec, route, target,
+                                   id=f"{manifest.parent.name}-{spec['name']}-{route}-{target}")
+
+
+def _recurrent_cases():
+    for manifest in sorted(RECURRENT.glob("*/manifest.json")):
+        data = json.loads(manifest.read_text())
+        for name, spec in sorted(data["models"].items()):
+            if "skipped" in spec:
+                continue
+            for route, target in RECURRENT_ROUTES:
+                yield pytest.param(manifest.parent, data["backend"], name, spec, route, target,
+                                   id=f"{manifest.parent.name}-{name}-{route}-{target}")
+
+
+def _keep_legacy(make):
+    """`make(keep_legacy)`: where no built-in is exact, the refusal says so and
+    keep_legacy=True keeps our layer."""
+    try:
+        return make(False)
+    except ConversionError as error:
+        if "keep_legacy=True" not in str(error):
+            raise
+        return make(True)
+
+
+def _loaded(route, target, text, weights, backend, custom, keras_version=None):
+    """The model of a Keras 1 JSON `text` and its weights file, by `route`."""
+    if route == "keras":
+        def make(keep):
+            config = lc.convert_config(text, target=target, keras1_backend=backend,
+                                       custom_objects=custom, keep_legacy=keep)
+            return keras.models.model_from_json(json.dumps(config), custom_objects=custom)
+        model = _keep_legacy(make) if target == "native" else make(False)
+        origin = dict(keras1_config=text, custom_objects=custom) if target == "native" \
+            else dict(keras_version=keras_version)
+        return lc.load_weights(model, weights, keras1_backend=backend, **origin)
+    read = lc.model_from_json if route == "json" else lc.model_from_yaml
+    source = text if route == "json" else yaml.safe_dump(json.loads(text))
+    model = _keep_legacy(lambda keep: read(source, target=target, keras1_backend=backend,
+                                           custom_objects=custom,
+                                           keep_legacy=keep if target == "native" else False))
+    return lc.load_weights(model, weights, keras1_backend=backend)
+
+
+def _need(folder, spec, suffix):
+    name = spec["name"] + suffix
+    if name not in spec.get("files", [name]) or not (folder / name).exists():
+        pytest.skip(f"Keras {spec.get('keras_version', '1.x')} wrote no {name}")
+    return folder / name
+
+
+# A few cases of each route stay in the quick tier.
+QUICK = tuple(f"k122_theano-vgg_th-{route}-{target}" for route, target in ROUTES) + (
+    "k105_theano-bn_net-json-native", "k122_tensorflow-separable_th-keras-native",
+    "k122_theano-nested-json-native", "k112_theano-text_cnn-yaml-native")
+
+
+@pytest.mark.slow(quick=QUICK)
+@pytest.mark.parametrize("folder, backend, spec, route, target", list(_model_cases()))
+def test_model_files_by_every_route(folder, backend, spec, route, target):
+    name, custom = spec["name"], CUSTOM_OBJECTS.get(spec["name"])
+    if route == "h5":
+        model = _keep_legacy(lambda keep: lc.load_model(
+            _need(folder, spec, ".h5"), target=target, keras1_backend=backend,
+            custom_objects=custom, compile=False,
+            keep_legacy=keep if target == "native" else False))
+    else:
+        text = _need(folder, spec, ".json").read_text()
+        model = _loaded(route, target, text, _need(folder, spec, "_weights.h5"), backend,
+                        custom, json.loads((folder / "manifest.json").read_text())[
+                            "keras_version"])
+    assert_predicts(model, folder, name)
+
+
+@pytest.mark.slow(quick=("k122_theano-lstm_cpu-json-native", "k108_theano-masked-keras-native"))
+@pytest.mark.parametrize("folder, backend, name, spec, route, target", list(_recurrent_cases()))
+def test_recurrent_files_by_json_and_keras_routes(folder, backend, name, spec, route, target):
+    path = folder / f"{name}.h5"
+    with h5py.File(path, "r") as f:
+        text = f.attrs["model_config"]
+        text = text.decode() if isinstance(text, bytes) else text
+    model = _loaded(route, target, text, path, backend, None,
+                    json.loads((folder / "manifest.json").read_text())["keras_version"])
+    data = np.load(folder / "data.npz")
+    xs = [data[f"{name}.x{i}"] for i in range(spec["inputs"])]
+    outs = predict_all(model, xs)
+    assert len(outs) == spec["outputs"]
+    for i, out in enumerate(outs):
+        np.testing.assert_allclose(out, data[f"{name}.y{i}"], rtol=1e-4, atol=1e-5)
+
+
+# -- what a native model remembers, and what it needs without -------------------------------
+VGG = MODELS / "k122_theano"
+
+
+def _vgg(target="native", **kwargs):
+    return lc.model_from_json((VGG / "vgg_th.json").read_text(), target=target,
+                              keras1_backend="theano", **kwargs)
+
+
+def test_native_model_from_keras_without_its_config_is_refused_naming_keras1_config():
+    config = lc.convert_config((VGG / "vgg_th.json").read_text(), target="native",
+                               keras1_backend="theano")
+    model = keras.models.model_from_json(json.dumps(config))
+    with pytest.raises(ConversionError) as caught:
+        lc.load_weights(model, VGG / "vgg_th_weights.h5", keras1_backend="theano")
+    assert str(caught.value) == (
+        'layer "convolution2d_1" (Conv2D): is a Keras 3 '
+        "built-in that only target='native' gives: the model is native, and Keras 1 weights "
+        "need its Keras 1 config to reach it. Pass keras1_config=<the Keras 1 "
+        "model.to_json() text or dict> to load_weights")
+    lc.load_weights(model, VGG / "vgg_th_weights.h5", keras1_backend="theano",
+                    keras1_config=json.loads((VGG / "vgg_th.json").read_text()))
+    assert_predicts(model, VGG, "vgg_th")
+
+
+def test_keras1_config_of_another_model_is_refused_naming_the_first_difference():
+    config = lc.convert_config((VGG / "vgg_th.json").read_text(), target="native",
+                               keras1_backend="theano")
+    model = keras.models.model_from_json(json.dumps(config))
+    with pytest.raises(ConversionError) as caught:
+        lc.load_weights(model, VGG / "vgg_tf_weights.h5", keras1_backend="theano",
+                        keras1_config=(VGG / "vgg_tf.json").read_text())
+    assert str(caught.value) == (
+        f'{VGG / "vgg_tf_weights.h5"}: the model is not the native form of its Keras 1 config: '
+        'its layer 0 is "convolution2d_1_input_to_channels_last" (Permute), the config\'s '
+        'native model has "convolution2d_1" (Conv2D). Pass the Keras 1 config that the model '
+        'was converted from')
+
+
+def test_a_remembered_model_refuses_weights_for_the_other_backend():
+    with pytest.raises(ConversionError, match="was made for Keras 1 on 'theano'"):
+        lc.load_weights(_vgg(), VGG / "vgg_th_weights.h5", keras1_backend="tensorflow")
+
+
+def test_a_failed_load_leaves_the_native_model_as_it_was():
+    model = _vgg()
+    before = [np.array(w) for w in model.get_weights()]
+    with pytest.raises(ConversionError, match="does not match the model"):
+        lc.load_weights(model, VGG / "bn_net_weights.h5")
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_remembering_leaves_config_and_keras_file_alone(tmp_path):
+    """The origin is kept beside the model (nothing on it): its config and `.keras` file are
+    those of the same model built by Keras, and the reloaded model predicts Keras 1's."""
+    model = lc.load_weights(_vgg(), VGG / "vgg_th_weights.h5")
+    plain = keras.models.model_from_json(json.dumps(lc.convert_config(
+        (VGG / "vgg_th.json").read_text(), target="native", keras1_backend="theano")))
+    assert model.get_config() == plain.get_config()
+    model.save(tmp_path / "vgg.keras")
+    reloaded = keras.models.load_model(tmp_path / "vgg.keras")
+    assert_predicts(reloaded, VGG, "vgg_th")
+    xs, _, _ = model_io(VGG, "vgg_th")
+    np.testing.assert_array_equal(predict_all(model, xs)[0], predict_all(reloaded, xs)[0])
+
+
+def test_a_legacy_model_keeps_loading_as_before():
+    model = lc.load_weights(_vgg("legacy"), VGG / "vgg_th_weights.h5", keras1_backend="theano")
+    assert_predicts(model, VGG, "vgg_th")
