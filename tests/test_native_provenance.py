@@ -10,6 +10,7 @@ import pytest
 import legacy_conv as lc
 from legacy_conv import cli
 from legacy_conv import native
+from legacy_conv.convert import model_config
 from legacy_conv.migration import migrate_source
 from legacy_conv.native import plan as native_plan
 
@@ -102,6 +103,17 @@ def test_a_layer_named_like_a_derived_one_is_not_misattributed(th_theano):
     assert (user.legacy_name, user.role) == ("conv_theano_pad", "core")
     derived = [r for r in plan.provenance if r.role == "theano_pad"]
     assert [(r.native_name, r.legacy_name) for r in derived] == [("conv_theano_pad_1", "conv")]
+
+
+def test_to_native_puts_the_records_on_the_context():
+    ctx = model_config.Context("native", "theano")
+    config = native.to_native(model_config.convert(model_config.parse(TH_THEANO), ctx), ctx)
+    names = [layer["config"]["name"] for layer in config["config"]["layers"]]
+    assert sorted(r.native_name for r in ctx.native_provenance) == sorted(names)
+    found = {}
+    for record in ctx.native_provenance:
+        found.setdefault(record.legacy_name, []).append(record.role)
+    assert found == ROLES
 
 
 def test_main_step_is_the_most_telling_role():

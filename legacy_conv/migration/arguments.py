@@ -21,7 +21,7 @@ from legacy_conv.migration.probe import Refusal
 from legacy_conv.migration.probe import json_default as _json
 from legacy_conv.migration.probe import literal as _literal
 from legacy_conv.migration.probe import ordering as _ordering
-from legacy_conv.spec.activations import HARD_SIGMOID, KERAS3_HARD_SIGMOID
+from legacy_conv.native import plan as native_plan
 
 # layer: Keras 3 class name; args: [(keyword or None, expression node, indices of the call's
 # arguments it comes from)]; inputs: for merge(), the node the new layer is called on;
@@ -30,27 +30,14 @@ Translation = namedtuple("Translation", "layer args inputs notes needs")
 Translation.__new__.__defaults__ = (frozenset(),)
 
 # -- 4. rendering --------------------------------------------------------------------------------
-# Why the converter needed more than one Keras 3 layer: by the layers it made (classes in
-# order) or the names it gave them.
-SEVERAL = (
-    (("Rescaling", "ReLU"), f"activation 'hard_sigmoid': Keras 1's is {HARD_SIGMOID}, "
-                            f"Keras 3's {KERAS3_HARD_SIGMOID}"),
-    (("Conv2DTranspose", "Cropping2D"), "Keras 1's output_shape is Keras 3's transposed "
-                                        "convolution followed by a crop here"),
-    (("theano_pad",), "Keras 1 on Theano padded this convolution otherwise than Keras 3"),
-    (("theano_crop",), "Keras 1 on Theano cropped this convolution's output"),
-    (("subsample",), "Keras 1 on Theano subsampled a dilated convolution"),
-    (("edge_pad",), "Theano's 'same' pooling windows are not Keras 3's"),
-)
-
-
 def _several(form):
-    classes = [layer["class_name"] for layer in form["layers"]]
-    names = " ".join(name or "" for name in form.get("names", ()))
-    for keys, why in SEVERAL:
-        if all(k in classes for k in keys) or all(k in names for k in keys):
-            return f"{why} (its exact Keras 3 form is several layers: {', '.join(classes)})"
-    return f"its exact Keras 3 form is several layers ({', '.join(classes)})"
+    """Why the converter needed more than one Keras 3 layer: the most telling role its plan
+    gave them (`native.plan.main_step`)."""
+    classes = ", ".join(layer["class_name"] for layer in form["layers"])
+    step = native_plan.main_step(form.get("roles", ()))
+    if step is None:
+        return f"its exact Keras 3 form is several layers ({classes})"
+    return f"{native_plan.ROLES[step]} (its exact Keras 3 form is several layers: {classes})"
 
 
 def keras3_call(name, bound, form, carried, settings):

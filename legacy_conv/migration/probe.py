@@ -329,7 +329,7 @@ def _convert(name, config, shape, dtype, settings, target):
     if fix is not None:
         layers = [fix(layer, config, len(shape) + 1) for layer in layers]
     return {"layers": layers, "weights": _weights_verdict(plan),
-            "names": [layer.name for layer in plan.model.layers]}
+            "roles": plan.roles()}
 
 
 def _source_axis(layer, config, rank):
