@@ -16,7 +16,7 @@ import random
 import keras
 import numpy as np
 
-from legacy_conv.load import _host_memory
+from legacy_conv.load import fill
 from legacy_conv import _validation
 from legacy_conv.spec import initializers as spec
 
@@ -97,13 +97,13 @@ def skip_random_draws():
     For variables that are about to be overwritten (`load_model` builds the model here and
     then assigns every weight from the file): drawing 138 M values for a VGG16 would take
     seconds and, in temporaries, twice the weights' memory; big zeros are NumPy arrays that
-    the weights are then read into (`_host_memory`). Configs are unchanged (the
+    the weights are then read into (`load.fill`). Configs are unchanged (the
     initializer keeps its name and seed); 'identity' still checks its shape.
     Scoped to the current thread (a `contextvars` variable).
     """
     token = _SKIPPING.set(True)
     try:
-        with _host_memory.zero_filled():
+        with fill.filling():
             yield
     finally:
         _SKIPPING.reset(token)
@@ -179,7 +179,7 @@ def with_values(make, check):
     """`make()` (building a model) without values, then `check(model)` before any value is
     allocated (e.g. refusing weights that cannot fit in memory), then each variable made
     gets its initial value, in the order made (as an eager build draws them; within
-    `skip_random_draws()` zeros on `_host_memory`), and any value a layer assigned while
+    `skip_random_draws()` zeros that `load.fill` fills), and any value a layer assigned while
     built. Outside any `keras.StatelessScope`. A model with a stateful RNN is built as
     before, values drawn as its variables are made (and not checked)."""
     made = []
@@ -204,7 +204,7 @@ def with_values(make, check):
 @contextlib.contextmanager
 def placeholders(layer):
     """Building `layer` within it draws nothing: its initializers and its sublayers' give
-    zeros (within `_host_memory.zero_filled()`, on memory its weights are then written to)
+    zeros (within `fill.filling()`, on memory its weights are then written to)
     and are back after. Only for a layer whose every weight is set right after."""
     swapped = [(owner, name, value) for owner in _layers_in(layer, set())
                for name, value in list(vars(owner).items())
@@ -221,7 +221,7 @@ def placeholders(layer):
 
 
 def _placeholder(shape, dtype=None):
-    return _host_memory.zeros(shape, dtype or "float32")
+    return fill.zeros(shape, dtype or "float32")
 
 
 def _layers_in(layer, seen):
@@ -256,7 +256,7 @@ class Keras1Initializer(keras.initializers.Initializer):
         if skipping():
             if self.init == "identity":
                 _check_identity(shape)
-            return _host_memory.zeros(shape, dtype or "float32")
+            return fill.zeros(shape, dtype or "float32")
         if callable(self.init):
             value = _call_custom(getattr(self.init, "function", self.init), shape,
                                  self.dim_ordering, dtype)

@@ -4,6 +4,7 @@ plain paths give."""
 
 import json
 import pathlib
+import re
 
 import h5py
 import keras
@@ -155,6 +156,15 @@ def test_weights_read_straight_into_variables_give_keras1_predictions(monkeypatc
     model.fit(inputs if len(inputs) > 1 else inputs[0],
               expected if len(expected) > 1 else expected[0], verbose=0)
     assert not _host_memory.active()
+
+
+def test_only_load_fill_reaches_the_variables_memory():
+    """The rest of the package fills variables through `load.fill` alone."""
+    root = pathlib.Path(legacy_conv.__file__).parent
+    outside = [str(path.relative_to(root)) for path in root.rglob("*.py")
+               if path.parent.name != "load" and re.search(
+                   r"\b(_host_memory|read_ahead)\b", path.read_text())]
+    assert outside == []
 
 
 def test_a_variable_is_written_through_its_array_only_until_something_assigns_it(monkeypatch):

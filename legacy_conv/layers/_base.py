@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from legacy_conv.load import _host_memory
+from legacy_conv.load import fill
 from legacy_conv import _validation
 
 # Keras 1.2.2's `Layer.__init__` keywords.
@@ -81,8 +81,7 @@ class Keras1Layer(keras.layers.Layer):
                     f"({variable.path}) must have the Keras 1 shape {tuple(variable.shape)}",
                 )
         for variable, array in zip(variables, arrays):
-            _host_memory.forget(variable)
-            variable.assign(array)
+            fill.assign(variable, array)
 
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable}

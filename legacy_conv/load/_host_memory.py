@@ -1,5 +1,5 @@
 """Variables whose memory is a NumPy array, so that a file's datasets are read straight into
-them.
+them: how `fill` works (nothing outside `load/` calls this module).
 
 TensorFlow's CPU allocator faults fresh memory in 4 KiB pages, which costs more than reading
 the weights: building an empty VGG16 took three times as long as h5py reading its 528 MiB.

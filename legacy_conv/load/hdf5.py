@@ -139,8 +139,8 @@ class Keras1File:
             os.close(fd)
 
     def read_ahead(self):
-        """A `read_ahead.ReadAhead` of every weight dataset: entered within
-        `initializers.skip_random_draws()`, it reads the big ones while the model is built."""
+        """A `read_ahead.ReadAhead` of every weight dataset: entered within `fill.filling()`
+        (`initializers.skip_random_draws()`), it reads them while the model is built."""
         return read_ahead.ReadAhead(self.path, [
             ds for _, datasets in self.layer_groups() for _, ds in datasets])
 

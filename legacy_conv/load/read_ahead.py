@@ -5,7 +5,7 @@ not wait for each other: `ReadAhead` reads every contiguous dataset with `os.pre
 (which releases the GIL; one call per run of neighbouring datasets) into fresh aligned
 arrays, and offers them to `_host_memory.zeros` as the initial memory of the variables of
 the same shape and dtype, in the file's order. After the build, `finish()` waits for the
-thread and records what each array holds; `weights.Stored.assign_to` skips the read where a
+thread and records what each array holds; `weights.Stored.write_to` skips the read where a
 variable's memory already holds its own dataset and reads it as usual everywhere else
 (another order, a layout transform, a read that failed), so the result never depends on
 the guess.

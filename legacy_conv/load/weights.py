@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 from legacy_conv.load import _host_memory
+from legacy_conv.load import fill
 from legacy_conv.load import read_ahead
 from legacy_conv.errors import ConversionError
 from legacy_conv.spec import releases
@@ -62,13 +63,15 @@ def damaged(file=None, layer=None, field=None):
 class Stored:
     """A weight still in the file: its shape now, its values when they are assigned.
 
-    `np.asarray(stored)` reads it (transposed by `perm`, for old layouts); `assign_to`
-    reads it through a reused buffer, in slices of rows when it is big.
+    `np.asarray(stored)` reads it (transposed by `perm`, for old layouts); `fill.fill`
+    writes it straight into a variable's memory (`write_to`), else assigns it through a
+    reused buffer, in slices of rows when it is big (`assign_to`).
     """
 
-    def __init__(self, dataset, perm=None):
+    def __init__(self, dataset, perm=None, scratch=None):
         self.dataset = dataset
         self.perm = perm
+        self.scratch = scratch
         shape = tuple(dataset.shape)
         self.shape = shape if perm is None else tuple(shape[p] for p in perm)
         self.ndim = len(shape)
@@ -79,27 +82,32 @@ class Stored:
         return np.broadcast_to(np.ones((), self.dtype), self.shape)
 
     def transpose(self, perm):
-        return Stored(self.dataset, perm)
+        return Stored(self.dataset, perm, self.scratch)
 
     def __array__(self, dtype=None, copy=None):
         array = np.asarray(self.dataset[()], dtype=dtype)
         return array if self.perm is None else array.transpose(self.perm)
 
-    def assign_to(self, variable, scratch, memory=None):
-        """Reads the dataset into `variable`; `memory` is the variable's own memory
-        (`_host_memory.writable`) where it has one."""
+    def write_to(self, out):
+        """Reads the dataset into `out`, a variable's own memory (unless a reader already
+        put this very dataset there, see `read_ahead`)."""
+        if self.perm is not None or self.dataset.dtype != out.dtype:
+            out[...] = np.asarray(self, dtype=out.dtype)
+        elif _host_memory.filled_with(out) != read_ahead.source(self.dataset):
+            self.dataset.read_direct(out)
+
+    def assign_to(self, variable):
+        """Reads the dataset into `variable` through `scratch`, in slices of rows when it
+        is big."""
         target = variable.value  # on Keras 3's TensorFlow backend, a tf.Variable
         dtype = np.dtype(variable.dtype)
-        if memory is not None and self.perm is None and self.dataset.dtype == dtype:
-            if _host_memory.filled_with(memory) != read_ahead.source(self.dataset):
-                self.dataset.read_direct(memory)  # straight into the variable
-            return
         rows = self.shape[0] if self.shape else 0
         step = max(1, SLICE_BYTES // max(1, dtype.itemsize * int(np.prod(self.shape[1:]))))
         if self.perm is not None or rows == 0 or (
                 step < rows and not hasattr(target, "scatter_update")):
             variable.assign(np.asarray(self, dtype=dtype))
             return
+        scratch = self.scratch or Scratch()
         for start in range(0, rows, step):
             stop = min(rows, start + step)
             part = scratch.array((stop - start,) + self.shape[1:], dtype)
@@ -128,7 +136,7 @@ class Scratch:
         return self.buffer[:size].view(dtype).reshape(shape)
 
 
-def stored(dataset):
+def stored(dataset, scratch=None):
     """A `Stored` dataset where reading it later cannot fail, else its values now.
 
     Later reads are safe for a contiguous dataset whose data lies within the file (what
@@ -141,7 +149,7 @@ def stored(dataset):
     if offset is not None and offset + dataset.id.get_storage_size() > \
             dataset.file.id.get_filesize():
         return np.asarray(dataset[()])
-    return Stored(dataset)
+    return Stored(dataset, scratch=scratch)
 
 
 def _leaves(layer):
@@ -342,32 +350,31 @@ def check(model, groups, keras_version, ctx):
 
 def assign(model, groups, keras_version, ctx, wait=None):
     """Checks every layer's shapes from the file's metadata, then reads what may fail to
-    read (`stored`), then assigns: a mismatch or a damaged dataset leaves the model
-    untouched. Variables whose memory a reader may be filling come last, after `wait()`."""
+    read (`stored`), then fills the variables (`fill.fill`): a mismatch or a damaged
+    dataset leaves the model untouched. Variables whose memory a reader may be filling
+    come last, after `wait()`."""
     plan = check(model, groups, keras_version, ctx)
-    prepared = []
+    prepared, scratch = [], Scratch()
     for layer, named in plan:
         with damaged(layer=_where(layer)):
-            read = [(name, stored(array.dataset)) for name, array in named]
+            read = [(name, stored(array.dataset, scratch)) for name, array in named]
             prepared.append((layer, _prepared(layer, read, keras_version,
                                               ctx.keras1_backend)))
-    scratch, shared = Scratch(), []
-    for layer, arrays in prepared:
-        for array, variable in zip(arrays, layer.weights):
-            memory = _host_memory.writable(variable)
-            if memory is None:
-                _assign(array, variable, scratch, layer=layer)
-            else:  # a reader may still be filling it
-                shared.append((array, variable, memory, layer))
+    pairs = [(array, variable, layer) for layer, arrays in prepared
+             for array, variable in zip(arrays, layer.weights)]
+    shared = [_host_memory.writable(variable) is not None for _, variable, _ in pairs]
+    for (array, variable, layer), late in zip(pairs, shared):
+        if not late:
+            _fill(variable, array, layer)
     if wait is not None:
-        wait()
-    for array, variable, memory, layer in shared:
-        _assign(array, variable, scratch, memory, layer)
+        wait()  # a reader may still be filling the others
+    for (array, variable, layer), late in zip(pairs, shared):
+        if late:
+            _fill(variable, array, layer)
 
 
-def _assign(array, variable, scratch, memory=None, layer=None):
-    if not isinstance(array, Stored):
-        variable.assign(np.asarray(array).astype(variable.dtype, copy=False))
-        return
-    with damaged(layer=_where(layer), field=array.dataset.name):
-        array.assign_to(variable, scratch, memory)
+def _fill(variable, array, layer):
+    reading = damaged(layer=_where(layer), field=array.dataset.name) \
+        if isinstance(array, Stored) else contextlib.nullcontext()
+    with reading:
+        fill.fill(variable, array)

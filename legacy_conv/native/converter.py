@@ -7,7 +7,7 @@ import keras
 
 from legacy_conv import initializers
 from legacy_conv.errors import ConversionError
-from legacy_conv.load import _host_memory
+from legacy_conv.load import fill
 from legacy_conv.native import handlers
 from legacy_conv.native import layout as lay
 from legacy_conv.native.plan import NativePlan, Provenance, ROLES
@@ -274,8 +274,8 @@ class Converter:
 
     def _building(self, layer):
         """Where `layer` is about to be built and `transfer` will set its weights (within
-        `_host_memory.zero_filled()`): its initial values are not drawn."""
-        if layer.built or id(layer) not in self.filled or not _host_memory.active():
+        `fill.filling()`): its initial values are not drawn."""
+        if layer.built or id(layer) not in self.filled or not fill.active():
             return contextlib.nullcontext()
         return initializers.placeholders(layer)
 

@@ -7,8 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from legacy_conv.errors import ConversionError
-from legacy_conv.load import _host_memory
-from legacy_conv.native import handlers
+from legacy_conv.load import fill
 from legacy_conv.spec.activations import HARD_SIGMOID, KERAS3_HARD_SIGMOID
 
 # One native layer: its name, the legacy layer it comes from, its role (a key of ROLES) and
@@ -72,9 +71,8 @@ class NativePlan:
         return [self.origin(layer).role for layer in self.model.layers]
 
     def transfer(self):
-        """Copies every legacy weight into the native model (shapes checked first); within
-        `_host_memory.zero_filled()`, straight into the memory of the native variables
-        that `weight_plan` built there."""
+        """Copies every legacy weight into the native model (shapes checked first), each
+        once (`fill.fill`: within `fill.filling()`, into the native variables' memory)."""
         prepared = []
         for native, legacy, fn in self.transfers:
             arrays = fn([_view(variable) for variable in legacy.weights])
@@ -86,13 +84,7 @@ class NativePlan:
             prepared.append((native, arrays))
         for native, arrays in prepared:
             for variable, array in zip(native.weights, arrays):
-                memory = _host_memory.writable(variable)
-                if memory is None:
-                    variable.assign(np.asarray(array))
-                elif isinstance(array, handlers.Rows):
-                    array.write_to(memory)
-                else:
-                    np.copyto(memory, array)
+                fill.fill(variable, array)
         return self.model
 
 
