@@ -1,12 +1,12 @@
 """The native plan's provenance: each native layer's Keras 1 layer and role (`plan.ROLES`),
 as `inspect` and the migrate report read it (no name matching)."""
 
-import collections
 import json
 
 import keras
 import pytest
 
+from _fixtures import CUSTOM_OBJECTS, MODELS
 import legacy_conv as lc
 from legacy_conv import cli
 from legacy_conv import native
@@ -63,25 +63,50 @@ def th_theano():
     return legacy, native.weight_plan(legacy)
 
 
-def _native_layers(model):
-    """Every layer of a native model: nested models' and wrapped layers' too."""
-    for layer in model._layers if isinstance(model, keras.Sequential) else model.layers:
+def _layers(model):
+    """Every layer of a model, nested models' too."""
+    for layer in model.layers:
         yield layer
         if isinstance(layer, keras.Model):
-            yield from _native_layers(layer)
+            yield from _layers(layer)
+
+
+def _legacy_names(model):
+    """The names a record may give: the legacy model's layers and inputs, nested too."""
+    names = {tensor._keras_history.operation.name for tensor in model.inputs}
+    for layer in _layers(model):
+        names.add(layer.name)
+        if isinstance(layer, keras.Model):
+            names |= _legacy_names(layer)
+    return names
+
+
+def _assert_one_record_each(legacy, plan):
+    layers = list(_layers(plan.model))
+    assert len(plan.provenance) == len(layers) == len({id(layer) for layer in layers})
+    assert [plan.origin(layer).native_name for layer in layers] == [l.name for l in layers]
+    assert {r.legacy_name for r in plan.provenance} <= _legacy_names(legacy)
+    assert all(r.role in native_plan.ROLES and r.why for r in plan.provenance)
 
 
 def test_every_native_layer_has_exactly_one_record(th_theano):
     legacy, plan = th_theano
-    layers = list(_native_layers(plan.model))
-    records = plan.provenance
-    assert len(records) == len(layers) == len({id(layer) for layer in layers})
-    assert [plan.origin(layer).native_name for layer in layers] == [l.name for l in layers]
-    assert collections.Counter(r.native_name for r in records) == collections.Counter(
-        layer.name for layer in layers)
-    legacy_names = {layer.name for layer in legacy.layers} | {"conv_input"}
-    assert {r.legacy_name for r in records} == legacy_names
-    assert all(r.role in native_plan.ROLES and r.why for r in records)
+    _assert_one_record_each(legacy, plan)
+    assert {r.legacy_name for r in plan.provenance} == _legacy_names(legacy) == set(ROLES)
+
+
+FIXTURE_MODELS = sorted(p.stem for p in (MODELS / "k122_theano").glob("*.json")
+                        if p.stem != "manifest")
+
+
+@pytest.mark.parametrize("name", FIXTURE_MODELS)
+def test_every_fixture_model_has_one_record_per_native_layer(name):
+    """Keras 1.2.2's own model configs (Theano): nested and shared models, two inputs, kept
+    layers (keep_legacy=True)."""
+    text = (MODELS / "k122_theano" / f"{name}.json").read_text()
+    legacy = lc.model_from_json(text, keras1_backend="theano",
+                                custom_objects=CUSTOM_OBJECTS.get(name))
+    _assert_one_record_each(legacy, native.weight_plan(legacy, keep_legacy=True))
 
 
 def test_roles_by_legacy_layer(th_theano):
