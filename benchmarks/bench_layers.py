@@ -116,6 +116,7 @@ from _machine import cpu_model  # noqa: E402
 from keras import layers as k3  # noqa: E402
 
 import legacy_conv as lc  # noqa: E402
+from legacy_conv.spec import layers as layer_spec  # noqa: E402
 
 
 def log(message):
@@ -263,10 +264,8 @@ def build_cases():
     return cases
 
 
-ORDER = ["Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
-         "SeparableConvolution2D", "Deconvolution2D", "Convolution3D",
-         "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D",
-         "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"]
+# Keras 1's convolutional layers, in the order of their records.
+ORDER = [name for name, layer in layer_spec.LAYERS.items() if layer.module == "convolutional"]
 
 
 def selected_cases(args):

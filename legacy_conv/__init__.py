@@ -40,29 +40,17 @@ from legacy_conv.layers.separable import SeparableConvolution2D  # noqa: E402
 from legacy_conv.layers.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D  # noqa: E402
 from legacy_conv.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D  # noqa: E402
 
-# Keras 1 aliases.
-Conv1D = Convolution1D
-Conv2D = Convolution2D
-Conv3D = Convolution3D
-Deconv2D = Deconvolution2D
-AtrousConv1D = AtrousConvolution1D
-AtrousConv2D = AtrousConvolution2D
-SeparableConv2D = SeparableConvolution2D
+from legacy_conv.spec import layers as _spec  # noqa: E402
 
-LAYERS = (
-    Convolution1D, AtrousConvolution1D, Convolution2D, AtrousConvolution2D,
-    SeparableConvolution2D, Deconvolution2D, Convolution3D, Cropping1D, Cropping2D,
-    Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
-    ZeroPadding3D, MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,
-    MaxPooling3D, AveragePooling3D, BatchNormalization, Merge, ThresholdedReLU, LeakyReLU,
-    GaussianNoise,
-)
+# The Keras 1 layer classes this package has, in the order of their records, and their
+# Keras 1 aliases (Conv2D = Convolution2D, ...).
+LAYERS = tuple(globals()[_name] for _name in _spec.ours())
+globals().update({_alias: globals()[_name] for _alias, _name in _spec.ALIASES.items()})
 
 __version__ = "0.1.0"
 
-__all__ = [cls.__name__ for cls in LAYERS] + [
-    "Conv1D", "Conv2D", "Conv3D", "Deconv2D", "AtrousConv1D", "AtrousConv2D",
-    "SeparableConv2D", "constraints", "regularizers", "image_dim_ordering",
+__all__ = [cls.__name__ for cls in LAYERS] + list(_spec.ALIASES) + [
+    "constraints", "regularizers", "image_dim_ordering",
     "set_image_dim_ordering", "keras1_backend", "set_keras1_backend", "merge",
 ]
 

@@ -1,80 +1,16 @@
-"""Shape arithmetic of Keras 1 convolutions, and the `tf.nn` calls that reproduce each backend.
+"""The `tf.nn` calls that reproduce each Keras 1 backend, executing `theano_plans`.
 
 All functions here take and return channels-last tensors and kernels in the layout the
-`tf.nn` op wants; the layers convert from Keras 1 orderings and layouts.
-
-Keras 1 on TensorFlow used TensorFlow's 'SAME'/'VALID' padding. Keras 1 on Theano used
-Theano's modes: 'valid', 'full' (pad k-1 on both sides) and, for 'same', 'half' (pad
-k//2 on both sides of the dilated kernel) followed, for an even kernel, by a crop of the
-output to ceil(input/stride). Theano also sampled strided outputs at 0, s, 2s, ... of the
-padded input, which differs from TensorFlow's 'SAME' on even sizes. Keras 1.0.0-1.1.0's
-Convolution3D padded 'same' itself instead ("explicit" below).
+`tf.nn` op wants; the layers convert from Keras 1 orderings and layouts. The shape
+arithmetic and Theano's padding/cropping plans are pure functions in `theano_plans`.
 """
 
 import numpy as np
 import tensorflow as tf
 
+from legacy_conv import theano_plans as plans
+
 PADDING = {"same": "SAME", "valid": "VALID"}
-
-
-def dilated(kernel, dilation=1):
-    return (kernel - 1) * dilation + 1
-
-
-def conv_output_length(length, kernel, border_mode, stride, dilation=1):
-    """Keras 1's `conv_output_length` (utils/np_utils.py); None stays None."""
-    if length is None:
-        return None
-    k = dilated(kernel, dilation)
-    n = {"same": length, "valid": length - k + 1, "full": length + k - 1}[border_mode]
-    return (n + stride - 1) // stride
-
-
-def theano_pad(kernel, border_mode, dilation=1):
-    """Padding on each side for Theano's border modes ('same' is Theano's 'half')."""
-    k = dilated(kernel, dilation)
-    return {"valid": 0, "same": k // 2, "full": k - 1}[border_mode]
-
-
-def theano_same_is_tf_same(kernel_size, strides, dilations, theano_same="half"):
-    """Whether Keras 1's Theano 'same' padded as TensorFlow's SAME: at stride 1, for odd
-    (dilated) kernels or where the layer padded "explicit"ly.
-
-    `theano_same`, how a layer padded 'same' on Theano: "half" (Theano's 'half', k // 2
-    zeros on both sides, then the crop of even kernels' outputs: Keras 1.2.2, and every
-    layer of every release but Keras 1.0.0-1.1.0's Convolution3D) or "explicit" ((k - 1) // 2
-    zeros before and k // 2 after, then 'valid': that Convolution3D, which refused strides
-    with 'same').
-    """
-    return all(s == 1 for s in strides) and (theano_same == "explicit" or all(
-        dilated(k, d) % 2 for k, d in zip(kernel_size, dilations)))
-
-
-def theano_crops(kernel_size, border_mode):
-    """Axes whose output Keras 1 on Theano cropped to ceil(input/stride)."""
-    if border_mode != "same":
-        return ()
-    return tuple(j for j, k in enumerate(kernel_size) if k % 2 == 0)
-
-
-def deconv_output_range(length, kernel, border_mode, stride, keras1_backend):
-    """The output lengths a transposed convolution of `length` may be asked for (inclusive)."""
-    if keras1_backend == "tensorflow" and border_mode == "same":
-        return (length - 1) * stride + 1, length * stride
-    pad = 0 if keras1_backend == "tensorflow" else theano_pad(kernel, border_mode)
-    low = (length - 1) * stride + kernel - 2 * pad
-    return low, low + stride - 1
-
-
-def deconv_output_length(length, kernel, border_mode, stride, requested, keras1_backend):
-    """The actual output length: the requested one, except Theano's even-kernel 'same' crop."""
-    if requested is None:
-        return None
-    if keras1_backend == "theano" and border_mode == "same" and kernel % 2 == 0:
-        if length is None:
-            return None
-        return min(requested, -(-length // stride))
-    return requested
 
 
 def _length(x, axis):
@@ -93,38 +29,30 @@ def _crop_to_ceil(y, x, axes, strides):
 
 
 def _spatial_pad(x, pads):
-    if not any(pads):
+    """Pads spatial axes by `pads`, ((before, after), ...)."""
+    if not any(any(p) for p in pads):
         return x
-    return tf.pad(x, [[0, 0]] + [[p, p] for p in pads] + [[0, 0]])
+    return tf.pad(x, [[0, 0]] + [list(p) for p in pads] + [[0, 0]])
 
 
 def convolve(x, kernel, kernel_size, strides, dilations, border_mode, keras1_backend,
              theano_same="half"):
     """A Keras 1 convolution (cross-correlation on TensorFlow; flip the kernel for Theano).
 
-    `theano_same`: how the layer padded 'same' on Theano (`theano_same_is_tf_same`).
+    `theano_same`: how the layer padded 'same' on Theano (`theano_plans.conv`).
     """
     if keras1_backend == "tensorflow":
         return tf.nn.convolution(
             x, kernel, strides=strides, padding=PADDING[border_mode], dilations=dilations
         )
-    if border_mode == "same" and theano_same_is_tf_same(kernel_size, strides, dilations,
-                                                        theano_same):
+    plan = plans.conv(kernel_size, strides, dilations, border_mode, theano_same)
+    if plan.same:
         return tf.nn.convolution(x, kernel, padding="SAME", dilations=dilations)
-    padded = _spatial_pad(
-        x, [theano_pad(k, border_mode, d) for k, d in zip(kernel_size, dilations)]
-    )
-    subsample_after = any(d > 1 for d in dilations) and any(s > 1 for s in strides)
-    y = tf.nn.convolution(
-        padded,
-        kernel,
-        strides=1 if subsample_after else strides,
-        padding="VALID",
-        dilations=dilations,
-    )
-    if subsample_after:  # tf.nn cannot stride a dilated convolution; Theano did.
-        y = y[(slice(None),) + tuple(slice(None, None, s) for s in strides)]
-    return _crop_to_ceil(y, x, theano_crops(kernel_size, border_mode), strides)
+    y = tf.nn.convolution(_spatial_pad(x, plan.pads), kernel, strides=plan.strides,
+                          padding="VALID", dilations=dilations)
+    if plan.subsample:  # tf.nn cannot stride a dilated convolution; Theano did.
+        y = y[(slice(None),) + tuple(slice(None, None, s) for s in plan.subsample)]
+    return _crop_to_ceil(y, x, plan.crop_axes, plan.steps)
 
 
 def separable_convolve(x, depthwise, pointwise, strides, border_mode):
@@ -139,14 +67,14 @@ def deconvolve(x, kernel, output_size, filters, batch, strides, border_mode, ker
     if keras1_backend == "tensorflow":
         padding = PADDING[border_mode]
     else:
-        pads = [theano_pad(k, border_mode) for k in kernel.shape[:2]]
+        pads = [plans.theano_pad(k, border_mode) for k in kernel.shape[:2]]
         padding = [[0, 0]] + [[p, p] for p in pads] + [[0, 0]]
     if batch is None:
         batch = tf.shape(x)[0]
     shape = tf.stack([batch, output_size[0], output_size[1], filters])
     y = tf.nn.conv2d_transpose(x, kernel, shape, (1,) + tuple(strides) + (1,), padding=padding)
     if keras1_backend == "theano":
-        y = _crop_to_ceil(y, x, theano_crops(kernel.shape[:2], border_mode), strides)
+        y = _crop_to_ceil(y, x, plans.theano_crops(kernel.shape[:2], border_mode), strides)
     return y
 
 
@@ -185,33 +113,7 @@ def to_channels_first(x):
 
 
 # -- pooling ------------------------------------------------------------------------------
-# Keras 1.2.2 on Theano pads each side of a 'same' pooling axis by this much (`pool2d`,
-# which the 1D layers use too, and `pool3d`), lets the windows skip the padding (max
-# ignores it, average divides by the real steps only) and crops the output to
-# ceil(length / stride). pool3d's table gives -1 for a pool size of 1 (see
-# `_theano_unit_pool3d`).
-THEANO_SAME_POOL_PAD = {
-    1: lambda k: k - 2 if k > 2 and k % 2 else k - 1,
-    2: lambda k: k - 2 if k > 2 and k % 2 else k - 1,
-    3: lambda k: k - 2 if k % 2 else k - 1,
-}
 POOLS = {"max": tf.nn.max_pool, "avg": tf.nn.avg_pool}  # 1D, 2D and 3D
-
-
-def pool_output_length(length, pool, border_mode, stride, keras1_backend, rank):
-    """The length a Keras 1 pooling really outputs. Keras 1 claimed `conv_output_length`,
-    which is wrong on Theano for a pool larger than the input ('valid': Theano returns
-    an empty axis) and for pool3d's pool size 1 ('same')."""
-    if length is None:
-        return None
-    if keras1_backend == "tensorflow":
-        return conv_output_length(length, pool, border_mode, stride)
-    pad = 0 if border_mode == "valid" else THEANO_SAME_POOL_PAD[rank](pool)
-    padded = length + 2 * pad
-    if padded < pool:
-        return 0
-    n = (padded - pool) // stride + 1
-    return n if border_mode == "valid" else min(n, -(-length // stride))
 
 
 def _theano_same_pool(x, pool_size, strides, pads, pool_mode):
@@ -221,7 +123,7 @@ def _theano_same_pool(x, pool_size, strides, pads, pool_mode):
     for axis, (k, s, p) in enumerate(zip(pool_size, strides, pads), start=1):
         n = _length(x, axis)
         out = (n + s - 1) // s
-        after = tf.maximum((out - 1) * s + k - n - p, 0)
+        after = tf.maximum(plans.same_pool_after(n, k, s, p), 0)
         paddings.append(tf.stack([p, after]) if isinstance(after, tf.Tensor) else [p, after])
         outs.append(out)
     paddings.append([0, 0])
@@ -278,18 +180,17 @@ def pool(x, pool_size, strides, border_mode, pool_mode, keras1_backend):
     if keras1_backend == "tensorflow":
         return POOLS[pool_mode](x, pool_size, strides, PADDING[border_mode])
     rank = len(pool_size)
-    lengths = [pool_output_length(n, k, border_mode, s, keras1_backend, rank)
+    lengths = [plans.pool_output_length(n, k, border_mode, s, keras1_backend, rank)
                for n, k, s in zip(x.shape[1:-1], pool_size, strides)]
     if 0 in lengths:  # Theano returns an empty axis
         return tf.zeros(tf.stack([tf.shape(x)[0]] + lengths + [tf.shape(x)[-1]]), x.dtype)
     if border_mode == "valid":
         return POOLS[pool_mode](x, pool_size, strides, "VALID")
-    pads = [THEANO_SAME_POOL_PAD[rank](k) for k in pool_size]
+    pads = plans.same_pool_pads(rank, pool_size)
     if any(p < 0 for p in pads):
         return _theano_unit_pool3d(x, pool_size, strides, pads, pool_mode)
-    tf_pads = [None if n is None else max((-(-n // s) - 1) * s + k - n, 0) // 2
-               for n, k, s in zip(x.shape[1:-1], pool_size, strides)]
-    if tf_pads == pads:  # Theano's windows are TensorFlow's SAME windows here
+    if plans.tf_same_pool_pads(x.shape[1:-1], pool_size, strides) == pads:
+        # Theano's windows are TensorFlow's SAME windows here
         return POOLS[pool_mode](x, pool_size, strides, "SAME")
     return _theano_same_pool(x, pool_size, strides, pads, pool_mode)
 

@@ -12,6 +12,7 @@ import pytest
 
 from legacy_conv import activations
 from legacy_conv import initializers
+from legacy_conv import theano_plans
 from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.spec import activations as activation_spec
 from legacy_conv.spec import initializers as init_spec
@@ -32,14 +33,18 @@ def _cases(name):
     raise LookupError(name)
 
 
-def test_spec_is_plain_data():
-    for path in SPEC.glob("*.py"):
-        imported = {alias.name.split(".")[0] for node in ast.walk(ast.parse(path.read_text()))
-                    if isinstance(node, (ast.Import, ast.ImportFrom))
-                    for alias in getattr(node, "names", [])}
-        imported |= {node.module.split(".")[0] for node in ast.walk(ast.parse(path.read_text()))
-                     if isinstance(node, ast.ImportFrom) and node.module}
-        assert not imported & {"tensorflow", "keras", "numpy"}, path.name
+def _imports(path):
+    """The top-level packages a module imports."""
+    tree = ast.parse(path.read_text())
+    return {name.split(".")[0] for node in ast.walk(tree) for name in (
+        [alias.name for alias in node.names] if isinstance(node, ast.Import) else
+        [node.module or ""] if isinstance(node, ast.ImportFrom) else [])}
+
+
+@pytest.mark.parametrize("path", [*sorted(SPEC.glob("*.py")), SPEC.parent / "theano_plans.py"],
+                         ids=lambda path: path.name)
+def test_spec_is_plain_data(path):
+    assert not _imports(path) & {"tensorflow", "keras", "numpy"}
 
 
 # -- activations -------------------------------------------------------------------------------
@@ -165,3 +170,92 @@ def test_constant_and_gain_initializations():
     for name, value in (("zero", 0.0), ("one", 1.0)):
         drawn = initializers.Keras1Initializer(name, seed=1)((2, 3))
         assert float(keras.ops.max(drawn)) == float(keras.ops.min(drawn)) == value
+
+
+# -- Theano plans: the output lengths Keras 1 on Theano recorded ------------------------------
+def _records(name):
+    return [(case, r) for case, r in json.loads((FIXTURES / name).read_text()).items()
+            if r["error"] is None]
+
+
+def _spatial(record, rank):
+    """(input lengths, output lengths) of a record, by its dim_ordering."""
+    first = 2 if record["config"].get("dim_ordering") == "th" else 1
+    return ([record["input_shape"][first + j] for j in range(rank)],
+            [record["predict_shape"][first + j] for j in range(rank)])
+
+
+def _conv_arguments(record):
+    c, name = record["config"], record["layer"]
+    if name.endswith("1D"):
+        return [c["filter_length"]], [c["subsample_length"]], [c.get("atrous_rate", 1)]
+    if name.endswith("3D"):
+        return [c["kernel_dim1"], c["kernel_dim2"], c["kernel_dim3"]], c["subsample"], [1] * 3
+    return [c["nb_row"], c["nb_col"]], c["subsample"], c.get("atrous_rate", [1, 1])
+
+
+CONVOLUTIONS = [(case, r) for case, r in _records("layers_theano.json") if r["layer"] in (
+    "Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
+    "Convolution3D")]
+
+
+@pytest.mark.parametrize("case, record", [pytest.param(c, r, id=c) for c, r in CONVOLUTIONS])
+def test_conv_plan_gives_keras1s_theano_lengths(case, record):
+    kernel, strides, dilations = _conv_arguments(record)
+    lengths, expected = _spatial(record, len(kernel))
+    plan = theano_plans.conv(kernel, strides, dilations, record["config"]["border_mode"])
+    if plan.same:
+        assert expected == lengths
+        return
+    pads, crops = theano_plans.fitted(plan, kernel, dilations, lengths)
+    out = []
+    for j, n in enumerate(lengths):
+        m = theano_plans.conv_output_length(n + sum(pads[j]), kernel[j], "valid",
+                                            plan.strides[j], dilations[j])
+        if plan.subsample:
+            m = -(-m // plan.subsample[j])
+        out.append(m - sum(crops[j]))
+    assert out == expected
+
+
+DECONVOLUTIONS = [(c, r) for c, r in _records("layers_theano.json")
+                  if r["layer"] == "Deconvolution2D"]
+
+
+@pytest.mark.parametrize("case, record", [pytest.param(c, r, id=c) for c, r in DECONVOLUTIONS])
+def test_deconv_plan_gives_keras1s_theano_lengths(case, record):
+    c = record["config"]
+    lengths, expected = _spatial(record, 2)
+    first = 2 if c["dim_ordering"] == "th" else 1
+    requested = c["output_shape"][first:first + 2]
+    for n, k, s, o, want in zip(lengths, (c["nb_row"], c["nb_col"]), c["subsample"],
+                                requested, expected):
+        padding, (before, after) = theano_plans.deconv_axis(n, k, s, o, c["border_mode"],
+                                                            "theano")
+        assert (n - 1) * s + k + padding - before - after == want
+
+
+POOLINGS = [(c, r) for c, r in _records("core_theano.json")
+            if "Pooling" in r["layer"] and "Global" not in r["layer"]]
+
+
+def _pool_arguments(record):
+    c = record["config"]
+    if record["layer"].endswith("1D"):
+        return [c["pool_length"]], [c["stride"] or c["pool_length"]]
+    return c["pool_size"], c["strides"] or c["pool_size"]
+
+
+@pytest.mark.parametrize("case, record", [pytest.param(c, r, id=c) for c, r in POOLINGS])
+def test_pool_plan_gives_keras1s_theano_lengths(case, record):
+    pool, strides = _pool_arguments(record)
+    rank, mode = len(pool), record["config"]["border_mode"]
+    lengths, expected = _spatial(record, rank)
+    assert [theano_plans.pool_output_length(n, k, mode, s, "theano", rank)
+            for n, k, s in zip(lengths, pool, strides)] == expected
+    plan = theano_plans.same_pool(rank, pool, strides, lengths)
+    if mode == "same" and min(plan.before) >= 0:
+        assert plan.outs == expected
+        padded = [n + b + a for n, b, a in zip(lengths, plan.before, plan.after)]
+        assert all((p - k) // s + 1 >= out  # the 'valid' pooling covers every output
+                   for p, k, s, out in zip(padded, pool, strides, plan.outs))

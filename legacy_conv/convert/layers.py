@@ -16,8 +16,8 @@ from legacy_conv.convert import values
 from legacy_conv.errors import ConversionError
 from legacy_conv.errors import layer_label
 from legacy_conv.errors import shown
+from legacy_conv.spec import layers as spec
 from legacy_conv.spec import merge as merge_spec
-from legacy_conv.layers._base import KERAS1_LAYER_KWARGS
 
 Report = namedtuple("Report", "name keras1_class keras3_class exact note")
 
@@ -157,7 +157,7 @@ def _inner_layer(value, ctx, where):
 @functools.lru_cache(maxsize=None)
 def _accepted(cls):
     params = inspect.signature(cls.__init__).parameters
-    return set(params) - {"self", "kwargs"} | set(KERAS1_LAYER_KWARGS)
+    return set(params) - {"self", "kwargs"} | set(spec.LAYER_KEYWORDS)
 
 
 def _ours(class_name, config, ctx, where):
@@ -168,7 +168,7 @@ def _ours(class_name, config, ctx, where):
     accepted = _accepted(cls)
     out = {}
     for key, value in config.items():
-        if key in ("input_dim", "input_length") and key not in accepted:
+        if key in spec.INPUT_SHAPE_KEYWORDS and key not in accepted:
             continue
         if key not in accepted:
             raise where(f"is not an argument of the Keras 1 {class_name} layer", value,

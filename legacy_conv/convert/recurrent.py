@@ -2,8 +2,9 @@
 
 The layers compute what Keras 3's do (GRU with `reset_after=False`), once three things are
 brought over:
-- the arguments (`RULES`), with Keras 1's defaults filled in first (`KERAS1_DEFAULTS`:
-  LSTM and GRU default to Keras 1's hard_sigmoid, clip(0.2x + 0.5, 0, 1));
+- the arguments (the records of `spec.layers`), with Keras 1's defaults filled in first
+  (`keras1_defaults`, read from Keras 1's signatures: LSTM and GRU default to Keras 1's
+  hard_sigmoid, clip(0.2x + 0.5, 0, 1));
 - what an argument meant in each release (`_recurrent`): Keras 1.2.x built the `cpu`/`mem`
   LSTM and GRU recurrent matrices with `init` and `W_regularizer` (its `inner_init` and
   `U_regularizer` reached only `gpu` ones), SimpleRNN ignored `dropout_W` unless
@@ -31,7 +32,7 @@ from legacy_conv import initializers
 from legacy_conv.convert import layer_rules
 from legacy_conv.convert import values
 from legacy_conv.load import weights
-from legacy_conv.convert.layer_rules import Rule
+from legacy_conv.spec import layers as spec
 from legacy_conv.spec import merge as merge_spec
 from legacy_conv.spec import releases
 
@@ -39,54 +40,18 @@ CONSUME_LESS = ("cpu", "mem", "gpu")
 # Keras 1 `consume_less` -> the Keras 3 LSTM/GRU `implementation` that drops out the same
 # way in training: 'cpu'/'mem' drew one mask per gate (1), 'gpu' one for all gates (2).
 IMPLEMENTATIONS = {"cpu": 1, "mem": 1, "gpu": 2}
-RECURRENT = ("SimpleRNN", "GRU", "LSTM")
+RECURRENT = tuple(n for n, layer in spec.LAYERS.items() if layer.base == "Recurrent")
 
-# The Keras 1.2.2 defaults (`recurrent.py`), for configs that leave an argument out.
-_COMMON_DEFAULTS = {
-    "init": "glorot_uniform", "inner_init": "orthogonal", "activation": "tanh",
-    "W_regularizer": None, "U_regularizer": None, "b_regularizer": None,
-    "dropout_W": 0.0, "dropout_U": 0.0, "return_sequences": False, "go_backwards": False,
-    "stateful": False, "unroll": False, "consume_less": "cpu",
-}
-KERAS1_DEFAULTS = {
-    "SimpleRNN": _COMMON_DEFAULTS,
-    "GRU": {**_COMMON_DEFAULTS, "inner_activation": "hard_sigmoid"},
-    "LSTM": {**_COMMON_DEFAULTS, "inner_activation": "hard_sigmoid",
-             "forget_bias_init": "one"},
-    "Bidirectional": {"merge_mode": "concat"},
-}
 
-_RECURRENT_ARGS = {
-    "output_dim": ("units", "int"),
-    "init": ("kernel_initializer", "init"),
-    "inner_init": ("recurrent_initializer", "init"),
-    "activation": ("activation", "activation"),
-    "W_regularizer": ("kernel_regularizer", "regularizer"),
-    "U_regularizer": ("recurrent_regularizer", "regularizer"),
-    "b_regularizer": ("bias_regularizer", "regularizer"),
-    "dropout_W": ("dropout", "rate"),
-    "dropout_U": ("recurrent_dropout", "rate"),
-    "return_sequences": ("return_sequences", "bool"),
-    "go_backwards": ("go_backwards", "bool"),
-    "stateful": ("stateful", "bool"),
-    "unroll": ("unroll", "bool"),
-    "consume_less": (None, "consume_less"),
-}
-_GATED_ARGS = {**_RECURRENT_ARGS,
-               "inner_activation": ("recurrent_activation", "activation"),
-               "consume_less": ("implementation", "implementation")}
+def keras1_defaults(class_name):
+    """Keras 1.2.2's defaults of the arguments the record maps, for configs that leave one out."""
+    args = spec.LAYERS[class_name].args
+    return {k: v for k, v in spec.defaults(class_name).items() if k in args}
 
-RULES = {
-    "SimpleRNN": Rule("SimpleRNN", _RECURRENT_ARGS),
-    "GRU": Rule("GRU", _GATED_ARGS, {"reset_after": False}),
-    "LSTM": Rule("LSTM", {**_GATED_ARGS,
-                          "forget_bias_init": ("unit_forget_bias", "forget_bias_init")}),
-    "Bidirectional": Rule("Bidirectional", {
-        "layer": ("layer", "layer"), "merge_mode": ("merge_mode", "bidirectional_merge"),
-        # Not a Keras 1 key: `_bidirectional` adds it where Keras 3 would build it wrongly.
-        "backward_layer": ("backward_layer", "layer"),
-    }),
-}
+
+# Not a Keras 1 key: `_bidirectional` adds it where Keras 3 would build it wrongly.
+RULES = {"Bidirectional": layer_rules.RULES["Bidirectional"]._replace(args={
+    **layer_rules.RULES["Bidirectional"].args, "backward_layer": ("backward_layer", "layer")})}
 
 # Keras 3 class -> the file's gates in Keras 3's concatenation order (indices into the
 # file's per-gate triples W, U, b): LSTM files hold i, c, f, o; Keras 3 wants i, f, c, o.
@@ -148,7 +113,7 @@ VALUE_KINDS = {
 # -- preprocessors: Keras 1 config → the config the table converts ---------------------------
 def _recurrent(class_name):
     def prepare(config, ctx, where):
-        config = {**KERAS1_DEFAULTS[class_name], **config}
+        config = {**keras1_defaults(class_name), **config}
         mode = values.convert("consume_less", config["consume_less"],
                               lambda problem, value: where(problem, value, field="consume_less"))
         if class_name == "SimpleRNN" and mode != "cpu":
@@ -163,7 +128,7 @@ def _recurrent(class_name):
 
 
 def _bidirectional(config, ctx, where):
-    config = {**KERAS1_DEFAULTS["Bidirectional"], **config}
+    config = {**keras1_defaults("Bidirectional"), **config}
     inner = config.get("layer")
     if not isinstance(inner, dict) or inner.get("class_name") not in RECURRENT:
         raise where(f"must be the config of a Keras 1 {', '.join(RECURRENT)} layer",

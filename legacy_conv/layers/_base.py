@@ -5,9 +5,7 @@ import numpy as np
 
 from legacy_conv.load import fill
 from legacy_conv import _validation
-
-# Keras 1.2.2's `Layer.__init__` keywords.
-KERAS1_LAYER_KWARGS = ("input_shape", "batch_input_shape", "input_dtype", "name", "trainable")
+from legacy_conv.spec.layers import LAYER_KEYWORDS
 
 
 class Keras1Layer(keras.layers.Layer):
@@ -20,7 +18,7 @@ class Keras1Layer(keras.layers.Layer):
     def __init__(self, input_shape=None, batch_input_shape=None, input_dtype=None,
                  name=None, trainable=True, dtype=None, **kwargs):
         if kwargs:
-            allowed = ", ".join(KERAS1_LAYER_KWARGS)
+            allowed = ", ".join(LAYER_KEYWORDS)
             raise TypeError(
                 f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}. "
                 f"Besides its own arguments, a Keras 1 layer accepts: {allowed}"

@@ -16,6 +16,7 @@ from legacy_conv import backend
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import initializers
 from legacy_conv import regularizers as k1_regularizers
+from legacy_conv import theano_plans
 from legacy_conv.layers._base import Keras1Layer
 from legacy_conv.spec import releases
 from legacy_conv.spec import weights as weight_spec
@@ -36,7 +37,7 @@ class _BaseConv(Keras1Layer):
     weight_names = ("W",)
     has_atrous_rate = False  # Atrous layers write `atrous_rate` in their config
     # Keras 1 release -> how this layer padded 'same' on Theano ("explicit", see
-    # `_ops.theano_same_is_tf_same`) where that release did not use Keras 1.2.2's "half".
+    # `theano_plans.theano_same_is_tf_same`) where it did not use Keras 1.2.2's "half".
     theano_same_by_release = {}
 
     def __init__(self, nb_filter, kernel_size, init="glorot_uniform", activation=None,
@@ -218,7 +219,7 @@ class _BaseConv(Keras1Layer):
 
     def _output_spatial(self, input_shape):
         return tuple(
-            _ops.conv_output_length(n, k, self.border_mode, s, d)
+            theano_plans.conv_output_length(n, k, self.border_mode, s, d)
             for n, k, s, d in zip(self._spatial(input_shape), self.kernel_size,
                                   self.subsample, self.atrous_rate)
         )

@@ -13,6 +13,7 @@ from keras.saving import register_keras_serializable
 
 from legacy_conv import _ops
 from legacy_conv import _validation
+from legacy_conv import theano_plans
 from legacy_conv.layers.convolution import Convolution2D
 
 
@@ -72,7 +73,8 @@ class Deconvolution2D(Convolution2D):
                                     self.kernel_size, self.subsample, self._requested):
             if n is None:
                 continue
-            low, high = _ops.deconv_output_range(n, k, self.border_mode, s, self.keras1_backend)
+            low, high = theano_plans.deconv_output_range(n, k, self.border_mode, s,
+                                                         self.keras1_backend)
             if not low <= o <= high:
                 possible = str(low) if low == high else f"{low} to {high}"
                 raise _validation.argument_error(
@@ -99,8 +101,8 @@ class Deconvolution2D(Convolution2D):
                                     self.subsample, self._requested):
             if isinstance(n, int):
                 continue  # checked above
-            low, high = _ops.deconv_output_range(n, k, self.border_mode, s,
-                                                 self.keras1_backend)
+            low, high = theano_plans.deconv_output_range(n, k, self.border_mode, s,
+                                                         self.keras1_backend)
             message = (f"{self.owner}: output_shape={self.deconv_output_shape} asks for {o} "
                        f"{name}, which this input's {name} cannot give (kernel {k}, stride "
                        f"{s}, border_mode={self.border_mode!r}, Keras 1's "
@@ -121,7 +123,8 @@ class Deconvolution2D(Convolution2D):
 
     def _output_spatial(self, input_shape):
         return tuple(
-            _ops.deconv_output_length(n, k, self.border_mode, s, o, self.keras1_backend)
+            theano_plans.deconv_output_length(n, k, self.border_mode, s, o,
+                                              self.keras1_backend)
             for n, k, s, o in zip(self._spatial(input_shape), self.kernel_size,
                                   self.subsample, self._requested))
 

@@ -86,7 +86,8 @@ def sqrt_running_std_to_variance(running_std, epsilon):
     return running_std_to_variance(std, epsilon)
 
 
-# Each old denominator (`spec.releases.OLD_RUNNING_STD`) -> the function giving the variance that Keras 1.2.2's formula needs.
+# Each old denominator (`spec.releases.OLD_RUNNING_STD`) -> the function giving the variance
+# that Keras 1.2.2's formula needs.
 TO_VARIANCE = {
     "std_plus_eps": running_std_to_variance,        # running_std + epsilon
     "sqrt_plus_eps": sqrt_running_std_to_variance,  # sqrt(running_std) + epsilon

@@ -13,6 +13,7 @@ from keras import layers
 from keras.saving import register_keras_serializable
 
 from legacy_conv import _ops
+from legacy_conv import theano_plans
 from legacy_conv import _validation
 from legacy_conv import backend
 from legacy_conv.layers._base import Keras1Layer
@@ -78,8 +79,8 @@ class _BasePooling(Keras1Layer):
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
         for axis, pool, stride in zip(self._spatial_axes(), self.pool_size, self.strides):
-            shape[axis] = _ops.pool_output_length(shape[axis], pool, self.border_mode, stride,
-                                                  self.keras1_backend, self.rank)
+            shape[axis] = theano_plans.pool_output_length(
+                shape[axis], pool, self.border_mode, stride, self.keras1_backend, self.rank)
         return tuple(shape)
 
     def _arg(self, values):

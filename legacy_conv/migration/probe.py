@@ -27,6 +27,7 @@ from legacy_conv.convert import model_config
 from legacy_conv import native
 from legacy_conv.errors import ConversionError
 from legacy_conv.spec import keras1_signatures as k1
+from legacy_conv.spec import layers as spec
 from legacy_conv.migration import rules
 from legacy_conv.migration.evaluate import HelperCall
 from legacy_conv.migration.evaluate import Opaque
@@ -66,10 +67,9 @@ class ProbeFailed(Refusal):
 
 
 def passed_through(name):
-    return ("name", "trainable", "keras1_backend") + rules.INPUT_KEYS if name not in \
-        rules.INPUT_SHAPE_ARGS else ("name", "trainable", "keras1_backend", "input_shape",
-                                     "batch_input_shape", "input_dtype") + \
-        rules.INPUT_SHAPE_ARGS[name]
+    """The layer keywords (and the input shape's arguments) a call passes on unchanged."""
+    return ("keras1_backend",) + rules.LAYER_KWARGS + rules.INPUT_SHAPE_ARGS.get(
+        name, spec.INPUT_SHAPE_KEYWORDS)
 
 
 def literal(node):

@@ -4,8 +4,8 @@ Signatures are never retyped: this package's layers give theirs (`inspect.signat
 the arguments Keras 1 lacked, `PACKAGE_ONLY`), the other Keras 1 layers and the helpers come
 from `keras1_signatures` (generated inside Keras 1.2.2), Keras 3's from `keras.layers`.
 What a Keras 1 argument *means* in Keras 3 is never decided here: `translate` asks the
-converter (`legacy_conv.convert`). The argument-name tables below only say where an
-argument lands, to keep the user's explicit arguments and their order, and for `--check`.
+converter (`legacy_conv.convert`). Where an argument lands (to keep the user's explicit
+arguments and their order, and for `--check`) is read from the records of `spec.layers`.
 """
 
 import functools
@@ -18,6 +18,7 @@ from legacy_conv import constraints as k1_constraints
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.convert import layer_rules
 from legacy_conv.spec import keras1_signatures as k1
+from legacy_conv.spec import layers as spec
 from legacy_conv.spec.activations import HARD_SIGMOID, HARD_SIGMOID_DRIFT
 
 LEGACY = "legacy_conv"
@@ -59,7 +60,7 @@ KEYWORD_RENAMES = {"Model": {"input": "inputs", "output": "outputs"}}
 # Arguments of this package only (after Keras 1's own); never positional in Keras 1 code.
 PACKAGE_ONLY = ("keras1_backend", "mode_type")
 # Keras 1's layer keywords (`Layer.__init__`'s allowed_kwargs).
-LAYER_KWARGS = ("input_shape", "batch_input_shape", "input_dtype", "name", "trainable")
+LAYER_KWARGS = spec.LAYER_KEYWORDS
 
 
 def exports(module):
@@ -149,48 +150,17 @@ def keras3_required(name):
 
 
 # -- where a Keras 1 argument lands in Keras 3 ---------------------------------------------------
-# This package's layers (the converter builds their Keras 3 form from the layer itself).
-OUR_ARGUMENTS = {
-    "nb_filter": "filters", "filter_length": "kernel_size", "nb_row": "kernel_size",
-    "nb_col": "kernel_size", "kernel_dim1": "kernel_size", "kernel_dim2": "kernel_size",
-    "kernel_dim3": "kernel_size", "init": ("kernel_initializer", "depthwise_initializer",
-                                            "pointwise_initializer"),
-    "activation": "activation", "border_mode": "padding", "subsample": "strides",
-    "subsample_length": "strides", "atrous_rate": "dilation_rate",
-    "dim_ordering": "data_format", "W_regularizer": "kernel_regularizer",
-    "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
-    "b_constraint": "bias_constraint", "activity_regularizer": "activity_regularizer",
-    "bias": "use_bias", "depth_multiplier": "depth_multiplier",
-    "depthwise_regularizer": "depthwise_regularizer",
-    "pointwise_regularizer": "pointwise_regularizer",
-    "depthwise_constraint": "depthwise_constraint",
-    "pointwise_constraint": "pointwise_constraint", "output_shape": "output_padding",
-    "pool_length": "pool_size", "pool_size": "pool_size", "stride": "strides",
-    "strides": "strides", "padding": "padding", "cropping": "cropping", "size": "size",
-    "length": "size", "theta": "threshold", "alpha": "negative_slope", "sigma": "stddev",
-    "epsilon": "epsilon", "momentum": "momentum", "axis": "axis",
-    "beta_init": "beta_initializer", "gamma_init": "gamma_initializer",
-    "gamma_regularizer": "gamma_regularizer", "beta_regularizer": "beta_regularizer",
-    "concat_axis": "axis", "dot_axes": "axes",
-}
 COMMON_ARGUMENTS = {"name": "name", "trainable": "trainable"}
 # Values that a Keras 1 argument and its Keras 3 counterpart read the same way.
 SAME_VALUE_KINDS = ("int", "int_or_none", "ints", "ints_or_none", "float", "bool", "padding",
                     "shape", "int_any", "activation", "layer", "rate")
-OURS_SAME_VALUE = ("nb_filter", "filter_length", "pool_length", "pool_size", "stride",
-                   "strides", "border_mode", "padding", "cropping", "size", "length",
-                   "subsample_length", "depth_multiplier", "epsilon", "momentum")
 
 
 def arguments(name):
     """{Keras 1 argument: Keras 3 argument name(s)} for a Keras 1 layer."""
-    name = canonical(name)
-    if name in layer_rules.RULES and name not in layer_rules.OURS and name not in (
-            "Merge",):
-        table = {k: target for k, (target, _) in layer_rules.RULES[name].args.items()
-                 if target is not None}
-    else:
-        table = dict(OUR_ARGUMENTS)
+    layer = spec.LAYERS.get(canonical(name))
+    table = {k: target for k, (target, _) in (layer.args if layer else {}).items()
+             if target is not None}
     return {**table, **COMMON_ARGUMENTS}
 
 
@@ -199,15 +169,11 @@ def positional_agreement(name):
     k1_names = [p for p, _ in keras1_params(name)]
     k3_names = keras3_params(name)
     table = arguments(name)
-    rule = layer_rules.RULES.get(canonical(name))
+    layer = spec.LAYERS.get(canonical(name))
+    kinds = {k: kind for k, (_, kind) in (layer.args if layer else {}).items()}
     count = 0
     for k1_name, k3_name in zip(k1_names, k3_names):
-        if table.get(k1_name) != k3_name:
-            break
-        if rule is not None and canonical(name) not in layer_rules.OURS:
-            if rule.args.get(k1_name, (None, None))[1] not in SAME_VALUE_KINDS:
-                break
-        elif k1_name not in OURS_SAME_VALUE:
+        if table.get(k1_name) != k3_name or kinds.get(k1_name) not in SAME_VALUE_KINDS:
             break
         count += 1
     return count
@@ -215,23 +181,14 @@ def positional_agreement(name):
 
 # -- the input shape a call states ---------------------------------------------------------------
 # Keras 1 arguments that state the input shape, in the shape's order (None where left out).
-INPUT_SHAPE_ARGS = {
-    "Dense": ("input_dim",),
-    "Convolution1D": ("input_length", "input_dim"),
-    "AtrousConvolution1D": ("input_length", "input_dim"),  # its **kwargs reach Convolution1D
-    "Embedding": ("input_length",),
-    "SimpleRNN": ("input_length", "input_dim"), "GRU": ("input_length", "input_dim"),
-    "LSTM": ("input_length", "input_dim"),
-}
-INPUT_KEYS = ("input_shape", "batch_input_shape", "input_dim", "input_length", "input_dtype")
+INPUT_SHAPE_ARGS = {name: layer.input_args for name, layer in spec.LAYERS.items()
+                    if layer.input_args}
+INPUT_KEYS = spec.INPUT_KEYWORDS + spec.INPUT_SHAPE_KEYWORDS
 
 # Keras 1 arguments whose value is a number of steps/units/filters (probed with integers)
 # or a factor (probed with floats) where the call gives an expression.
-INT_ARGS = ("nb_filter", "nb_row", "nb_col", "filter_length", "kernel_dim1", "kernel_dim2",
-            "kernel_dim3", "output_dim", "input_dim", "input_length", "depth_multiplier",
-            "pool_length", "stride", "subsample_length", "n", "length")
-FLOAT_ARGS = ("p", "l", "l1", "l2", "m", "theta", "epsilon", "momentum", "sigma", "alpha",
-              "low", "high", "rate")
+INT_ARGS = spec.INT_ARGUMENTS
+FLOAT_ARGS = spec.FLOAT_ARGUMENTS
 
 # Keras 1 defaults that Keras 3's namesakes do not share: a call that leaves them out is
 # valid in both and means something else in each (reported, not counted, by `--check`).

@@ -21,9 +21,9 @@ from collections import namedtuple
 
 import libcst as cst
 
-from legacy_conv.spec import merge as merge_spec
 from legacy_conv.migration import arguments
 from legacy_conv.spec import keras1_signatures as k1
+from legacy_conv.spec import layers as spec
 from legacy_conv.migration import probe
 from legacy_conv.migration import rules
 from legacy_conv.migration.arguments import Translation
@@ -32,15 +32,19 @@ from legacy_conv.migration.probe import NotKeras1
 from legacy_conv.migration.probe import Refusal
 from legacy_conv.migration.probe import Settings
 from legacy_conv.migration.probe import TooManyPositional
+from legacy_conv.spec import merge as merge_spec
 
 
 class Unchanged(Refusal):
     """A call that needs no rewrite and no report line (e.g. TimeDistributed(...): the
     layer inside is migrated on its own)."""
 
-CONV_KERNELS = ("Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
-                "SeparableConvolution2D", "Deconvolution2D", "Convolution3D")
-WRAPPERS = ("TimeDistributed", "Bidirectional")
+# Our convolutions: Theano flipped their kernels.
+CONV_KERNELS = spec.ours("conv", "separable", "deconv")
+WRAPPERS = tuple(n for n, layer in spec.LAYERS.items() if layer.base == "Wrapper")
+# Merge's arguments that Keras 3's merge layers lack (`layers` is a precheck's).
+MERGE_ONLY = tuple(p for p, _ in spec.signature("Merge") if p not in (
+    "layers", "mode", "concat_axis", "name"))
 
 # param: Keras 1 name; node: the argument's expression; value: its static value;
 # keyword: whether given by keyword; index: its position in the call.
@@ -204,8 +208,7 @@ def _merge(name, bound):
     if not merge_spec.KERAS3.get(mode):
         raise Refusal(f"mode={mode!r}: Keras 1's batch_dot and cosine depend on the inputs' "
                       "ranks and backend, which the call does not state; kept as legacy_conv's")
-    for param in ("output_shape", "output_mask", "arguments", "node_indices",
-                  "tensor_indices", "dot_axes"):
+    for param in MERGE_ONLY:
         if param in bound and not (is_known(bound[param].value) and bound[param].value in (
                 None, -1)):
             raise Refusal(f"{param}= has no Keras 3 counterpart")

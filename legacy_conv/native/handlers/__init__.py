@@ -7,10 +7,10 @@ It raises `Refused(reason)` where no built-in is exact; the converter then keeps
 layer (keep_legacy=True) or reports the layer.
 
 - Convolution1D/2D/3D, Atrous*: Conv1D/2D/3D (channels-last; kernels in Keras 3's layout).
-  Keras 1 on Theano, made explicit (`legacy_conv._ops`): kernels flipped (a true
+  Keras 1 on Theano, made explicit (`legacy_conv.theano_plans`): kernels flipped (a true
   convolution); 'same' and 'full' as ZeroPadding + 'valid' (even kernels' 'same' padded
   less at the end, which is Keras 1's crop to ceil(length / stride); Keras 1.0.0-1.1.0's
-  Convolution3D 'same' is TensorFlow's SAME, `_ops.theano_same_is_tf_same`); a strided dilated
+  Convolution3D 'same' is TensorFlow's SAME); a strided dilated
   convolution as a stride-1 one then MaxPooling(pool_size=1, strides=stride).
 - SeparableConvolution2D: SeparableConv2D. Deconvolution2D: Conv2DTranspose ('valid' with
   `output_padding`, then Cropping2D, to give Keras 1's `output_shape` on either backend).

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from legacy_conv.native import objects as obj
+from legacy_conv.spec import layers as spec
 
 
 HANDLERS = {}
@@ -39,6 +40,11 @@ AXIS_ARGUMENT = {"BatchNormalization": "axis", "Concatenate": "axis"}
 
 class Refused(Exception):
     """No Keras 3 built-in computes exactly what this layer computes."""
+
+
+def ours(*families):
+    """The handler keys of our layers of these families (`spec.layers` records)."""
+    return tuple(f"legacy_conv>{name}" for name in spec.ours(*families))
 
 
 def handles(*keys):

@@ -4,11 +4,11 @@ import keras
 
 from legacy_conv.layers.advanced_activations import float32
 from legacy_conv.native.handlers._common import (
-    handles, Refused)
+    handles, ours, Refused)
 
 
 # -- our other layers (configs in Keras 1's vocabulary) ---------------------------------------
-@handles("legacy_conv>ThresholdedReLU")
+@handles(*ours("thresholded_relu"))
 def thresholded_relu(cv, layer, inputs, state):
     theta = float(layer.get_config()["theta"])
     if theta < 0:
@@ -19,7 +19,7 @@ def thresholded_relu(cv, layer, inputs, state):
     return cv.call(native, inputs[0], inputs[0].layout, layer.name)
 
 
-@handles("legacy_conv>LeakyReLU")
+@handles(*ours("leaky_relu"))
 def leaky_relu(cv, layer, inputs, state):
     x = inputs[0]
     alpha = float(float32(layer.alpha))
@@ -41,7 +41,7 @@ def leaky_relu(cv, layer, inputs, state):
     return cv.call(by_rank[rank], x, x.layout, layer.name)
 
 
-@handles("legacy_conv>GaussianNoise")
+@handles(*ours("gaussian_noise"))
 def gaussian_noise(cv, layer, inputs, state):
     # Keras 1 drew sigma * normal(0, 1): a negative sigma adds the noise of abs(sigma).
     stddev = abs(layer.sigma)

@@ -8,7 +8,7 @@ from legacy_conv import initializers as k1_initializers
 from legacy_conv.native import objects as obj
 from legacy_conv.native.handlers._common import (
     _activation_layers, _arg, _chain, CONV, CROPPING, _data_format, handles, _mapped,
-    _no_activity_penalty, _pairs, POOLING, Refused, _static, ZERO_PADDING)
+    _no_activity_penalty, ours, _pairs, POOLING, Refused, _static, ZERO_PADDING)
 from legacy_conv.spec import weights as weight_spec
 
 
@@ -116,9 +116,7 @@ def _theano_conv_steps(layer, lengths):
             crops if any(c for _, c in crops) else None)
 
 
-@handles(*(f"legacy_conv>{name}" for name in (
-    "Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
-    "Convolution3D")))
+@handles(*ours("conv"))
 def convolution(cv, layer, inputs, state):
     rank = layer.rank
     x = cv.spatial(inputs[0], layer.dim_ordering, rank + 2)
@@ -154,7 +152,7 @@ def convolution(cv, layer, inputs, state):
     return _chain(cv, x, steps, layer.name)
 
 
-@handles("legacy_conv>SeparableConvolution2D")
+@handles(*ours("separable"))
 def separable(cv, layer, inputs, state):
     x = cv.spatial(inputs[0], layer.dim_ordering, 4)
     activation, after = _activation_layers(cv, layer, layer.activation)
@@ -183,7 +181,7 @@ def _deconv_axis(n, k, s, requested, mode, keras1_backend):
     return padding, (start, full + padding - start - final)
 
 
-@handles("legacy_conv>Deconvolution2D")
+@handles(*ours("deconv"))
 def deconvolution(cv, layer, inputs, state):
     x = cv.spatial(inputs[0], layer.dim_ordering, 4)
     lengths = _static(list(x.tensor.shape[1:-1]), layer, "Keras 1's output_shape")

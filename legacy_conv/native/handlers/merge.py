@@ -4,11 +4,11 @@ import keras
 
 from legacy_conv.native import layout as lay
 from legacy_conv.native.handlers._common import (
-    _core_name, handles, Refused)
+    _core_name, handles, ours, Refused)
 from legacy_conv.spec import merge as merge_spec
 
 
-@handles("legacy_conv>Merge")
+@handles(*ours("merge"))
 def merge(cv, layer, inputs, state):
     mode = layer.mode
     keras3 = merge_spec.KERAS3[mode]

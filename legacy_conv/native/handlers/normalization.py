@@ -6,10 +6,10 @@ from legacy_conv import initializers as k1_initializers
 from legacy_conv.native import layout as lay
 from legacy_conv.native import objects as obj
 from legacy_conv.native.handlers._common import (
-    handles, _mapped, Refused, _same_weights)
+    handles, _mapped, ours, Refused, _same_weights)
 
 
-@handles("legacy_conv>BatchNormalization")
+@handles(*ours("normalization"))
 def batch_normalization(cv, layer, inputs, state):
     if layer.mode != 0:
         raise Refused(f"mode={layer.mode}: " + (

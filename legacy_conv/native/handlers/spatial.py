@@ -4,12 +4,12 @@ import keras
 
 from legacy_conv import _ops
 from legacy_conv.native.handlers._common import (
-    _arg, _core_name, CROPPING, _data_format, handles, _pairs, POOLING, Refused, SPATIAL,
+    _arg, _core_name, CROPPING, _data_format, handles, ours, _pairs, POOLING, Refused, SPATIAL,
     _static)
 
 
 # -- our padding, cropping, up-sampling and pooling -------------------------------------------
-@handles(*(f"legacy_conv>{kind}{rank}D" for kind in SPATIAL for rank in (1, 2, 3)))
+@handles(*ours("spatial"))
 def spatial(cv, layer, inputs, state):
     rank = layer.rank
     x = cv.spatial(inputs[0], layer.dim_ordering, rank + 2)
@@ -39,8 +39,7 @@ def _theano_same_pool_plan(layer, lengths):
     return pads, after, outs
 
 
-@handles(*(f"legacy_conv>{mode}Pooling{rank}D" for mode in ("Max", "Average")
-           for rank in (1, 2, 3)))
+@handles(*ours("pooling"))
 def pooling(cv, layer, inputs, state):
     rank = layer.rank
     x = cv.spatial(inputs[0], layer.dim_ordering, rank + 2)
