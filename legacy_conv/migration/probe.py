@@ -462,7 +462,7 @@ def _generic_shape(name, bound, settings, index, length, channels):
 
 
 def _deconvolution_rounds(bound, settings, rounds):
-    from legacy_conv import _ops
+    from legacy_conv import theano_plans as plans
 
     output_shape = bound["output_shape"].value if "output_shape" in bound else None
     if not (isinstance(output_shape, (tuple, list)) and len(output_shape) == 4 and
@@ -479,9 +479,9 @@ def _deconvolution_rounds(bound, settings, rounds):
     lengths = []
     for out, k, s in zip(requested, kernel, strides):
         valid = [n for n in range(1, int(out) + 1)
-                 if _ops.deconv_output_range(n, k, mode, s, settings.keras1_backend)[0]
-                 <= out <= _ops.deconv_output_range(n, k, mode, s,
-                                                    settings.keras1_backend)[1]]
+                 if plans.deconv_output_range(n, k, mode, s, settings.keras1_backend)[0]
+                 <= out <= plans.deconv_output_range(n, k, mode, s,
+                                                     settings.keras1_backend)[1]]
         if not valid:
             raise Refusal(f"output_shape {tuple(output_shape)} fits no input size")
         lengths.append((valid[0], valid[-1]))

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from legacy_conv import _ops
+from legacy_conv import theano_plans as plans
 from legacy_conv import initializers as k1_initializers
 from legacy_conv.native import objects as obj
 from legacy_conv.native.handlers._common import (
@@ -83,37 +83,17 @@ def _conv_core(cv, layer, cls, kwargs, kernels):
 
 
 def _theano_conv_steps(layer, lengths):
-    """(padding, strides, pads, subsample, crops) of Keras 1's Theano convolution.
-
-    Theano pads `theano_pad` on both sides, and Keras 1 cropped even kernels' 'same'
-    outputs to ceil(length / stride); padding less at the end gives those outputs
-    directly (a crop is left only where even no padding there gives too many).
-    """
-    k, s, d, mode = layer.kernel_size, layer.subsample, layer.atrous_rate, layer.border_mode
-    if mode == "same" and _ops.theano_same_is_tf_same(k, s, d, layer.theano_same):
-        return "same", s, None, None, None
-    pads = [[p, p] for p in (_ops.theano_pad(a, mode, b) for a, b in zip(k, d))]
-    subsample = s if any(b > 1 for b in d) and any(v > 1 for v in s) else None
-    strides = (1,) * len(k) if subsample else s
-    crop_axes = _ops.theano_crops(k, mode)
-    crops = [(0, 0)] * len(k)
-    for j in crop_axes:
-        n, = _static([lengths[j]], layer, "Theano's crop of even-kernel 'same' outputs to "
-                     "ceil(length / stride)") if s[j] > 1 else (None,)
-        before, kd = pads[j][0], _ops.dilated(k[j], d[j])
-        if s[j] == 1:  # ceil(n / 1) outputs: the padding after is kd - 1 - before
-            pads[j][1] = kd - 1 - before
-            continue
-        after = (-(-n // s[j]) - 1) * s[j] + kd - n - before
-        if after >= 0:
-            pads[j][1] = after
-        else:
-            out = _ops.conv_output_length(n + 2 * before, k[j], "valid", strides[j], d[j])
-            out = -(-out // s[j]) if subsample else out
-            crops[j] = (0, out - -(-n // s[j]))
-    pads = [tuple(p) for p in pads]
-    return ("valid", strides, pads if any(any(p) for p in pads) else None, subsample,
-            crops if any(c for _, c in crops) else None)
+    """(padding, strides, pads, subsample, crops) of Keras 1's Theano convolution
+    (`theano_plans.conv`, fitted to the input's lengths)."""
+    k, d = layer.kernel_size, layer.atrous_rate
+    plan = plans.conv(k, layer.subsample, d, layer.border_mode, layer.theano_same)
+    if plan.same:
+        return "same", plan.strides, None, None, None
+    _static([lengths[j] for j in plans.needs_length(plan)], layer,
+            "Theano's crop of even-kernel 'same' outputs to ceil(length / stride)")
+    pads, crops = plans.fitted(plan, k, d, lengths)
+    return ("valid", plan.strides, pads if any(any(p) for p in pads) else None,
+            plan.subsample, crops if any(c for _, c in crops) else None)
 
 
 @handles(*ours("conv"))
@@ -168,24 +148,11 @@ def separable(cv, layer, inputs, state):
     return _chain(cv, x, steps, layer.name)
 
 
-def _deconv_axis(n, k, s, requested, mode, keras1_backend):
-    """(output_padding, (crop before, crop after)) of one axis of Keras 1's deconvolution,
-    computed as Keras 3's 'valid' transposed convolution (length (n-1)*s + k + padding)."""
-    full = (n - 1) * s + k
-    if keras1_backend == "tensorflow":
-        start = max(full - requested, 0) // 2 if mode == "same" else 0
-    else:
-        start = _ops.theano_pad(k, mode)
-    final = _ops.deconv_output_length(n, k, mode, s, requested, keras1_backend)
-    padding = max(start + final - full, 0)
-    return padding, (start, full + padding - start - final)
-
-
 @handles(*ours("deconv"))
 def deconvolution(cv, layer, inputs, state):
     x = cv.spatial(inputs[0], layer.dim_ordering, 4)
     lengths = _static(list(x.tensor.shape[1:-1]), layer, "Keras 1's output_shape")
-    axes = [_deconv_axis(n, k, s, o, layer.border_mode, layer.keras1_backend)
+    axes = [plans.deconv_axis(n, k, s, o, layer.border_mode, layer.keras1_backend)
             for n, k, s, o in zip(lengths, layer.kernel_size, layer.subsample,
                                   layer._requested)]
     output_padding = tuple(p for p, _ in axes)

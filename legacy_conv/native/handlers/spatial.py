@@ -2,7 +2,7 @@
 
 import keras
 
-from legacy_conv import _ops
+from legacy_conv import theano_plans as plans
 from legacy_conv.native.handlers._common import (
     _arg, _core_name, CROPPING, _data_format, handles, ours, _pairs, POOLING, Refused, SPATIAL,
     _static)
@@ -26,19 +26,6 @@ def spatial(cv, layer, inputs, state):
     return cv.call(native, x, x.layout, layer.name)
 
 
-def _theano_same_pool_plan(layer, lengths):
-    """(pads before, pads after, output lengths) of Keras 1's Theano 'same' pooling."""
-    pads = [_ops.THEANO_SAME_POOL_PAD[layer.rank](k) for k in layer.pool_size]
-    if any(p < 0 for p in pads):
-        raise Refused("Keras 1 on Theano (pool3d, pool size 1, 'same') read steps 1, "
-                      "1 + stride, ... of that axis and filled a window past its end with "
-                      "the first element (max) or NaN (average); no Keras 3 layer does that")
-    outs = [-(-n // s) for n, s in zip(lengths, layer.strides)]
-    after = [max((o - 1) * s + k - n - p, 0) for o, s, k, n, p in zip(
-        outs, layer.strides, layer.pool_size, lengths, pads)]
-    return pads, after, outs
-
-
 @handles(*ours("pooling"))
 def pooling(cv, layer, inputs, state):
     rank = layer.rank
@@ -56,23 +43,26 @@ def pooling(cv, layer, inputs, state):
                                                     **_data_format(rank)))
         return cv.call(native, x, x.layout, layer.name)
     lengths = _static(list(x.tensor.shape[1:-1]), layer, "Theano's 'same' pooling")
-    pads, after, outs = _theano_same_pool_plan(layer, lengths)
-    tf_pads = [max((o - 1) * s + k - n, 0) // 2 for o, s, k, n in zip(
-        outs, layer.strides, layer.pool_size, lengths)]
-    if tf_pads == pads:  # Theano's windows are TensorFlow's SAME windows here
+    plan = plans.same_pool(rank, layer.pool_size, layer.strides, lengths)
+    if any(p < 0 for p in plan.before):
+        raise Refused("Keras 1 on Theano (pool3d, pool size 1, 'same') read steps 1, "
+                      "1 + stride, ... of that axis and filled a window past its end with "
+                      "the first element (max) or NaN (average); no Keras 3 layer does that")
+    if plan.tf_same:  # Theano's windows are TensorFlow's SAME windows here
         native = cv.once(state, "same", lambda: cls(size, strides, padding="same",
                                                     name=_core_name(cv, layer, state),
                                                     **_data_format(rank)))
         return cv.call(native, x, x.layout, layer.name)
     if layer.pool_mode != "max":
         raise Refused("Theano's 'same' average pooling averages windows that TensorFlow "
-                      f"places elsewhere (pads {pads} before each axis, TensorFlow "
-                      f"{tf_pads}) over their real steps only; no Keras 3 layer does that")
+                      f"places elsewhere (pads {plan.before} before each axis, TensorFlow "
+                      f"{plan.tf_before}) over their real steps only; no Keras 3 layer does "
+                      "that")
     # Max over the real steps of a window = max over the window of the edge-padded input.
-    value = _edge_pad(cv, layer, x, pads, after)
+    value = _edge_pad(cv, layer, x, plan.before, plan.after)
     pooled = cv.call(cls(size, strides, padding="valid", name=_core_name(cv, layer, state),
                          **_data_format(rank)), value, value.layout, layer.name)
-    crops = [(0, n - o) for n, o in zip(pooled.tensor.shape[1:-1], outs)]
+    crops = [(0, n - o) for n, o in zip(pooled.tensor.shape[1:-1], plan.outs)]
     if any(c for _, c in crops):
         crop = CROPPING[rank](_pairs(crops, rank), name=cv.unique(f"{layer.name}_crop"),
                               **_data_format(rank))
