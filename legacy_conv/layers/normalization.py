@@ -139,8 +139,8 @@ class BatchNormalization(Keras1Layer):
             only what training stores in `running_std` depends on it (and, with
             `keras1_version`, the formula below).
         keras1_version: the Keras 1 release the layer comes from (None: 1.2.2). Where that
-            release (on that backend, see `spec.releases.OLD_RUNNING_STD`) divided the batch's statistics
-            otherwise, modes 2 and 0 (in training) do as it did. (Keras 1.2.2 on
+            release (on that backend, see `spec.releases.OLD_RUNNING_STD`) divided the
+            batch's statistics otherwise, modes 2 and 0 (in training) do as it did. (Keras 1.2.2 on
             Theano >= 0.9 also refused float32(epsilon) < 1e-5 in modes 0 and 2, e.g. the
             1e-5 default of Keras 1.0.8-1.1.2; older Theano ran it, and so does this layer.)
 
