@@ -143,9 +143,6 @@ ALLOWED = {
         "Convolution3D's own signature: which of its arguments give the kernel size",
     ("legacy_conv/layers/merge.py", "get_config()"):
         "the layer's config, in the Keras 1 vocabulary Keras 1's Merge.get_config saved",
-    ("legacy_conv/migration/rules.py", "DEFAULT_DRIFT"):
-        "Keras 3 namesakes' changed defaults, keyed as code names them (Conv1D); spec-vocab "
-        "moves its hard_sigmoid text first",
 }
 
 

@@ -19,7 +19,7 @@ from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.convert import layer_rules
 from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.spec import layers as spec
-from legacy_conv.spec.activations import HARD_SIGMOID, HARD_SIGMOID_DRIFT
+from legacy_conv.spec.activations import HARD_SIGMOID_DRIFT
 
 LEGACY = "legacy_conv"
 REQUIRED = k1.REQUIRED
@@ -29,9 +29,6 @@ REQUIRED = k1.REQUIRED
 LEGACY_LAYERS = frozenset(n for n in legacy_conv.__all__ if n in k1.LAYERS)
 LEGACY_LAYER_MODULES = frozenset({LEGACY} | {getattr(legacy_conv, n).__module__
                                              for n in LEGACY_LAYERS})
-# Keras 1 alias -> the class it names (Conv2D -> Convolution2D).
-CANONICAL = {n: getattr(legacy_conv, n).__name__ for n in LEGACY_LAYERS
-             if inspect.isclass(getattr(legacy_conv, n))}
 # Keras 1 helper module -> this package's module with the same helpers.
 LEGACY_HELPER_MODULES = {"keras.regularizers": "legacy_conv.regularizers",
                          "keras.constraints": "legacy_conv.constraints"}
@@ -90,9 +87,7 @@ def helpers(legacy_module):
                                    module.__name__})
 
 
-def canonical(name):
-    """The Keras 1 class a layer name means (aliases resolved)."""
-    return CANONICAL.get(name, name)
+canonical = spec.canonical  # the Keras 1 class a layer name means (Conv2D -> Convolution2D)
 
 
 # -- signatures ----------------------------------------------------------------------------------
@@ -192,14 +187,7 @@ FLOAT_ARGS = spec.FLOAT_ARGUMENTS
 
 # Keras 1 defaults that Keras 3's namesakes do not share: a call that leaves them out is
 # valid in both and means something else in each (reported, not counted, by `--check`).
-DEFAULT_DRIFT = {
-    "LSTM": ("inner_activation", "Keras 1's LSTM gates default to its hard_sigmoid "
-             f"({HARD_SIGMOID}), Keras 3's to sigmoid"),
-    "GRU": ("inner_activation", "Keras 1's GRU gates default to its hard_sigmoid "
-            f"({HARD_SIGMOID}), Keras 3's to sigmoid, and Keras 3 resets after"),
-    "Conv1D": ("init", "Keras 1's Convolution1D drew glorot_uniform with other fans "
-               "(its kernel was 4D), so its initial weights had another scale"),
-    "SimpleRNN": ("inner_init", "Keras 1's orthogonal recurrent initializer had gain 1.1"),
-}
+DEFAULT_DRIFT = {name: spec.LAYERS[canonical(name)].drift for name in sorted(NAMESAKES)
+                 if spec.LAYERS[canonical(name)].drift}
 # Keras 1 argument values that mean something else in Keras 3 under the same name.
 VALUE_DRIFT = {("activation", "hard_sigmoid"): HARD_SIGMOID_DRIFT}

@@ -27,7 +27,9 @@ the generated `keras1_signatures` (`signature`, `defaults`). Fields:
 - `training_note`: (argument, what the inference does not reproduce where it is set);
 - `aliases`: its other Keras 1 names;
 - `why`: why it is not converted, or how the model walk handles it;
-- `native`: where the native target (Keras 3 built-ins only) refuses it (no built-in is exact).
+- `native`: where the native target (Keras 3 built-ins only) refuses it (no built-in is exact);
+- `drift`: (argument, why): a Keras 1 default that the Keras 3 layer of the same name does
+  not share (a call that leaves it out means something else in each).
 
 The native target also refuses any layer whose activation has no Keras 3 formula, or that
 has an activity penalty (Keras 3 divides those by the batch size).
@@ -37,12 +39,13 @@ import numbers
 from collections import namedtuple
 
 from legacy_conv.spec import keras1_signatures as _k1
+from legacy_conv.spec.activations import HARD_SIGMOID
 
 Layer = namedtuple("Layer", "name module converts ours keras3 args fixed legacy_when ordered "
                             "backend weights base input_args from_weights training_note "
-                            "aliases why native")
+                            "aliases why native drift")
 Layer.__new__.__defaults__ = (None, None, None, {}, {}, None, False, False, (), None, (), None,
-                              None, (), "", "")
+                              None, (), "", "", None)
 
 REQUIRED = _k1.REQUIRED
 KERAS_VERSION = _k1.KERAS_VERSION
@@ -145,7 +148,9 @@ _RECORDS = [
     # keras.layers.convolutional: this package's layers (native: Keras 3's, Theano made explicit)
     Layer("Convolution1D", "convolutional", "ours", "conv", "Conv1D", _CONV_1D,
           backend=True, weights=(("W", "conv1d"), ("b", None)),
-          input_args=("input_length", "input_dim"), aliases=("Conv1D",)),
+          input_args=("input_length", "input_dim"), aliases=("Conv1D",),
+          drift=("init", "Keras 1's Convolution1D drew glorot_uniform with other fans (its "
+                         "kernel was 4D), so its initial weights had another scale")),
     Layer("AtrousConvolution1D", "convolutional", "ours", "conv", "Conv1D", {**_CONV_1D, **_ATROUS},
           backend=True, weights=(("W", "conv1d"), ("b", None)),
           input_args=("input_length", "input_dim"), aliases=("AtrousConv1D",)),
@@ -276,14 +281,20 @@ _RECORDS = [
     # keras.layers.recurrent
     Layer("SimpleRNN", "recurrent", "builtin", None, "SimpleRNN", _RECURRENT,
           weights=(("W", None), ("U", None), ("b", None)), base="Recurrent",
-          input_args=("input_length", "input_dim")),
+          input_args=("input_length", "input_dim"),
+          drift=("inner_init", "Keras 1's orthogonal recurrent initializer had gain 1.1")),
     Layer("GRU", "recurrent", "builtin", None, "GRU", _GATED, {"reset_after": False},
           weights=_gates("z", "r", "h"), base="Recurrent",
-          input_args=("input_length", "input_dim")),
+          input_args=("input_length", "input_dim"),
+          drift=("inner_activation", f"Keras 1's GRU gates default to its hard_sigmoid "
+                                     f"({HARD_SIGMOID}), Keras 3's to sigmoid, and Keras 3 "
+                                     "resets after")),
     Layer("LSTM", "recurrent", "builtin", None, "LSTM", {
         **_GATED, "forget_bias_init": ("unit_forget_bias", "forget_bias_init")},
         weights=_gates("i", "c", "f", "o"), base="Recurrent",
-        input_args=("input_length", "input_dim")),
+        input_args=("input_length", "input_dim"),
+        drift=("inner_activation", f"Keras 1's LSTM gates default to its hard_sigmoid "
+                                   f"({HARD_SIGMOID}), Keras 3's to sigmoid")),
     # keras.layers.convolutional_recurrent
     Layer("ConvLSTM2D", "convolutional_recurrent", None, None, "ConvLSTM2D", ordered=True,
           weights=_gates("i", "f", "c", "o"), base="ConvRecurrent2D",

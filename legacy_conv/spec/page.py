@@ -121,6 +121,8 @@ def argument_map(layer):
         rows += ["", f"Always: {', '.join(fixed)}."]
     if layer.training_note:
         rows += ["", f"`{layer.training_note[0]}`: {layer.training_note[1]}."]
+    if layer.drift:
+        rows += ["", f"Left out, `{layer.drift[0]}` differs in Keras 3: {layer.drift[1]}."]
     return rows + [""]
 
 
