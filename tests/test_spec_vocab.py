@@ -135,7 +135,6 @@ def test_initializations_are_keras1s():
     recorded = {r["init"] for backend in ("theano", "tensorflow")
                 for r in _init_records(backend, refused=True)}
     assert recorded == set(init_spec.INITIALIZATIONS)
-    assert set(initializers.DRAWS) == {i.distribution for i in init_spec.INITIALIZATIONS.values()}
     assert set(init_spec.SCALED) == {"lecun_uniform", "glorot_normal", "glorot_uniform",
                                      "he_normal", "he_uniform"}
 
@@ -259,3 +258,74 @@ def test_pool_plan_gives_keras1s_theano_lengths(case, record):
         padded = [n + b + a for n, b, a in zip(lengths, plan.before, plan.after)]
         assert all((p - k) // s + 1 >= out  # the 'valid' pooling covers every output
                    for p, k, s, out in zip(padded, pool, strides, plan.outs))
+
+
+# -- no copies: the vocabulary outside spec/ ---------------------------------------------------
+PACKAGE = SPEC.parent
+RELEASE_NAMES = {str(r) for r in releases.RELEASES}
+VOCABULARIES = {  # what a literal may not hold 3 (releases: 2) or more of outside spec/
+    "activations": (set(activation_spec.KERAS3), 3),
+    "initializations": (set(init_spec.INITIALIZATIONS), 3),
+    "merge modes": (set(merge_spec.MODES) | {None}, 3),
+    "releases": (RELEASE_NAMES, 2),
+}
+
+
+# (module, table): why it is no copy. Engines keyed by the spec's words, each checked
+# against the spec below.
+ENGINES = {
+    ("legacy_conv/initializers.py", "DRAWS"): "how to draw each distribution",
+    ("legacy_conv/native/objects.py", "FIXED"): "each fixed distribution's Keras 3 form",
+    ("legacy_conv/layers/merge.py", "MERGES"): "how to compute each mode with tf",
+    ("legacy_conv/layers/merge.py", "SHAPES"): "each mode's output shape",
+}
+
+
+def _literals(path):
+    """(line, assigned name, vocabulary) of each literal (tuple, list, set, dict keys) that
+    restates one."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    owners = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            for inner in ast.walk(node.value):
+                owners.setdefault(id(inner), node.targets[0].id)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            items = [k for k in node.keys if k is not None]
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items = node.elts
+        else:
+            continue
+        values = {i.value for i in items if isinstance(i, ast.Constant)}
+        for name, (vocabulary, most) in VOCABULARIES.items():
+            if len(values & vocabulary - {None}) >= most:
+                yield node.lineno, owners.get(id(node), ""), name
+
+
+def test_no_module_outside_spec_restates_the_vocabulary():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE.parent).as_posix()
+        if path.parent != SPEC:
+            found += [f"{relative}:{line} {owner}: {name}" for line, owner, name
+                      in _literals(path) if (relative, owner) not in ENGINES]
+    assert not found, "these tables belong in legacy_conv/spec/:\n" + "\n".join(found)
+
+
+def test_the_engines_cover_the_spec():
+    from legacy_conv.layers import merge
+    from legacy_conv.native import objects
+    assert set(merge.MERGES) == set(merge.SHAPES) == set(merge_spec.MODES)
+    distributions = {i.distribution for i in init_spec.INITIALIZATIONS.values()}
+    assert set(initializers.DRAWS) == distributions
+    assert set(objects.FIXED) == {i.distribution for i in init_spec.INITIALIZATIONS.values()
+                                  if i.fans is None}
+
+
+def test_the_literal_finder_finds_copies(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('A = {"relu": 1, "tanh": 2, "elu": 3}\nB = ("1.0.4", "1.0.5")\n'
+                      'C = ("sum", "mul", "ave", "concat", None)\nD = ("max", "avg")\n')
+    assert [(owner, name) for _, owner, name in _literals(module)] == [
+        ("A", "activations"), ("B", "releases"), ("C", "merge modes")]
