@@ -94,6 +94,7 @@ def test_merge_modes_are_keras1s():
     pytest.param(None, None, id="none"),
     pytest.param(1.07, None, id="float"),
     pytest.param("1." + "9" * 10_000, None, id="huge"),
+    pytest.param("1.0.1234", None, id="long_patch"),
 ])
 def test_release_parse(text, release):
     assert Release.parse(text) == release

@@ -1,14 +1,14 @@
 """Keras 1's releases and what changed between them, as data; `Release`, the one version type.
 
-A model file records the release that wrote it (`keras_version`, from 1.0.8; older files
-record none), and the converter passes it to the layers whose numbers depend on it. Every
+A model file records the release that wrote it (`keras_version`; early 1.0.x files record
+none), and the converter passes it to the layers whose numbers depend on it. Every
 comparison of releases goes through `Release`; each fact below is a release or a range.
 """
 
 import re
 from collections import namedtuple
 
-_NAME = re.compile(r"1\.(\d{1,3})(?:\.(\d{1,3}))?(?!\d)")
+_NAME = re.compile(r"1\.(\d+)(?:\.(\d+))?")
 
 
 class Release(namedtuple("Release", "major minor patch")):
@@ -20,8 +20,8 @@ class Release(namedtuple("Release", "major minor patch")):
     def parse(cls, text):
         """'1.0.4', '1.2', '1.1.0-dev' -> a Release; None for anything that does not name a
         Keras 1 release (None, other types, '2.0.0', '1.x')."""
-        match = _NAME.match(text) if isinstance(text, str) else None
-        if match is None:
+        match = _NAME.match(text[:16]) if isinstance(text, str) else None
+        if match is None or any(len(part or "") > 3 for part in match.groups()):
             return None
         return cls(1, int(match.group(1)), int(match.group(2) or 0))
 
