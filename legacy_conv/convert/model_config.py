@@ -14,6 +14,7 @@ from legacy_conv.errors import clip
 from legacy_conv.errors import layer_label
 from legacy_conv.errors import quoted
 from legacy_conv.errors import shown
+from legacy_conv.spec import layers as spec
 
 TOP_LEVEL_CLASSES = ("Sequential", "Model")
 
@@ -329,8 +330,7 @@ def walk(class_name, config):
 
 def unconvertible(class_name, config, ctx):
     """(class_name, layer_name) of every layer with no conversion, for one error."""
-    known = set(layer_rules.RULES) | set(layer_rules.OURS) | set(layer_rules.CONTAINERS) | {
-        "InputLayer", "Lambda"}
+    known = set(spec.converted("ours", "builtin", "graph")) | set(spec.CONTAINERS)
     found = []
     for cls, cfg in walk(class_name, config):
         if not isinstance(cls, str) or cls not in known and cls not in ctx.custom_objects:
@@ -355,6 +355,6 @@ def convert(config, ctx, keras_version=None):
         raise ConversionError(
             f"holds layer classes that cannot be converted: {listed}",
             field="model", hint="Supply each as custom_objects={'ClassName': LayerClass} "
-            "if it is your own Keras 3 layer; the supported Keras 1 classes are listed in "
-            "the migration guide")
+            "if it is your own Keras 3 layer; every Keras 1 class and what it becomes: "
+            "migration_guide/supported-layers.md")
     return graph.convert_model(class_name, config["config"], ctx)
