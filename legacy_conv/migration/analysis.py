@@ -16,6 +16,7 @@ from legacy_conv.migration import checks
 from legacy_conv.migration import imports
 from legacy_conv.migration import layout
 from legacy_conv.migration import report
+from legacy_conv.migration import reuse
 from legacy_conv.migration import rules
 from legacy_conv.migration import translate
 from legacy_conv.migration.evaluate import Evaluator
@@ -28,6 +29,8 @@ Options = namedtuple("Options", "mode keras1_backend image_dim_ordering backend_
 # A reference to a Keras 1 object: node (the Name or Attribute), ref (imports.Ref),
 # binding (the import assignment of a bare name, else None).
 Reference = namedtuple("Reference", "node ref binding")
+# Every call's translation, reused by the calls of the same form (in any module).
+TRANSLATIONS = reuse.Translations(lambda *args: translate.translate(*args))
 
 
 class Plan:
@@ -218,9 +221,8 @@ def _plan_call(plan, call, reference, resolver, evaluator, settings, options):
         _plan_backend(plan, call, name, options, where)
         return
     try:
-        translation = translate.translate(name, call, evaluator, settings,
-                                          target="legacy" if options.mode == "legacy"
-                                          else "native")
+        translation = TRANSLATIONS(name, call, evaluator, settings,
+                                   "legacy" if options.mode == "legacy" else "native")
     except translate.Unchanged:
         return
     except translate.Refusal as refusal:

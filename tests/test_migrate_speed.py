@@ -1,0 +1,157 @@
+"""`migrate --to native` reuses each form of call's translation (`migration.reuse`): the
+reuse must never change an answer. Each case migrates a source cold (nothing translated
+before) and warm (after other sources with the same forms of call, in other contexts), and
+requires the same rewrite and the same report. No timing here: see
+benchmarks/bench_migrate.py.
+"""
+
+import pathlib
+import random
+import re
+import textwrap
+
+import libcst as cst
+import pytest
+
+from legacy_conv.migration import analysis
+from legacy_conv.migration import migrate_source
+from legacy_conv.migration import reuse
+from legacy_conv.migration import translate
+
+CODE = pathlib.Path(__file__).parent / "fixtures" / "migrate" / "keras1_code"
+SETTINGS = [("native", "th", None), ("native", "tf", "theano"), ("legacy", "th", None)]
+
+
+@pytest.fixture
+def cold(monkeypatch):
+    """A fresh memory of translations for the test (and none taken from other tests)."""
+    def reset():
+        monkeypatch.setattr(analysis, "TRANSLATIONS", reuse.Translations(
+            lambda *args: translate.translate(*args)))
+    reset()
+    return reset
+
+
+def run(source, to, ordering, backend):
+    result = migrate_source(source, to=to, image_dim_ordering=ordering,
+                            keras1_backend=backend, path="m.py")
+    return result.new_source, [tuple(e) for e in result.report_entries]
+
+
+def dedent(text):
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def vary(source, rng):
+    """The same calls in another context: other module-level values, other comments."""
+    source = re.sub(r"^(\w+) = (\d+)$", lambda m: f"{m.group(1)} = {rng.choice((4, 8, 16))}",
+                    source, flags=re.M)
+    return source.replace("# ", "# (a copy) ")
+
+
+@pytest.mark.parametrize("to, ordering, backend", SETTINGS)
+def test_a_warm_run_gives_the_cold_answer_for_every_fixture(cold, to, ordering, backend):
+    rng = random.Random(13)
+    sources = [p.read_text() for p in sorted(CODE.glob("*.py"))]
+    variants = [vary(s, rng) for s in sources] + sources
+    expected = []
+    for source in variants:
+        cold()
+        expected.append(run(source, to, ordering, backend))
+    cold()
+    for _ in range(2):  # the second round: every form of call is known
+        for source, answer in zip(variants, expected):
+            assert run(source, to, ordering, backend) == answer
+    assert analysis.TRANSLATIONS.forms  # the forms were kept
+
+
+# (first source, then a source with calls of the same text that mean something else)
+SAME_TEXT_OTHER_MEANING = [
+    pytest.param("""
+        from keras.layers import Convolution2D
+        mode = 'same'
+        x = Convolution2D(8, 3, 3, border_mode=mode, dim_ordering='tf')(x)
+        """, """
+        from keras.layers import Convolution2D
+        mode = 'valid'
+        x = Convolution2D(8, 3, 3, border_mode=mode, dim_ordering='tf')(x)
+        """, id="a-name-bound-to-another-value"),
+    pytest.param("""
+        from keras.layers import Convolution2D
+        mode = 'same'
+        x = Convolution2D(8, 3, 3, border_mode=mode, dim_ordering='tf')(x)
+        """, """
+        from keras.layers import Convolution2D
+        def block(x, mode):
+            return Convolution2D(8, 3, 3, border_mode=mode, dim_ordering='tf')(x)
+        """, id="a-name-not-known-before-the-code-runs"),
+    pytest.param("""
+        from keras.regularizers import l2
+        from keras.layers import Dense
+        x = Dense(8, W_regularizer=l2(0.01))(x)
+        """, """
+        from legacy_conv.regularizers import l1 as l2
+        from keras.layers import Dense
+        x = Dense(8, W_regularizer=l2(0.01))(x)
+        """, id="a-helper-imported-under-another-name"),
+    pytest.param("""
+        from keras.layers import MaxPooling2D
+        x = MaxPooling2D((3, 3), strides=(2, 2), border_mode='same', dim_ordering='tf')(x)
+        """, """
+        from keras.layers import MaxPooling2D
+        x = MaxPooling2D((3, 3), strides=(2, 2), border_mode='same', dim_ordering='tf')(x)
+        """, id="shape-dependent-on-theano-only"),
+]
+
+
+@pytest.mark.parametrize("first, second", SAME_TEXT_OTHER_MEANING)
+def test_a_call_of_the_same_text_in_another_context_gets_its_own_answer(cold, first,
+                                                                        second):
+    first, second = dedent(first), dedent(second)
+    for backend in ("tensorflow", "theano"):
+        cold()
+        expected = run(second, "native", "tf", backend)
+        cold()
+        run(first, "native", "tf", "tensorflow")
+        run(first, "native", "tf", "theano")
+        assert run(second, "native", "tf", backend) == expected
+
+
+def test_an_input_shape_dependent_call_is_still_refused_when_warm(cold):
+    pooling = dedent("""
+        from keras.layers import MaxPooling2D
+        x = MaxPooling2D((3, 3), strides=(2, 2), border_mode='same', dim_ordering='tf')(x)
+        """)
+    convolutions = dedent("""
+        from keras.layers import Convolution1D
+        y = Convolution1D(64, 3)(y)
+        z = Convolution1D(64, 3, input_shape=(10, 4))(z)
+        """)
+    for _ in range(3):
+        _, entries = run(pooling, "native", "tf", "theano")
+        assert [e[-1] for e in entries if e[3] == "kept"][0].startswith(
+            "Theano's 'same' pooling depends on the input's spatial size")
+        new, entries = run(convolutions, "native", "tf", "tensorflow")
+        kept = [e[-1] for e in entries if e[3] == "kept"]
+        assert len(kept) == 1 and "depends on the input shape" in kept[0], kept
+        assert "z = Conv1D(64, 3, input_shape=(10, 4), kernel_initializer=" in new, new
+
+
+def test_a_reused_translation_holds_the_nodes_of_its_own_call(cold):
+    source = dedent("""
+        from keras.layers import Convolution2D
+        from keras.regularizers import l2
+        n = 8
+        a = Convolution2D(n, 3, 3, W_regularizer=l2(0.1), dim_ordering='tf')(a)
+        b = Convolution2D(n, 3, 3, W_regularizer=l2(0.1), dim_ordering='tf')(b)
+        """)
+    module = cst.parse_module(source)
+    calls = [s.body[0].value.func for s in module.body[3:]]
+    assert [c.args[0].value.value for c in calls] == ["n", "n"]
+    new, _ = run(source, "native", "tf", None)
+    assert new.count("Conv2D(n, (3, 3), kernel_regularizer=") == 2, new
+    old_nodes = [a.value for a in calls[0].args]
+    new_nodes = [a.value for a in calls[1].args]
+    pairs = reuse.corresponding(old_nodes, new_nodes)
+    assert pairs[id(old_nodes[0])] is new_nodes[0]
+    assert reuse.corresponding(old_nodes, new_nodes[:2]) is None
