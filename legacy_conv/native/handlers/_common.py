@@ -17,15 +17,9 @@ CONV = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}
 ZERO_PADDING = {1: keras.layers.ZeroPadding1D, 2: keras.layers.ZeroPadding2D,
                 3: keras.layers.ZeroPadding3D}
 CROPPING = {1: keras.layers.Cropping1D, 2: keras.layers.Cropping2D, 3: keras.layers.Cropping3D}
-UP_SAMPLING = {1: keras.layers.UpSampling1D, 2: keras.layers.UpSampling2D,
-               3: keras.layers.UpSampling3D}
 POOLING = {("max", 1): keras.layers.MaxPooling1D, ("max", 2): keras.layers.MaxPooling2D,
            ("max", 3): keras.layers.MaxPooling3D, ("avg", 1): keras.layers.AveragePooling1D,
            ("avg", 2): keras.layers.AveragePooling2D, ("avg", 3): keras.layers.AveragePooling3D}
-# Our spatial layers: Keras 1 class prefix -> (Keras 3 classes by rank, Keras 3 argument).
-SPATIAL = {"ZeroPadding": (ZERO_PADDING, "padding"), "Cropping": (CROPPING, "cropping"),
-           "UpSampling": (UP_SAMPLING, "size")}
-
 # Keras 3 built-ins that act on each element alone: any layout passes through.
 ELEMENTWISE = ("Dropout", "GaussianNoise", "GaussianDropout", "LeakyReLU", "ELU", "ReLU",
                "ActivityRegularization", "Identity")

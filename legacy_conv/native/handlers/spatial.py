@@ -4,8 +4,8 @@ import keras
 
 from legacy_conv import theano_plans as plans
 from legacy_conv.native.handlers._common import (
-    _arg, _core_name, CROPPING, _data_format, handles, ours, _pairs, POOLING, Refused, SPATIAL,
-    _static)
+    _arg, _core_name, CROPPING, _data_format, handles, ours, _pairs, POOLING, Refused, _static)
+from legacy_conv.spec import layers as spec
 
 
 # -- our padding, cropping, up-sampling and pooling -------------------------------------------
@@ -13,7 +13,9 @@ from legacy_conv.native.handlers._common import (
 def spatial(cv, layer, inputs, state):
     rank = layer.rank
     x = cv.spatial(inputs[0], layer.dim_ordering, rank + 2)
-    classes, argument = SPATIAL[type(layer).__name__[:-2]]
+    record = spec.LAYERS[type(layer).__name__]
+    # The Keras 3 argument its amounts go to: the record's first.
+    argument = next(k3 for k3, _ in record.args.values() if k3 != "data_format")
     amounts = layer.amounts
     if argument == "cropping":
         for n, (before, after) in zip(x.tensor.shape[1:-1], amounts):
@@ -21,7 +23,7 @@ def spatial(cv, layer, inputs, state):
                 raise Refused(f"it crops an axis of {n} steps to {n - before - after} "
                               "(Keras 1 allowed empty outputs; Keras 3's Cropping does not)")
     value = _pairs(amounts, rank) if argument != "size" else _arg(amounts, rank)
-    native = cv.once(state, "core", lambda: classes[rank](
+    native = cv.once(state, "core", lambda: getattr(keras.layers, record.keras3)(
         **{argument: value}, name=layer.name, **_data_format(rank)))
     return cv.call(native, x, x.layout, layer.name)
 
