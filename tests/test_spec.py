@@ -5,6 +5,7 @@ anywhere else in the package."""
 import ast
 import inspect
 import pathlib
+import re
 
 import keras
 import pytest
@@ -38,6 +39,26 @@ def test_the_supported_layers_page_is_up_to_date():
 
 def test_the_guide_links_the_page():
     assert "(supported-layers.md)" in (ROOT / "migration_guide" / "README.md").read_text()
+
+
+LAYER_PAGES = sorted((ROOT / "migration_guide" / "layers").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", LAYER_PAGES, ids=lambda p: p.stem)
+def test_a_layer_pages_argument_table_agrees_with_the_record(path):
+    """The guide's hand-written layer pages keep their notes; their names follow the records."""
+    text = path.read_text(encoding="utf-8")
+    layer = spec.LAYERS[text.split("\n", 1)[0].removeprefix("# ")]
+    keras3 = set(inspect.signature(getattr(keras.layers, layer.keras3).__init__).parameters)
+    table = text.split("## Arguments", 1)[1].split("\n## ", 1)[0]
+    for row in (line for line in table.splitlines() if line.startswith("| `")):
+        keras1_cell, keras3_cell = (cell.strip() for cell in row.strip("|").split("|")[:2])
+        named = set(re.findall(r"`([A-Za-z_]\w*)", keras3_cell)) & keras3
+        for key in re.findall(r"`([A-Za-z_]\w*)", keras1_cell):
+            assert key in layer.args or key in spec.CONFIG_KEYWORDS, f"{key}: {row}"
+            target = layer.args.get(key, (None,))[0]
+            targets = {target} if isinstance(target, str) else set(target or ())
+            assert not named or not targets or targets & named, f"{key} -> {targets}: {row}"
 
 
 # -- the records against Keras 1.2.2 --------------------------------------------------------------
