@@ -149,8 +149,8 @@ _RECORDS = [
     Layer("Convolution1D", "convolutional", "ours", "conv", "Conv1D", _CONV_1D,
           backend=True, weights=(("W", "conv1d"), ("b", None)),
           input_args=("input_length", "input_dim"), aliases=("Conv1D",),
-          drift=("init", "Keras 1's Convolution1D drew glorot_uniform with other fans (its "
-                         "kernel was 4D), so its initial weights had another scale")),
+          drift=("init", ("Keras 1's Convolution1D drew glorot_uniform with other fans (its "
+                          "kernel was 4D), so its initial weights had another scale"))),
     Layer("AtrousConvolution1D", "convolutional", "ours", "conv", "Conv1D", {**_CONV_1D, **_ATROUS},
           backend=True, weights=(("W", "conv1d"), ("b", None)),
           input_args=("input_length", "input_dim"), aliases=("AtrousConv1D",)),
@@ -286,15 +286,15 @@ _RECORDS = [
     Layer("GRU", "recurrent", "builtin", None, "GRU", _GATED, {"reset_after": False},
           weights=_gates("z", "r", "h"), base="Recurrent",
           input_args=("input_length", "input_dim"),
-          drift=("inner_activation", f"Keras 1's GRU gates default to its hard_sigmoid "
-                                     f"({HARD_SIGMOID}), Keras 3's to sigmoid, and Keras 3 "
-                                     "resets after")),
+          drift=("inner_activation", (f"Keras 1's GRU gates default to its hard_sigmoid "
+                                      f"({HARD_SIGMOID}), Keras 3's to sigmoid, and Keras 3 "
+                                      "resets after"))),
     Layer("LSTM", "recurrent", "builtin", None, "LSTM", {
         **_GATED, "forget_bias_init": ("unit_forget_bias", "forget_bias_init")},
         weights=_gates("i", "c", "f", "o"), base="Recurrent",
         input_args=("input_length", "input_dim"),
-        drift=("inner_activation", f"Keras 1's LSTM gates default to its hard_sigmoid "
-                                   f"({HARD_SIGMOID}), Keras 3's to sigmoid")),
+        drift=("inner_activation", (f"Keras 1's LSTM gates default to its hard_sigmoid "
+                                    f"({HARD_SIGMOID}), Keras 3's to sigmoid"))),
     # keras.layers.convolutional_recurrent
     Layer("ConvLSTM2D", "convolutional_recurrent", None, None, "ConvLSTM2D", ordered=True,
           weights=_gates("i", "f", "c", "o"), base="ConvRecurrent2D",
