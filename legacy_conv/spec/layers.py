@@ -166,9 +166,8 @@ _RECORDS = [
         "pointwise_regularizer": ("pointwise_regularizer", "regularizer"),
         "depthwise_constraint": ("depthwise_constraint", "constraint"),
         "pointwise_constraint": ("pointwise_constraint", "constraint"),
-    }, ordered=True, backend="tensorflow", weights=(("depthwise_kernel", "depthwise"),
-                                            ("pointwise_kernel", "conv"), ("b", None)),
-        aliases=("SeparableConv2D",)),
+    }, ordered=True, backend="tensorflow", aliases=("SeparableConv2D",),
+        weights=(("depthwise_kernel", "depthwise"), ("pointwise_kernel", "conv"), ("b", None))),
     Layer("Deconvolution2D", "convolutional", "ours", "deconv", "Conv2DTranspose", {
         **_CONV_2D, "output_shape": ("output_padding", "output_shape")}, ordered=True,
         backend=True, weights=(("W", "deconv"), ("b", None)), aliases=("Deconv2D",),
@@ -179,13 +178,12 @@ _RECORDS = [
         **{f"kernel_dim{j}": ("kernel_size", "kernel_size") for j in (1, 2, 3)}},
         ordered=True, backend=True, weights=_KERNEL_WEIGHTS, aliases=("Conv3D",)),
     *(Layer(f"{kind}{rank}D", "convolutional", "ours", "spatial", f"{kind}{rank}D", {
-        arg if rank > 1 or kind != "UpSampling" else "length": (k3, "ints"),
-        **(_ORDERING if rank > 1 else {})}, ordered=rank > 1,
-        native="crops that leave no step (Keras 3's Cropping refuses them)"
+        arg_1d if rank == 1 else arg: (k3, "ints"), **(_ORDERING if rank > 1 else {})},
+        ordered=rank > 1, native="crops that leave no step (Keras 3's Cropping refuses them)"
         if kind == "Cropping" else "")
-      for kind, arg, k3 in (("Cropping", "cropping", "cropping"),
-                            ("UpSampling", "size", "size"),
-                            ("ZeroPadding", "padding", "padding"))
+      for kind, arg_1d, arg, k3 in (("Cropping", "cropping", "cropping", "cropping"),
+                                    ("UpSampling", "length", "size", "size"),
+                                    ("ZeroPadding", "padding", "padding", "padding"))
       for rank in (1, 2, 3)),
     # keras.layers.pooling
     *(Layer(f"{mode}Pooling1D", "pooling", "builtin", "pooling", f"{mode}Pooling1D", _POOL_1D,
