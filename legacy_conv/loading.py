@@ -129,7 +129,7 @@ def load_weights(model, filepath, keras1_backend=None, keras_version=None,
     with hdf5.Keras1File(filepath) as k1file:
         try:
             if origin is not None:
-                stages.fill(model, k1file, origin, keras_version)
+                stages.fill_native(model, k1file, origin, keras_version)
             else:
                 k1file.load_into(model, stages.context("legacy", keras1_backend),
                                  keras_version)

@@ -3,13 +3,12 @@
 import argparse
 import contextlib
 
-import keras
-
 from legacy_conv.cli import inspection
 from legacy_conv.cli import reading
 from legacy_conv.cli import writing
 from legacy_conv.cli.errors import EXIT_OK
 from legacy_conv.cli.errors import UsageError
+from legacy_conv.load import stages
 
 
 EPILOG = """\
@@ -48,8 +47,7 @@ def run(args, progress, notes):
             converted = reading.convert_input(args.input, args, stack, args.weights)
         legacy = reading.build_model(converted, progress)
         model, plan = reading.to_target(converted, legacy, args, progress)
-        config = (converted.keras3_config if plan is None
-                  else keras.saving.serialize_keras_object(model))
+        config = stages.target_config(converted.keras3_config, model, plan)
         if kind == "keras":
             reading.compile_like_keras1(converted, model)
         if kind != "config" and converted.k1file is None and converted.weights_file is None:

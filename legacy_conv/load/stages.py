@@ -8,7 +8,7 @@
 5. `to_target`: the legacy model itself, or its native twin with the weights copied.
 
 A native model built from a config remembers its Keras 1 origin (`remember`): its weights
-file is loaded into the legacy twin and transferred through the native plan (`fill`).
+file is loaded into the legacy twin and transferred through the native plan (`fill_native`).
 """
 
 import collections
@@ -28,6 +28,7 @@ from legacy_conv.errors import ConversionError
 from legacy_conv.load import _host_memory
 from legacy_conv.native.build import fill_from
 from legacy_conv.native.build import layers_in
+from legacy_conv.native.build import serialized
 from legacy_conv.spec import merge as merge_spec
 
 TARGETS = ("legacy", "native")
@@ -211,10 +212,10 @@ def _culprit(keras3_config, custom_objects):
 @contextlib.contextmanager
 def loading_from(k1file):
     """Within it, a model is built without drawing initial values (every weight will come
-    from `k1file`, an open `hdf5.Keras1File`) while a thread reads the file's weights;
-    yields `load(model, ctx, keras_version=None)`, which assigns them to the model."""
-    with initializers.skip_random_draws(), k1file.read_ahead() as reader:
-        yield functools.partial(k1file.load_into, wait=reader.finish)
+    from `k1file`, an open `hdf5.Keras1File`); yields `load(model, ctx, keras_version=None)`,
+    which fills its variables from the file."""
+    with initializers.skip_random_draws():
+        yield k1file.load_into
 
 
 # -- 5. the target ---------------------------------------------------------------------------
@@ -229,6 +230,11 @@ def to_target(model, ctx, values=True):
             return native.transferred(model, ctx.keep_legacy)
         plan = initializers.shapes_only(lambda: native.weight_plan(model, ctx.keep_legacy))
         return plan.model, plan
+
+
+def target_config(legacy_config, model, plan):
+    """The config of `to_target`'s (model, plan): the legacy config, or the native model's."""
+    return legacy_config if plan is None else serialized(model, legacy_config)
 
 
 # -- native models built from configs --------------------------------------------------------
@@ -273,7 +279,7 @@ def origin(model, keras1_config=None, keras1_backend=None, custom_objects=None,
     made = next((layer for layer in layers_in(model) if _made_natively(layer)), None)
     if made is not None:
         raise ConversionError(
-            f"is a Keras 3 built-in that only target='native' gives: the model is native, "
+            "is a Keras 3 built-in that only target='native' gives: the model is native, "
             "and Keras 1 weights need its Keras 1 config to reach it",
             layer=f'"{made.name}" ({type(made).__name__})', has_value=False,
             hint="Pass keras1_config=<the Keras 1 model.to_json() text or dict> to "
@@ -286,9 +292,9 @@ def _made_natively(layer):
         type(layer).__name__ not in LEGACY_BUILTINS
 
 
-def fill(model, k1file, found, keras_version=None):
+def fill_native(model, k1file, found, keras_version=None):
     """Fills the native `model` from an open Keras 1 file: the file is loaded into the legacy
-    twin (built without drawing, read ahead), whose weights the native plan transfers."""
+    twin (built without drawing), whose weights the native plan transfers."""
     ctx = found.ctx
     with loading_from(k1file) as load_weights_into:
         legacy = build(found.legacy_config, ctx.custom_objects, source=k1file.path)

@@ -86,12 +86,19 @@ def to_native(legacy_config, ctx, keep_legacy=None):
     # for reports: what is not exact in training, the layers kept, each native layer's origin
     ctx.native_notes, ctx.native_kept = plan.notes, plan.kept
     ctx.native_provenance = plan.provenance
-    native = keras.saving.serialize_keras_object(plan.model)
+    return serialized(plan.model, legacy_config)
+
+
+def serialized(model, legacy_config):
+    """The config of a native model of `legacy_config`, each Lambda keeping its legacy
+    layer's function: one of `custom_objects` by its name, not the bytecode Keras writes for
+    a Python lambda (which safe mode refuses to load)."""
+    config = keras.saving.serialize_keras_object(model)
     functions = {layer.get("name"): layer.get("function") for layer in _lambdas(legacy_config)}
-    for layer in _lambdas(native):  # a function of custom_objects by its name, not the
-        if functions.get(layer.get("name")) is not None:  # bytecode of a Python lambda
-            layer["function"] = functions[layer["name"]]  # (which safe mode refuses)
-    return native
+    for layer in _lambdas(config):
+        if functions.get(layer.get("name")) is not None:
+            layer["function"] = functions[layer["name"]]
+    return config
 
 
 def _lambdas(config):
