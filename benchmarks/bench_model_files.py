@@ -59,6 +59,12 @@ This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
     python benchmarks/bench_model_files.py --scenarios warm,cold,recycled
     python benchmarks/bench_model_files.py --processes later   # only loads after the first
     python benchmarks/bench_model_files.py --markdown benchmarks/RESULTS.md
+    python benchmarks/bench_model_files.py --compare --repeats 5   # the load paths (below)
+
+`--compare` times (b) and (n) with each way of getting the weights into TensorFlow's
+memory (`VARIANTS`), in both process states, the variants in a rotating order within each
+repeat; it reports each variant's median time and peak, and the median of its paired
+ratios to 'plain' (same repeat, process state and target).
 
 Progress goes to stderr, the Markdown table to stdout (and to --markdown PATH, appended).
 """
@@ -270,6 +276,21 @@ SCENARIOS = {
 }
 
 
+# How load_model gets the weights into TensorFlow's memory (`--compare`).
+VARIANTS = {
+    "host": "`load.fill` as it is: big variables on NumPy memory (DLPack), read into",
+    "plain": "no DLPack: TensorFlow's zeros instead of draws, then `assign` (in slices)",
+}
+
+
+def use_variant(name):
+    """Makes this process load the weights as `VARIANTS[name]` says."""
+    from legacy_conv.load import _host_memory
+
+    if name == "plain":
+        _host_memory.MIN_BYTES = float("inf")  # every variable on TensorFlow's own zeros
+
+
 def _status(key):
     with open("/proc/self/status") as f:
         for line in f:
@@ -368,13 +389,14 @@ def warm_up(path):
     gc.collect()
 
 
-def child(mode, path, scenario, process):
+def child(mode, path, scenario, process, variant="host"):
     """Runs one measurement; prints a JSON line of its figures."""
     import keras  # noqa: F401  (the baseline includes these imports)
     import tensorflow as tf  # noqa: F401
 
     import legacy_conv
 
+    use_variant(variant)
     if process == "later":
         warm_up(path)
     if scenario == "cold":
@@ -418,9 +440,9 @@ def _check(model, path):
     return "ok"
 
 
-def run_child(mode, path, scenario, process):
+def run_child(mode, path, scenario, process, variant="host"):
     command = [sys.executable, os.path.abspath(__file__), "--child", mode, path, scenario,
-               process]
+               process, variant]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.exit(f"the {mode} measurement failed:\n{out.stderr[-3000:]}")
@@ -457,6 +479,62 @@ def measure(path, scenario, process, repeats, reference_repeats=0):
     summary["paired_ratio"] = statistics.median(
         b["seconds"] / a["seconds"] for a, b in zip(runs["h5py"], runs["load_model"]))
     return summary
+
+
+def compare(path, scenario, processes, variants, repeats):
+    """{(mode, process): {variant: [results]}}: (b) and (n) loaded each way in `variants`,
+    the variants' order rotated from one repeat to the next."""
+    runs = {}
+    for i in range(repeats):
+        for process in processes:
+            for mode in ("load_model", "native"):
+                cell = runs.setdefault((mode, process), {v: [] for v in variants})
+                for variant in variants[i % len(variants):] + variants[:i % len(variants)]:
+                    result = run_child(mode, path, scenario, process, variant)
+                    log(f"  {process:<5} {mode:<10} {variant:<5} {result['seconds']:.3f} s "
+                        f"(CPU {result['cpu']:.3f} s), peak +{mib(result['peak_extra'])} "
+                        f"{result['check']}")
+                    cell[variant].append(result)
+    return runs
+
+
+def compare_report(args, params, size, runs, elapsed):
+    """The Markdown table of `compare`'s runs."""
+    reference = args.variants[-1]
+    lines = [
+        "## Load paths: `load.fill` against a plain path",
+        "",
+        f"- Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- Machine: CPU only, {available_cores()} cores ({cpu_model()}), "
+        f"{platform.system()} {platform.release()}",
+        f"- Command: `python {' '.join(shlex.quote(a) for a in sys.argv)}` "
+        f"(total {elapsed:.0f} s)",
+        f"- File: VGG16 'th'{'' if args.width == 1 else f' at 1/{args.width} width'}, "
+        f"{params:,} parameters, weights {mib(size)}; scenario {args.scenarios[0]}",
+        "- Variants: " + "; ".join(f"{v}: {VARIANTS[v]}" for v in args.variants),
+        f"- Method: {args.repeats} repeats, each running every variant in a fresh process, "
+        "in a rotating order; ratio = median over the repeats of (variant / "
+        f"{reference}), same repeat, process state and target",
+        "",
+        f"| step | process | variant | median time | best time | time / {reference} "
+        f"(median of paired ratios) | median CPU time | CPU / {reference} | "
+        f"peak above baseline | peak / {reference} |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (mode, process), cell in runs.items():
+        for variant, results in cell.items():
+            ratios = [r["seconds"] / p["seconds"] for r, p in zip(results, cell[reference])]
+            cpu = [r["cpu"] / p["cpu"] for r, p in zip(results, cell[reference])]
+            peak = statistics.median(r["peak_extra"] for r in results)
+            base = statistics.median(r["peak_extra"] for r in cell[reference])
+            lines.append(
+                f"| {MODES[mode]} | {process} | {variant} | "
+                f"{statistics.median(r['seconds'] for r in results):.3f} s | "
+                f"{min(r['seconds'] for r in results):.3f} s | "
+                f"{statistics.median(ratios):.2f} | "
+                f"{statistics.median(r['cpu'] for r in results):.3f} s | "
+                f"{statistics.median(cpu):.2f} | {mib(peak)} | {peak / base:.2f} |")
+    return "\n".join(lines)
 
 
 def time_convert_config(n_layers, repeats):
@@ -593,7 +671,13 @@ def parse_args(argv=None):
                         help="comma-separated among first, later: whether the load is the "
                              "process's first TensorFlow work (default first,later; quick "
                              "later)")
-    parser.add_argument("--child", nargs=4, metavar=("MODE", "PATH", "SCENARIO", "PROCESS"),
+    parser.add_argument("--compare", action="store_true",
+                        help="time (b) and (n) with each of the load paths in VARIANTS")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"comma-separated among {', '.join(VARIANTS)} (with --compare; "
+                             "the last is the reference of the ratios)")
+    parser.add_argument("--child", nargs=5,
+                        metavar=("MODE", "PATH", "SCENARIO", "PROCESS", "VARIANT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats is None:
@@ -622,6 +706,8 @@ def main(argv=None):
     config, weights = vgg16(args.width)
     params = sum(int(np.prod(s)) for _, ws in weights for _, s in ws)
     measured = {}
+    if args.compare:
+        args.variants = args.variants.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or tmp
         os.makedirs(folder, exist_ok=True)
@@ -634,6 +720,15 @@ def main(argv=None):
             f"{time.perf_counter() - t0:.1f} s")
         if "later" in args.processes:
             write_keras1_file(small_path(path), *vgg16(args.width * 16, size=32, classes=10))
+        if args.compare:
+            runs = compare(path, args.scenarios[0], args.processes, args.variants,
+                           args.repeats)
+            text = compare_report(args, params, size, runs, time.perf_counter() - start)
+            print(text)
+            if args.markdown:
+                with open(args.markdown, "a") as f:
+                    f.write("\n" + text + "\n")
+            return None
         for scenario in args.scenarios:
             for process in args.processes:
                 extra = scenario == args.scenarios[0] and process == args.processes[0]
