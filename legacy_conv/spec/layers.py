@@ -139,8 +139,8 @@ def _gates(*gates):
     return tuple((f"{w}_{g}", None) for g in gates for w in ("W", "U", "b"))
 
 
-_THEANO_SAME_POOL = ("Theano's 'same' average pooling whose windows are not TensorFlow's (and, "
-                     "in 3D, Theano's 'same' pooling of size 1)")
+_THEANO_SAME_POOL = "Theano's 'same' average pooling whose windows are not TensorFlow's"
+_THEANO_SAME_POOL_3D = _THEANO_SAME_POOL + ", and Theano's 'same' pooling of size 1"
 _NO_LAYER = "Keras 3 has no built-in that computes it, and this package has no layer for it yet"
 
 # -- the records, by Keras 1 module ---------------------------------------------------------------
@@ -192,7 +192,7 @@ _RECORDS = [
       for mode in ("Max", "Average")),
     *(Layer(f"{mode}Pooling{rank}D", "pooling", "builtin", "pooling", f"{mode}Pooling{rank}D",
             _POOL_ND, legacy_when=("border_mode", ("same",), "theano"), ordered=True,
-            backend=True, native=_THEANO_SAME_POOL)
+            backend=True, native=_THEANO_SAME_POOL_3D if rank == 3 else _THEANO_SAME_POOL)
       for rank in (2, 3) for mode in ("Max", "Average")),
     *(Layer(f"Global{mode}Pooling{rank}D", "pooling", "builtin", None,
             f"Global{mode}Pooling{rank}D", _ORDERING if rank > 1 else {}, ordered=rank > 1)
