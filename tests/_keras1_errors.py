@@ -48,7 +48,8 @@ def keras1_argument(keras1_error, given):
             return {found.group(1)}
         if "keras1_backend" in names:
             return set(names) | given
-        return {next((n for n in names if n in given | {"input"}), None)} - {None} or set(names)
+        first = next((name for name in names if name in given | {"input"}), None)
+        return {first} if first else set(names)
     return given | {"input"}
 
 
