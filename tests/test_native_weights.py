@@ -264,3 +264,37 @@ def test_remembering_leaves_config_and_keras_file_alone(tmp_path):
 def test_a_legacy_model_keeps_loading_as_before():
     model = lc.load_weights(_vgg("legacy"), VGG / "vgg_th_weights.h5", keras1_backend="theano")
     assert_predicts(model, VGG, "vgg_th")
+
+
+def test_loading_draws_no_initial_value(monkeypatch):
+    """The legacy twin that the file is loaded into is built without drawing initial values
+    (its variables are zeros the file's weights are read into), and the plan that maps its
+    weights onto the native model is built without values."""
+    from keras.src.initializers import random_initializers
+
+    from legacy_conv import initializers
+
+    model = _vgg()
+    drawn, real = [], random_initializers.random
+
+    def recorded(kind, function):
+        def draw(*args, **kwargs):
+            drawn.append(kind)
+            return function(*args, **kwargs)
+        return draw
+
+    class Recording:  # Keras's draws
+        def __getattr__(self, kind):
+            function = getattr(real, kind)
+            if kind not in ("uniform", "normal", "truncated_normal"):
+                return function
+            return recorded(kind, function)
+    monkeypatch.setattr(random_initializers, "random", Recording())
+    for kind, function in list(initializers.DRAWS.items()):  # Keras 1's, ours
+        monkeypatch.setitem(initializers.DRAWS, kind, recorded(kind, function))
+    lc.load_weights(model, VGG / "vgg_th_weights.h5")
+    assert drawn == []
+    assert_predicts(model, VGG, "vgg_th")
+    _vgg("legacy")
+    _vgg("native")
+    assert set(drawn) >= {"uniform"}  # building from a config draws: the recording works
