@@ -149,15 +149,28 @@ def _carry(value, inner):
 
 
 def _reads_the_same(cls_name, config, key, source_value):
-    """Whether Keras 3 reads the source's literal for `key` as the converted value."""
-    try:
-        required = {k: _python(config[k]) for k in rules.keras3_required(cls_name)}
-        cls = getattr(keras.layers, cls_name)
-        ours = cls(**dict(required, **{key: _python(config[key])})).get_config()[key]
-        theirs = cls(**dict(required, **{key: source_value})).get_config()[key]
-    except Exception:  # noqa: BLE001 — Keras refuses the source's form: not the same
+    """Whether Keras 3 reads the source's literal for `key` as the converted value (kept
+    per layer, converted value and literal: each answer builds two layers)."""
+    if any(k not in config for k in rules.keras3_required(cls_name)):
         return False
-    return json.dumps(ours, default=_json) == json.dumps(theirs, default=_json)
+    required = {k: _python(config[k]) for k in rules.keras3_required(cls_name)}
+    memo = (cls_name, json.dumps(required), key, json.dumps(config[key]), repr(source_value))
+    if memo not in _READS_THE_SAME:
+        if len(_READS_THE_SAME) >= MAX_KEPT:
+            _READS_THE_SAME.clear()
+        try:
+            cls = getattr(keras.layers, cls_name)
+            ours = cls(**dict(required, **{key: _python(config[key])})).get_config()[key]
+            theirs = cls(**dict(required, **{key: source_value})).get_config()[key]
+            same = json.dumps(ours, default=_json) == json.dumps(theirs, default=_json)
+        except Exception:  # noqa: BLE001 — Keras refuses the source's form: not the same
+            same = False
+        _READS_THE_SAME[memo] = same
+    return _READS_THE_SAME[memo]
+
+
+MAX_KEPT = 4096
+_READS_THE_SAME = {}
 
 
 def _input_shape_arg(name, bound):

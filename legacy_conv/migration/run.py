@@ -99,7 +99,7 @@ def check_source(source, path="<string>"):
 
 def _migrate(source, options):
     module = _parse(source, options.path)
-    wrapper = metadata.MetadataWrapper(module)
+    wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)  # fresh: no shared nodes
     plan = analysis.analyze(wrapper, options)
     if options.mode == "check":
         return Result(source, plan.entries)
@@ -110,7 +110,7 @@ def _migrate(source, options):
             AddImportsVisitor.add_needed_import(context, *need)
         for module_name, obj, asname in sorted(plan.needs_late, key=str):
             AddImportsVisitor.add_needed_import(context, module_name, obj, asname)
-        new = AddImportsVisitor(context).transform_module(new)
+        new = new.visit(AddImportsVisitor(context))  # needs no metadata: no copy to make
     if plan.maybe_unused:
         context = CodemodContext()
         for module_name, obj, asname in sorted(plan.maybe_unused, key=str):
@@ -119,7 +119,8 @@ def _migrate(source, options):
     text = new.bytes if isinstance(source, bytes) else new.code
     entries = sorted(plan.entries + plan.import_entries, key=lambda e: (e.line, e.col))
     try:
-        cst.parse_module(text)
+        if text != source:
+            cst.parse_module(text)
     except cst.ParserSyntaxError as error:  # never hand back what does not parse
         raise MigrationError(options.path, 1, 1, "its rewrite does not parse "
                              f"({error.message})") from None
