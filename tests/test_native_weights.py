@@ -233,6 +233,24 @@ def test_keras1_config_of_another_model_is_refused_naming_the_first_difference()
         'was converted from')
 
 
+@pytest.mark.parametrize("bad, message", [
+    pytest.param("{bad", "`keras1_config` is not valid JSON (Expecting property name enclosed "
+                         "in double quotes at line 1 column 2). Received: keras1_config='{bad'",
+                 id="not-json"),
+    pytest.param(123, "`keras1_config` must be a Keras 1 model config: a dict whose "
+                      "'class_name' is 'Sequential' or 'Model' (what Keras 1's model.to_json() "
+                      "wrote). Received: keras1_config=123", id="number"),
+    pytest.param({"class_name": "Sequential"}, "`keras1_config` has no 'config'. Received: "
+                 "keras1_config=['class_name']", id="no-config"),
+])
+def test_a_bad_keras1_config_is_refused_by_name(bad, message):
+    model = keras.models.model_from_json(json.dumps(lc.convert_config(
+        (VGG / "vgg_th.json").read_text(), target="native", keras1_backend="theano")))
+    with pytest.raises(ConversionError) as caught:
+        lc.load_weights(model, VGG / "vgg_th_weights.h5", keras1_config=bad)
+    assert str(caught.value) == message
+
+
 def test_a_remembered_model_refuses_weights_for_the_other_backend():
     with pytest.raises(ConversionError, match="was made for Keras 1 on 'theano'"):
         lc.load_weights(_vgg(), VGG / "vgg_th_weights.h5", keras1_backend="tensorflow")
