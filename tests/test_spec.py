@@ -150,6 +150,19 @@ def test_every_layer_rule_comes_from_a_record():
     assert set(layer_rules.LEGACY_WHEN) <= set(spec.ours())
 
 
+def test_an_unconverted_class_is_refused_with_its_records_reason():
+    config = {"class_name": "Sequential", "config": [
+        {"class_name": "Highway", "config": {"name": "h", "input_dim": 3}},
+        {"class_name": "Wrapper", "config": {"name": "w"}}]}
+    with pytest.raises(legacy_conv.ConversionError) as error:
+        legacy_conv.convert_config(config)
+    message = str(error.value)
+    assert 'Highway (layer "h"), Wrapper (layer "w")' in message
+    assert f'Highway: {spec.LAYERS["Highway"].why}. ' in message
+    assert f'Wrapper: {spec.ABSTRACT["Wrapper"]}, no layer by itself. ' in message
+    assert "migration_guide/supported-layers.md" in message
+
+
 # -- no Keras 1 name table outside spec/ ----------------------------------------------------------
 KERAS3_LAYERS = {n for n in dir(keras.layers) if inspect.isclass(getattr(keras.layers, n))}
 KERAS1_CLASSES = set(k1.LAYERS) - {"merge"}

@@ -339,6 +339,16 @@ def unconvertible(class_name, config, ctx):
     return found
 
 
+def _why_not(class_name):
+    """'Class: why. ' for a Keras 1 class that is not converted (its record says), else ''."""
+    if not isinstance(class_name, str):
+        return ""
+    if class_name in spec.ABSTRACT:
+        return f"{class_name}: {spec.ABSTRACT[class_name]}, no layer by itself. "
+    layer = spec.LAYERS.get(class_name)
+    return f"{class_name}: {layer.why}. " if layer is not None and not layer.converts else ""
+
+
 def convert(config, ctx, keras_version=None):
     """A parsed Keras 1 model config → a Keras 3 model config dict."""
     class_name = config["class_name"]
@@ -352,9 +362,10 @@ def convert(config, ctx, keras_version=None):
         listed = ", ".join(f"{clip(cls) if isinstance(cls, str) else shown(cls)} (layer "
                            f"{quoted(name)})" for cls, name in missing[:20])
         listed += f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        reasons = "".join(dict.fromkeys(_why_not(cls) for cls, _ in missing[:20]))
         raise ConversionError(
             f"holds layer classes that cannot be converted: {listed}",
-            field="model", hint="Supply each as custom_objects={'ClassName': LayerClass} "
-            "if it is your own Keras 3 layer; every Keras 1 class and what it becomes: "
-            "migration_guide/supported-layers.md")
+            field="model", hint=f"{reasons}Supply each as custom_objects={{'ClassName': "
+            "LayerClass} if it is your own Keras 3 layer; every Keras 1 class and what it "
+            "becomes: migration_guide/supported-layers.md")
     return graph.convert_model(class_name, config["config"], ctx)
