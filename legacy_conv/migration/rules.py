@@ -178,7 +178,6 @@ def positional_agreement(name):
 # Keras 1 arguments that state the input shape, in the shape's order (None where left out).
 INPUT_SHAPE_ARGS = {name: layer.input_args for name, layer in spec.LAYERS.items()
                     if layer.input_args}
-INPUT_KEYS = spec.INPUT_KEYWORDS + spec.INPUT_SHAPE_KEYWORDS
 
 # Keras 1 arguments whose value is a number of steps/units/filters (probed with integers)
 # or a factor (probed with floats) where the call gives an expression.
