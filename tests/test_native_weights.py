@@ -118,7 +118,8 @@ def test_model_files_by_every_route(folder, backend, spec, route, target):
     assert_predicts(model, folder, name)
 
 
-@pytest.mark.slow(quick=("k122_theano-lstm_cpu-json-native", "k108_theano-masked-keras-native"))
+@pytest.mark.slow(quick=("k122_theano-lstm_cpu-json-native", "k122_tensorflow-masked-keras-native",
+                         "k108_theano-masked-json-native"))
 @pytest.mark.parametrize("folder, backend, name, spec, route, target", list(_recurrent_cases()))
 def test_recurrent_files_by_json_and_keras_routes(folder, backend, name, spec, route, target):
     path = folder / f"{name}.h5"
