@@ -295,7 +295,7 @@ _RECORDS = [
                                     f"({HARD_SIGMOID}), Keras 3's to sigmoid"))),
     # keras.layers.convolutional_recurrent
     Layer("ConvLSTM2D", "convolutional_recurrent", None, None, "ConvLSTM2D", ordered=True,
-          weights=_gates("i", "f", "c", "o"), base="ConvRecurrent2D",
+          weights=_gates("i", "c", "f", "o"), base="ConvRecurrent2D",
           why="Keras 3 has ConvLSTM2D, but its conversion is not written yet"),
     # keras.layers.wrappers
     Layer("TimeDistributed", "wrappers", "builtin", None, "TimeDistributed",
