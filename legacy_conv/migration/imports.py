@@ -5,7 +5,8 @@ for: `keras.layers.Convolution2D` for `Convolution2D` after `from keras.layers i
 `from keras.layers import Convolution2D as C`, `import keras.layers as L; L.Convolution2D`,
 `from keras import layers`, `import keras`, `from tensorflow import keras`,
 `tf.keras.layers.X`, and simple aliases (`Conv = keras.layers.Convolution2D`). Imports
-come from libcst's `QualifiedNameProvider`; star imports and aliases are resolved here.
+come from libcst's scopes (`get_qualified_names_for`, what `QualifiedNameProvider` computes
+for every node, asked only for the references); star imports and aliases are resolved here.
 
 `classify(qualified)` then says what it is to the migration (`Ref`).
 """
@@ -49,7 +50,6 @@ class Resolver:
     """Qualified names of the references of one module."""
 
     def __init__(self, wrapper):
-        self.qualified_names = wrapper.resolve(metadata.QualifiedNameProvider)
         self.scopes = wrapper.resolve(metadata.ScopeProvider)
         self.parents = wrapper.resolve(metadata.ParentNodeProvider)
         self.positions = wrapper.resolve(metadata.PositionProvider)
@@ -62,9 +62,8 @@ class Resolver:
         """The dotted name `node` refers to, or None."""
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return None
-        names = self.qualified_names.get(node) or set()
-        if callable(names):  # libcst resolves qualified names lazily
-            names = names() or set()
+        scope = self.scopes.get(node)
+        names = (scope.get_qualified_names_for(node) if scope else None) or set()
         imported = [q.name for q in names if q.source is metadata.QualifiedNameSource.IMPORT]
         if len(imported) == 1:
             return imported[0]
