@@ -101,6 +101,11 @@ def signature(layer):
 
 def argument_map(layer):
     rows = [f"### {layer.name}", "", signature(layer), ""]
+    if layer.weights:
+        shown = [f"`{name}`" + (f" ({family} layout)" if family else "")
+                 for name, family in layer.weights]
+        rows += [f"Weights, in Keras 1's order: {', '.join(shown)} "
+                 "([layouts](weight-layouts.md)).", ""]
     if layer.base:
         inherited = _code(p for p, _ in spec.signature(layer.base))
         rows += [f"Its `**kwargs` also take {layer.base}'s {inherited}.", ""]
