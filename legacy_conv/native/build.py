@@ -4,8 +4,10 @@
 included) node by node and builds its native twin with `native_layers`' handlers; the plan
 holds that model and how each native weight comes from a legacy one (kernel layouts,
 Theano flips, the Dense-after-Flatten row permutation). `modernize` runs the plan and
-copies the weights; `to_native` returns the native model's config; `load_model(...,
-target='native')` loads the file into the legacy model, then modernizes it.
+copies the weights; `to_native` returns the native model's config (`serialized`);
+`load_model(..., target='native')` loads the file into the legacy model, then modernizes it;
+`fill_from` runs the plan onto a native model that Keras built from such a config
+(`load_weights` of a native model).
 
 A channels-first ('th') model keeps its contract (channels-first arrays in and out) but
 runs channels-last inside: a Permute where a channels-first tensor enters a spatial layer,
