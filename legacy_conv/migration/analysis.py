@@ -48,6 +48,7 @@ class Plan:
         self.keras3_calls = {}  # id(import assignment) -> Keras 3 calls (not converted)
         self.uses = {}  # id(reference node) -> 'keras1' (a Keras 1 call) or 'keras3'
         self.resolver = None
+        self.staying = set()  # bare names of our layers that some reference still uses
         self.needs = set()  # ('keras',), ('legacy_conv',), ('keras.layers', 'Conv2D')
         self.needs_late = set()  # (module, name, asname) imports that replace dropped ones
         self.maybe_unused = set()  # (module, name or None, asname or None)
@@ -76,6 +77,7 @@ def analyze(wrapper, options):
             calls[parent] = reference
     for call, reference in calls.items():  # phase 1: which calls convert
         _plan_call(plan, call, reference, resolver, evaluator, settings, options)
+    plan.staying = _staying(plan)
     for call, reference, translation, where in plan.pending:  # phase 2: the new calls
         _build(plan, call, reference, translation, where, resolver)
     layer_funcs = {id(r.node) for r in plan.references if r.ref.kind in ("layer", "keras3")}
@@ -292,12 +294,14 @@ def _becomes_keras3(layer):
 
 def _stays_legacy(plan, name):
     """Whether a bare `name` is bound to one of our layers that some reference still uses."""
-    for reference in plan.references:
-        if isinstance(reference.node, cst.Name) and reference.node.value == name and \
-                is_legacy_use(plan, reference) and reference.ref.kind == "layer" and \
-                reference.ref.name in rules.LEGACY_LAYERS:
-            return True
-    return False
+    return name in plan.staying
+
+
+def _staying(plan):
+    """`Plan.staying`, once phase 1 has decided every call."""
+    return {reference.node.value for reference in plan.references
+            if isinstance(reference.node, cst.Name) and is_legacy_use(plan, reference) and
+            reference.ref.kind == "layer" and reference.ref.name in rules.LEGACY_LAYERS}
 
 
 def _accept(plan, call, reference, translation, where, resolver):
