@@ -9,6 +9,8 @@ in huge pages where the kernel allows) that the new variable shares through DLPa
 page cache into the variable. A variable creator notes which array each variable started
 on; anywhere sharing does not hold (another device, a TensorFlow that copies, a variable
 assigned since, see `forget`) `writable` gives None and the caller assigns as usual.
+Against TensorFlow's zeros and a sliced assign, a VGG16 loads in 0.27–0.35× the time with
+0.83× the peak memory (`bench_model_files.py --compare`, see benchmarks/RESULTS.md).
 """
 
 import contextlib
