@@ -278,15 +278,21 @@ SCENARIOS = {
 
 # How load_model gets the weights into TensorFlow's memory (`--compare`).
 VARIANTS = {
-    "host": "`load.fill` as it is: big variables on NumPy memory (DLPack), read into",
-    "plain": "no DLPack: TensorFlow's zeros instead of draws, then `assign` (in slices)",
+    "fast": "as it is: a read-ahead thread, big variables on NumPy memory (DLPack)",
+    "host": "variables on NumPy memory (DLPack), no read-ahead thread",
+    "plain": "no thread, no DLPack: TensorFlow's zeros instead of draws, then `assign` "
+             "(in slices)",
 }
 
 
 def use_variant(name):
     """Makes this process load the weights as `VARIANTS[name]` says."""
     from legacy_conv.load import _host_memory
+    from legacy_conv.load import hdf5
+    from legacy_conv.load import read_ahead
 
+    if name in ("host", "plain"):
+        hdf5.Keras1File.read_ahead = lambda self: read_ahead.ReadAhead(self.path, [])
     if name == "plain":
         _host_memory.MIN_BYTES = float("inf")  # every variable on TensorFlow's own zeros
 
@@ -389,7 +395,7 @@ def warm_up(path):
     gc.collect()
 
 
-def child(mode, path, scenario, process, variant="host"):
+def child(mode, path, scenario, process, variant="fast"):
     """Runs one measurement; prints a JSON line of its figures."""
     import keras  # noqa: F401  (the baseline includes these imports)
     import tensorflow as tf  # noqa: F401
@@ -440,7 +446,7 @@ def _check(model, path):
     return "ok"
 
 
-def run_child(mode, path, scenario, process, variant="host"):
+def run_child(mode, path, scenario, process, variant="fast"):
     command = [sys.executable, os.path.abspath(__file__), "--child", mode, path, scenario,
                process, variant]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -502,7 +508,7 @@ def compare_report(args, params, size, runs, elapsed):
     """The Markdown table of `compare`'s runs."""
     reference = args.variants[-1]
     lines = [
-        "## Load paths: `load.fill` against a plain path",
+        "## Load paths: the read-ahead thread and DLPack variables against a plain path",
         "",
         f"- Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- Machine: CPU only, {available_cores()} cores ({cpu_model()}), "

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import _fixtures
 import legacy_conv
 from legacy_conv import cli
-from legacy_conv.load import fill
+from legacy_conv.load import read_ahead
 from legacy_conv.errors import ConversionError
 from tests._limits import bounded
 
@@ -128,13 +128,14 @@ def assert_unchanged(model, before):
 def test_data_outside_the_file_is_refused(tmp_path, seq_model, monkeypatch, mutate, where, why):
     path = hostile(tmp_path, mutate)
     started = []
-    monkeypatch.setattr(fill, "fill", lambda *args: started.append(args))
+    monkeypatch.setattr(read_ahead.ReadAhead, "__enter__",
+                        lambda self: started.append(self) or self)
     with pytest.raises(ConversionError) as info:
         legacy_conv.load_model(path)
     message = str(info.value)
     assert message.startswith(f"{path}: ") and where in message and why in message
     assert "only data inside the file is read" in message
-    assert not started, "a weight was read before the file was checked"
+    assert not started, "the read-ahead started before the file was checked"
     before = snapshot(seq_model)
     with pytest.raises(ConversionError) as info:
         legacy_conv.load_weights(seq_model, path)

@@ -168,47 +168,6 @@ def test_only_load_fill_reaches_the_variables_memory():
     assert outside == []
 
 
-def test_each_dataset_is_read_once_straight_into_its_own_variable(monkeypatch, tmp_path):
-    """Same-shaped kernels whose groups the file lists last-layer-first: each layer gets
-    its own, read once, into the variable's memory."""
-    from legacy_conv.load import _host_memory
-
-    names = ["dense_1", "dense_2", "dense_3"]
-    layers = [{"class_name": "Dense", "config": {
-        "name": n, "output_dim": 4, "input_dim": 4, "init": "glorot_uniform",
-        "activation": "linear", "bias": True}} for n in names]
-    layers[0]["config"]["batch_input_shape"] = [None, 4]
-    rng = np.random.default_rng(1)
-    arrays = {n: [rng.standard_normal((4, 4)).astype("float32"),
-                  rng.standard_normal(4).astype("float32")] for n in names}
-    path = tmp_path / "reversed.h5"
-    with h5py.File(path, "w") as f:
-        f.attrs["keras_version"] = np.bytes_(b"1.2.2")
-        f.attrs["model_config"] = np.bytes_(json.dumps(
-            {"class_name": "Sequential", "config": layers}).encode())
-        group = f.create_group("model_weights")
-        group.attrs["layer_names"] = np.array([n.encode() for n in reversed(names)])
-        for n in reversed(names):
-            g = group.create_group(n)
-            g.attrs["weight_names"] = np.array([f"{n}_W".encode(), f"{n}_b".encode()])
-            g.create_dataset(f"{n}_W", data=arrays[n][0])
-            g.create_dataset(f"{n}_b", data=arrays[n][1])
-    reads, read_direct = [], h5py.Dataset.read_direct
-
-    def counting(self, out, *args, **kwargs):
-        reads.append((self.name.rsplit("/", 1)[-1], out.shape, args))
-        return read_direct(self, out, *args, **kwargs)
-
-    monkeypatch.setattr(h5py.Dataset, "read_direct", counting)
-    monkeypatch.setattr(_host_memory, "MIN_BYTES", 0)
-    model = legacy_conv.load_model(path, compile=False)
-    for name, values in arrays.items():
-        for got, want in zip(model.get_layer(name).get_weights(), values):
-            np.testing.assert_array_equal(got, want)
-    kernels = sorted(r for r in reads if r[0].endswith("_W"))
-    assert kernels == [(f"{n}_W", (4, 4), ()) for n in names]  # whole, once each
-
-
 def test_a_variable_is_written_through_its_array_only_until_something_assigns_it(monkeypatch):
     from legacy_conv.load import _host_memory
 

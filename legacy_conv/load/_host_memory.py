@@ -9,6 +9,13 @@ in huge pages where the kernel allows) that the new variable shares through DLPa
 page cache into the variable. A variable creator notes which array each variable started
 on; anywhere sharing does not hold (another device, a TensorFlow that copies, a variable
 assigned since, see `forget`) `writable` gives None and the caller assigns as usual.
+
+A reader may `offer` arrays it is filling (`load.read_ahead`): `zeros` hands out an
+offered array of the same shape and dtype first, in the order offered, so that a weight can
+be read while the model is still being built; `filled_with(array)` then says what the
+reader put there (or None), and the caller reads the weight itself wherever that is not
+the weight it wants.
+
 Against TensorFlow's zeros and a sliced assign, a VGG16 loads in 0.27–0.35× the time with
 0.83× the peak memory (`bench_model_files.py --compare`, see benchmarks/RESULTS.md).
 """
@@ -25,12 +32,15 @@ MIN_BYTES = 1 << 20
 # TensorFlow's EIGEN_MAX_ALIGN_BYTES: the alignment its CPU kernels require of a tensor.
 ALIGNMENT = 64
 
-# Within `zero_filled()`: what it hands out.
+# Within `zero_filled()`: what it hands out and what was offered to it.
 _STATE = contextvars.ContextVar("legacy_conv_host_arrays", default=None)
 
 
 class _State:
     def __init__(self):
+        self.arrays = {}   # the arrays handed out, by the address of their data
+        self.offered = {}  # (shape, dtype) -> [array, ...] not handed out yet, in order
+        self.filled = {}   # address -> what a reader put there
         self.variables = {}  # id(tf.Variable) -> (that variable, the array it started on)
         self.pending = None  # the array `zeros` handed to the variable being created
         self.shares = None   # whether TensorFlow's variables share their initial memory
@@ -60,12 +70,41 @@ def zero_filled():
         _STATE.reset(token)
 
 
+def offer(array):
+    """Hands `array` (from `aligned_empty`) out as the next zeros of its shape and dtype."""
+    state = _STATE.get()
+    if state is not None:
+        state.offered.setdefault((array.shape, array.dtype), []).append(array)
+
+
+def withdraw_offers():
+    """Drops the offered arrays nothing took (their memory is freed)."""
+    state = _STATE.get()
+    if state is not None:
+        state.offered.clear()
+
+
+def record_filled(array, source):
+    """Notes that `array` now holds `source` (a reader's key for what it read), if a
+    variable took it (the others are freed: their addresses may come back)."""
+    state = _STATE.get()
+    if state is not None and state.arrays.get(array.ctypes.data) is array:
+        state.filled[array.ctypes.data] = source
+
+
+def filled_with(array):
+    state = _STATE.get()
+    return None if state is None else state.filled.get(array.ctypes.data)
+
+
 def active():
     return _STATE.get() is not None
 
 
 def zeros(shape, dtype):
-    """Zeros for a new variable; within `zero_filled()`, big ones share a NumPy array."""
+    """Zeros for a new variable; within `zero_filled()`, big ones share a NumPy array, and
+    an offered array of the same kind goes first (whatever it holds: within `zero_filled()`
+    every value is overwritten)."""
     import tensorflow as tf
 
     dtype = np.dtype(dtype or "float32")
@@ -73,9 +112,14 @@ def zeros(shape, dtype):
     shape = tuple(int(d) for d in shape)
     if not tf.executing_eagerly():  # a traced call: a value is not made here
         return tf.zeros(shape, dtype)
-    if state is None or int(np.prod(shape)) * dtype.itemsize < MIN_BYTES:
+    offered = state.offered.get((shape, dtype)) if state is not None else None
+    if offered:
+        array = offered.pop(0)
+    elif state is None or int(np.prod(shape)) * dtype.itemsize < MIN_BYTES:
         return tf.zeros(shape, dtype)
-    array = _aligned_zeros(shape, dtype)
+    else:
+        array = aligned_empty(shape, dtype, np.zeros)
+    state.arrays[array.ctypes.data] = array
     state.pending = array
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
@@ -115,11 +159,12 @@ def limit():
     return min(found) if found else None
 
 
-def _aligned_zeros(shape, dtype):
-    """Zeros at an address TensorFlow's kernels accept (they check ALIGNMENT; NumPy gives
+def aligned_empty(shape, dtype, allocate=np.empty):
+    """An array at an address TensorFlow's kernels accept (they check ALIGNMENT; NumPy gives
     16). Fresh big allocations are mapped lazily: their pages cost when first written."""
+    dtype = np.dtype(dtype)
     size = int(np.prod(shape)) * dtype.itemsize
-    raw = np.zeros(size + ALIGNMENT, np.uint8)
+    raw = allocate(size + ALIGNMENT, np.uint8)
     start = -raw.ctypes.data % ALIGNMENT
     return raw[start:start + size].view(dtype).reshape(shape)
 

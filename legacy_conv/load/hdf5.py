@@ -19,6 +19,7 @@ import os
 import h5py
 import numpy as np
 
+from legacy_conv.load import read_ahead
 from legacy_conv.load import weights as weight_rules
 from legacy_conv.errors import ConversionError
 from legacy_conv.spec.weights import STORED_DTYPE_KINDS
@@ -136,6 +137,12 @@ class Keras1File:
             pass
         finally:
             os.close(fd)
+
+    def read_ahead(self):
+        """A `read_ahead.ReadAhead` of every weight dataset: entered within `fill.filling()`
+        (`initializers.skip_random_draws()`), it reads them while the model is built."""
+        return read_ahead.ReadAhead(self.path, [
+            ds for _, datasets in self.layer_groups() for _, ds in datasets])
 
     def __exit__(self, *exc):
         self.file.close()
@@ -300,19 +307,20 @@ class Keras1File:
         return {weight: tuple(ds.shape) for _, datasets in self.layer_groups()
                 for weight, ds in datasets}
 
-    def load_into(self, model, ctx, keras_version=None):
+    def load_into(self, model, ctx, keras_version=None, wait=None):
         """Assigns the file's weights to `model`'s layers (see `weights.assign`);
-        `keras_version` is the writer's release where the file does not record it."""
-        self._weights(weight_rules.assign, model, ctx, keras_version)
+        `keras_version` is the writer's release where the file does not record it; `wait`
+        (a `ReadAhead`'s `finish`) is called before any variable it may be filling."""
+        self._weights(weight_rules.assign, model, ctx, keras_version, wait)
 
     def check_fit(self, model, ctx, keras_version=None):
         """Checks that the file's weights fit `model` (built with or without values), from
         metadata: nothing is read (`weights.check`)."""
         self._weights(weight_rules.check, model, ctx, keras_version)
 
-    def _weights(self, step, model, ctx, keras_version):
+    def _weights(self, step, model, ctx, keras_version, *args):
         try:
-            step(model, self.layer_groups(), self.keras_version or keras_version, ctx)
+            step(model, self.layer_groups(), self.keras_version or keras_version, ctx, *args)
         except ConversionError as error:
             raise error.located(file=self.path) from None
         except OSError as error:

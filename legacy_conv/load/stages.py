@@ -212,10 +212,10 @@ def _culprit(keras3_config, custom_objects):
 @contextlib.contextmanager
 def loading_from(k1file):
     """Within it, a model is built without drawing initial values (every weight will come
-    from `k1file`, an open `hdf5.Keras1File`); yields `load(model, ctx, keras_version=None)`,
-    which fills its variables from the file."""
-    with initializers.skip_random_draws():
-        yield k1file.load_into
+    from `k1file`, an open `hdf5.Keras1File`) while a thread reads the file's weights;
+    yields `load(model, ctx, keras_version=None)`, which fills its variables from the file."""
+    with initializers.skip_random_draws(), k1file.read_ahead() as reader:
+        yield functools.partial(k1file.load_into, wait=reader.finish)
 
 
 # -- 5. the target ---------------------------------------------------------------------------

@@ -5,10 +5,11 @@ changed); a nested model's group holds its layers' weights, matched to them by w
 prefix, else in layer order, else all trainable weights first (as some releases wrote
 them). Layouts that older releases wrote are brought to today's (`OLD_LAYOUTS`).
 
-Datasets are read one at a time, just before they are assigned (`fill.fill`): under
-`load_model`, straight into the variable's memory; elsewhere big ones in slices of
-`SLICE_BYTES` written in place into the variable. Loading a VGG16 holds no second copy of
-its 392 MiB Dense kernel. Every shape is checked from the file's metadata
+Datasets are read one at a time, just before they are assigned (`fill.fill`): into the
+variable's memory where it has its own, else big ones in slices of `SLICE_BYTES` written in
+place: loading a VGG16 holds no second copy of its 392 MiB Dense kernel. Under `load_model`
+most are already in place: a thread read them into the variables' memory while the model
+was built (`read_ahead`), and only those a variable does not hold are read here. Every shape is checked from the file's metadata
 before anything is read (`assign`), and every dataset that might fail to read is read
 before anything is assigned: a failed load leaves the model as it was.
 """
@@ -20,7 +21,9 @@ import warnings
 import keras
 import numpy as np
 
+from legacy_conv.load import _host_memory
 from legacy_conv.load import fill
+from legacy_conv.load import read_ahead
 from legacy_conv.errors import ConversionError
 from legacy_conv.spec import releases
 from legacy_conv.spec import weights as weight_spec
@@ -86,10 +89,11 @@ class Stored:
         return array if self.perm is None else array.transpose(self.perm)
 
     def write_to(self, out):
-        """Reads the dataset into `out`, a variable's own memory."""
+        """Reads the dataset into `out`, a variable's own memory (unless a reader already
+        put this very dataset there, see `read_ahead`)."""
         if self.perm is not None or self.dataset.dtype != out.dtype:
             out[...] = np.asarray(self, dtype=out.dtype)
-        else:
+        elif _host_memory.filled_with(out) != read_ahead.source(self.dataset):
             self.dataset.read_direct(out)
 
     def assign_to(self, variable):
@@ -344,10 +348,11 @@ def check(model, groups, keras_version, ctx):
     return plan
 
 
-def assign(model, groups, keras_version, ctx):
+def assign(model, groups, keras_version, ctx, wait=None):
     """Checks every layer's shapes from the file's metadata, then reads what may fail to
     read (`stored`), then fills the variables (`fill.fill`): a mismatch or a damaged
-    dataset leaves the model untouched."""
+    dataset leaves the model untouched. Variables whose memory a reader may be filling
+    come last, after `wait()`."""
     plan = check(model, groups, keras_version, ctx)
     prepared, scratch = [], Scratch()
     for layer, named in plan:
@@ -355,9 +360,21 @@ def assign(model, groups, keras_version, ctx):
             read = [(name, stored(array.dataset, scratch)) for name, array in named]
             prepared.append((layer, _prepared(layer, read, keras_version,
                                               ctx.keras1_backend)))
-    for layer, arrays in prepared:
-        for array, variable in zip(arrays, layer.weights):
-            reading = damaged(layer=_where(layer), field=array.dataset.name) \
-                if isinstance(array, Stored) else contextlib.nullcontext()
-            with reading:
-                fill.fill(variable, array)
+    pairs = [(array, variable, layer) for layer, arrays in prepared
+             for array, variable in zip(arrays, layer.weights)]
+    shared = [_host_memory.writable(variable) is not None for _, variable, _ in pairs]
+    for (array, variable, layer), late in zip(pairs, shared):
+        if not late:
+            _fill(variable, array, layer)
+    if wait is not None:
+        wait()  # a reader may still be filling the others
+    for (array, variable, layer), late in zip(pairs, shared):
+        if late:
+            _fill(variable, array, layer)
+
+
+def _fill(variable, array, layer):
+    reading = damaged(layer=_where(layer), field=array.dataset.name) \
+        if isinstance(array, Stored) else contextlib.nullcontext()
+    with reading:
+        fill.fill(variable, array)
