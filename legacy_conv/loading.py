@@ -131,6 +131,7 @@ def load_weights(model, filepath, keras1_backend=None, keras_version=None,
             if origin is not None:
                 stages.fill_native(model, k1file, origin, keras_version)
             else:
+                stages.refuse_native_layout(model, k1file)
                 k1file.load_into(model, stages.context("legacy", keras1_backend),
                                  keras_version)
         except ConversionError as error:

@@ -317,3 +317,41 @@ def test_loading_draws_no_initial_value(monkeypatch):
     _vgg("legacy")
     _vgg("native")
     assert set(drawn) >= {"uniform"}  # building from a config draws: the recording works
+
+
+POOL_FLATTEN_DENSE = {"class_name": "Sequential", "config": [
+    {"class_name": "MaxPooling2D", "config": {
+        "name": "pool", "batch_input_shape": [None, 3, 8, 8], "pool_size": [2, 2],
+        "strides": [2, 2], "border_mode": "valid", "dim_ordering": "th", "trainable": True}},
+    {"class_name": "Flatten", "config": {"name": "flat", "trainable": True}},
+    {"class_name": "Dense", "config": {
+        "name": "dense", "output_dim": 4, "init": "glorot_uniform", "activation": "linear",
+        "W_regularizer": None, "b_regularizer": None, "activity_regularizer": None,
+        "W_constraint": None, "b_constraint": None, "bias": True, "input_dim": 48,
+        "trainable": True}}]}
+
+
+def test_a_native_th_model_of_builtins_only_is_refused_not_loaded_in_the_wrong_order(tmp_path):
+    """Pooling → Flatten → Dense on 'th': every native layer is one a legacy model may hold,
+    but the native Dense takes its rows channels-last; the unlisted Permute gives it away."""
+    path = tmp_path / "weights.h5"
+    rng = np.random.default_rng(0)
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = [b"pool", b"flat", b"dense"]
+        for name, weights in (("pool", {}), ("flat", {}), ("dense", {
+                "dense_W": rng.standard_normal((48, 4)), "dense_b": rng.standard_normal(4)})):
+            group = f.create_group(name)
+            group.attrs["weight_names"] = [w.encode() for w in weights]
+            for weight, value in weights.items():
+                group[weight] = value.astype("float32")
+    x = rng.standard_normal((2, 3, 8, 8)).astype("float32")
+    legacy = lc.model_from_json(json.dumps(POOL_FLATTEN_DENSE), keras1_backend="theano")
+    expected = lc.load_weights(legacy, path).predict(x, verbose=0)
+    native = keras.models.model_from_json(json.dumps(lc.convert_config(
+        POOL_FLATTEN_DENSE, target="native", keras1_backend="theano")))
+    with pytest.raises(ConversionError, match=r'layer "pool_input_to_channels_last" '
+                       r"\(Permute\): is a Permute that the file does not list.*Pass "
+                       r"keras1_config="):
+        lc.load_weights(native, path, keras1_backend="theano")
+    lc.load_weights(native, path, keras1_backend="theano", keras1_config=POOL_FLATTEN_DENSE)
+    np.testing.assert_allclose(native.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)

@@ -271,12 +271,17 @@ class Keras1File:
             self._groups = self._layer_groups()
         return self._groups
 
-    def _layer_groups(self):
-        group = self.weights_group()
-        layer_names = self._attr(group.attrs, "layer_names", many=True)
+    def layer_names(self):
+        """Every layer the file lists (with or without weights), in its order."""
+        layer_names = self._attr(self.weights_group().attrs, "layer_names", many=True)
         if layer_names is None:
             raise ConversionError("holds no Keras 1 weights (no 'layer_names' attribute)",
                                   file=self.path)
+        return layer_names
+
+    def _layer_groups(self):
+        group = self.weights_group()
+        layer_names = self.layer_names()
         out = []
         for layer_name in layer_names:
             where = f'"{layer_name}"'

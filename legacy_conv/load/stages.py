@@ -287,6 +287,24 @@ def origin(model, keras1_config=None, keras1_backend=None, custom_objects=None,
     return None
 
 
+def refuse_native_layout(model, k1file):
+    """Refuses a model (with no `Origin`) that holds a Permute the file does not list while
+    every weighted layer is the file's by name: the layout change of a native 'th' model,
+    whose Dense-after-Flatten rows would load in the wrong order."""
+    listed = set(k1file.layer_names())
+    layers = list(layers_in(model))
+    added = next((layer for layer in layers if type(layer).__name__ == "Permute"
+                  and layer.name not in listed), None)
+    if added is not None and all(layer.name in listed for layer in layers if layer.weights):
+        raise ConversionError(
+            "is a Permute that the file does not list, in a model whose weighted layers it "
+            "names: the model is native (a channels-first model run channels-last), and "
+            "Keras 1 weights need its Keras 1 config to reach it",
+            layer=f'"{added.name}" (Permute)', has_value=False,
+            hint="Pass keras1_config=<the Keras 1 model.to_json() text or dict> to "
+                 "load_weights")
+
+
 def _made_natively(layer):
     return type(layer).__module__.startswith("keras.") and \
         type(layer).__name__ not in LEGACY_BUILTINS
