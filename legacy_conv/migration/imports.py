@@ -11,10 +11,13 @@ for every node, asked only for the references); star imports and aliases are res
 `classify(qualified)` then says what it is to the migration (`Ref`).
 """
 
+import ast
 from collections import namedtuple
 
 import libcst as cst
 from libcst import metadata
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import RemoveImportsVisitor
 
 from legacy_conv.migration import rules
 
@@ -185,3 +188,75 @@ def classify(qualified):
     if module in rules.MODEL_MODULES and name in rules.MODELS:
         return Ref(qualified, "model", name, "keras1")
     return Ref(qualified, None, None, None)
+
+
+# -- dropping the imports a rewrite left unused ------------------------------------------------
+class _Dropper(RemoveImportsVisitor):
+    """libcst's `RemoveImportsVisitor`, told which aliases are unused instead of finding out
+    with a scope analysis of the whole module."""
+
+    METADATA_DEPENDENCIES = ()
+
+    def __init__(self, context, unused):
+        super().__init__(context)
+        self.unused = unused
+
+    def visit_Module(self, node):
+        self._unused_imports = self.unused
+
+
+class _Aliases(cst.CSTVisitor):
+    """The ImportAlias nodes of a module's import statements (expressions not entered)."""
+
+    def __init__(self):
+        self.found = []
+
+    def visit_SimpleStatementLine(self, node):
+        for statement in node.body:
+            if isinstance(statement, (cst.Import, cst.ImportFrom)) and \
+                    not isinstance(statement.names, cst.ImportStar):
+                self.found += [(alias, statement) for alias in statement.names]
+        return False
+
+
+def _mentions(text):
+    """Every identifier a module's text uses other than as an imported name, and its
+    string constants (where `__all__` and string annotations name things)."""
+    names, strings = set(), []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            strings.append(node.value)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.keyword) and node.arg:
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias) and node.asname:
+            names.add(node.name.split(".")[0])  # `import a as b` mentions a
+    return names, "\n".join(strings)
+
+
+def drop_unused(module, candidates):
+    """`module` without the imports among `candidates` ((module, name or None, asname or
+    None), as for `RemoveImportsVisitor.remove_unused_import`) that nothing uses: what
+    libcst's `RemoveImportsVisitor` makes, without its scope analysis where the text alone
+    decides (a name no identifier, attribute, keyword or string of the module mentions is
+    unused in every scope); else with it."""
+    context = CodemodContext()
+    for candidate in sorted(candidates, key=str):
+        RemoveImportsVisitor.remove_unused_import(context, *candidate)
+    names, strings = _mentions(module.code)
+    locals_ = {asname or (name if name else mod.split(".")[0])
+               for mod, name, asname in candidates}
+    if any(local in names or local in strings for local in locals_):
+        return RemoveImportsVisitor(context).transform_module(module)
+    aliases = _Aliases()
+    module.visit(aliases)
+    return module.visit(_Dropper(context, dict(aliases.found)))

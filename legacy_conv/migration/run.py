@@ -19,11 +19,11 @@ import libcst as cst
 from libcst import metadata
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.codemod.visitors import RemoveImportsVisitor
 
 from legacy_conv import _atomic
 from legacy_conv import backend
 from legacy_conv.migration import analysis
+from legacy_conv.migration import imports
 from legacy_conv.migration import report
 from legacy_conv.migration import rewrite
 
@@ -112,10 +112,7 @@ def _migrate(source, options):
             AddImportsVisitor.add_needed_import(context, module_name, obj, asname)
         new = new.visit(AddImportsVisitor(context))  # needs no metadata: no copy to make
     if plan.maybe_unused:
-        context = CodemodContext()
-        for module_name, obj, asname in sorted(plan.maybe_unused, key=str):
-            RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
-        new = RemoveImportsVisitor(context).transform_module(new)
+        new = imports.drop_unused(new, plan.maybe_unused)
     text = new.bytes if isinstance(source, bytes) else new.code
     entries = sorted(plan.entries + plan.import_entries, key=lambda e: (e.line, e.col))
     try:
