@@ -204,6 +204,9 @@ class _Dropper(RemoveImportsVisitor):
     def visit_Module(self, node):
         self._unused_imports = self.unused
 
+    def visit_SimpleStatementLine(self, node):
+        return any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in node.body)
+
 
 class _Aliases(cst.CSTVisitor):
     """The ImportAlias nodes of a module's import statements (expressions not entered)."""
@@ -219,44 +222,75 @@ class _Aliases(cst.CSTVisitor):
         return False
 
 
-def _mentions(text):
-    """Every identifier a module's text uses other than as an imported name, and its
-    string constants (where `__all__` and string annotations name things)."""
-    names, strings = set(), []
-    for node in ast.walk(ast.parse(text)):
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+class _Names(ast.NodeVisitor):
+    """What a module's text does with its names: `loads` (names read), `bound` (names bound
+    other than by a module-level import), `strings` (its string constants where something
+    could name an import in one: `__all__`, annotations, TypeVar; else none)."""
+
+    def __init__(self, text):
+        self.loads, self.bound, self.depth, self.typed = set(), set(), 0, False
+        strings = []
+        tree = ast.parse(text)
+        self.visit(tree)
+        if self.typed or {"__all__", "TypeVar"} & (self.loads | self.bound):
+            strings = [n.value for n in ast.walk(tree)
+                       if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        self.strings = "\n".join(strings)
+
+    def generic_visit(self, node):
+        nested = isinstance(node, _SCOPES)
+        if nested and not isinstance(node, ast.Lambda) and hasattr(node, "name"):
+            self.bound.add(node.name)
         if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            strings.append(node.value)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
+            (self.loads if isinstance(node.ctx, ast.Load) else self.bound).add(node.id)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
+            self.bound.update(node.names)
         elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.keyword) and node.arg:
-            names.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.alias) and node.asname:
-            names.add(node.name.split(".")[0])  # `import a as b` mentions a
-    return names, "\n".join(strings)
+            self.bound.add(node.arg)
+            self.typed |= node.annotation is not None
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            self.bound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            self.bound.add(node.rest)
+        elif isinstance(node, ast.alias) and self.depth:
+            self.bound.add((node.asname or node.name).split(".")[0])  # a local import
+        elif isinstance(node, (ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.typed |= getattr(node, "returns", None) is not None or \
+                isinstance(node, ast.AnnAssign)
+        elif isinstance(node, ast.Attribute) and node.attr == "TypeVar":
+            self.typed = True
+        self.depth += nested
+        super().generic_visit(node)
+        self.depth -= nested
 
 
 def drop_unused(module, candidates):
     """`module` without the imports among `candidates` ((module, name or None, asname or
     None), as for `RemoveImportsVisitor.remove_unused_import`) that nothing uses: what
     libcst's `RemoveImportsVisitor` makes, without its scope analysis where the text alone
-    decides (a name no identifier, attribute, keyword or string of the module mentions is
-    unused in every scope); else with it."""
+    decides; else with it. The text decides a name that nothing binds but module-level
+    imports: read anywhere (a global it is then), it is used; read nowhere (and in no
+    string of `__all__` or an annotation), it is not."""
     context = CodemodContext()
     for candidate in sorted(candidates, key=str):
         RemoveImportsVisitor.remove_unused_import(context, *candidate)
-    names, strings = _mentions(module.code)
-    locals_ = {asname or (name if name else mod.split(".")[0])
-               for mod, name, asname in candidates}
-    if any(local in names or local in strings for local in locals_):
-        return RemoveImportsVisitor(context).transform_module(module)
+    names = _Names(module.code)
+    unused = set()
+    for mod, name, asname in candidates:
+        local = asname or name or mod.split(".")[0]
+        if local in names.bound or local in names.strings:
+            return RemoveImportsVisitor(context).transform_module(module)  # undecided
+        if local not in names.loads:
+            unused.add(local)
     aliases = _Aliases()
     module.visit(aliases)
-    return module.visit(_Dropper(context, dict(aliases.found)))
+    return module.visit(_Dropper(context, {alias: statement for alias, statement in aliases.found
+                                           if _local(alias) in unused}))
+
+
+def _local(alias):
+    return (alias.evaluated_alias or alias.evaluated_name).split(".")[0]
