@@ -71,3 +71,30 @@ def test_drop_unused_is_libcsts(name, monkeypatch):
     fast = name not in ("shadowed in a function", "inside a function", "inside try",
                         "__all__", "string annotation", "rebound")
     assert not analysed if fast else analysed
+
+
+ADDS = {
+    "extends a from-import": ("from keras.layers import Dense\nx = 1\n", [("keras.layers", "Conv2D")]),
+    "docstring and future": ('"""Doc."""\nfrom __future__ import print_function\nimport os\n'
+                             "x = 1\n", [("keras",), ("keras.layers", "Conv2D")]),
+    "late imports not extended": ("x = 1\nfrom keras.layers import Dense\n",
+                                  [("keras.layers", "Conv2D")]),
+    "inside a function": ("def f():\n    from keras.layers import Dense\n",
+                          [("keras.layers", "Dense")]),
+    "alias": ("import os\n", [("keras.layers", "Dense", "D"), ("keras",)]),
+    "already there": ("import keras\nfrom keras.layers import *\n", [("keras",),
+                                                                  ("keras.layers", "Dense")]),
+    "empty": ("", [("keras",)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADDS))
+def test_add_needed_is_libcsts(name):
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    source, needs = ADDS[name]
+    context = CodemodContext()
+    for need in needs:
+        AddImportsVisitor.add_needed_import(context, *need)
+    expected = cst.parse_module(source).visit(AddImportsVisitor(context)).code
+    assert imports.add_needed(cst.parse_module(source), needs).code == expected

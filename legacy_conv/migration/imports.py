@@ -17,6 +17,7 @@ from collections import namedtuple
 import libcst as cst
 from libcst import metadata
 from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.codemod.visitors import RemoveImportsVisitor
 
 from legacy_conv.migration import rules
@@ -191,7 +192,34 @@ def classify(qualified):
 
 
 # -- dropping the imports a rewrite left unused ------------------------------------------------
-class _Dropper(RemoveImportsVisitor):
+class _ImportsOnly:
+    """A transformer that enters statements only (never an expression or a statement line
+    without an import): libcst's import visitors change nothing else."""
+
+    def on_visit(self, node):
+        if isinstance(node, cst.BaseExpression) or isinstance(node, cst.SimpleStatementLine) \
+                and not _is_import_line(node):
+            return False
+        return super().on_visit(node)
+
+
+class _Adder(_ImportsOnly, AddImportsVisitor):
+    """libcst's `AddImportsVisitor`, its gathering of the imports at the top shown only the
+    module's first statements (it reads up to the first that is not an import)."""
+
+    def visit_Module(self, node):
+        top = 1
+        while top < len(node.body) and _is_import_line(node.body[top]):
+            top += 1
+        return super().visit_Module(node.with_changes(body=node.body[:top + 1]))
+
+
+def _is_import_line(statement):
+    return isinstance(statement, cst.SimpleStatementLine) and \
+        any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
+
+
+class _Dropper(_ImportsOnly, RemoveImportsVisitor):
     """libcst's `RemoveImportsVisitor`, told which aliases are unused instead of finding out
     with a scope analysis of the whole module."""
 
@@ -203,9 +231,6 @@ class _Dropper(RemoveImportsVisitor):
 
     def visit_Module(self, node):
         self._unused_imports = self.unused
-
-    def visit_SimpleStatementLine(self, node):
-        return any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in node.body)
 
 
 class _Aliases(cst.CSTVisitor):
@@ -294,3 +319,12 @@ def drop_unused(module, candidates):
 
 def _local(alias):
     return (alias.evaluated_alias or alias.evaluated_name).split(".")[0]
+
+
+def add_needed(module, needs):
+    """`module` with the imports `needs` ((module,) or (module, name[, asname])) added as
+    libcst's `AddImportsVisitor` adds them."""
+    context = CodemodContext()
+    for need in needs:
+        AddImportsVisitor.add_needed_import(context, *need)
+    return module.visit(_Adder(context))

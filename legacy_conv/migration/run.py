@@ -17,8 +17,6 @@ from collections import namedtuple
 
 import libcst as cst
 from libcst import metadata
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from legacy_conv import _atomic
 from legacy_conv import backend
@@ -105,12 +103,7 @@ def _migrate(source, options):
         return Result(source, plan.entries)
     new = wrapper.module.visit(rewrite.Rewriter(plan, options))
     if plan.needs or plan.needs_late:
-        context = CodemodContext()
-        for need in sorted(plan.needs):
-            AddImportsVisitor.add_needed_import(context, *need)
-        for module_name, obj, asname in sorted(plan.needs_late, key=str):
-            AddImportsVisitor.add_needed_import(context, module_name, obj, asname)
-        new = new.visit(AddImportsVisitor(context))  # needs no metadata: no copy to make
+        new = imports.add_needed(new, sorted(plan.needs) + sorted(plan.needs_late, key=str))
     if plan.maybe_unused:
         new = imports.drop_unused(new, plan.maybe_unused)
     text = new.bytes if isinstance(source, bytes) else new.code
