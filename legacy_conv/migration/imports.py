@@ -50,13 +50,15 @@ def module_name(node):
     return dotted(node.module)
 
 
+_PROVIDERS = (metadata.ScopeProvider, metadata.ParentNodeProvider, metadata.PositionProvider)
+
+
 class Resolver:
     """Qualified names of the references of one module."""
 
     def __init__(self, wrapper):
-        self.scopes = wrapper.resolve(metadata.ScopeProvider)
-        self.parents = wrapper.resolve(metadata.ParentNodeProvider)
-        self.positions = wrapper.resolve(metadata.PositionProvider)
+        found = wrapper.resolve_many(_PROVIDERS)  # the batchable ones in one visit
+        self.scopes, self.parents, self.positions = (found[p] for p in _PROVIDERS)
         self.module = wrapper.module
         self.stars = [(module_name(node), node) for node in _star_imports(self.module)]
         self.global_scope = self.scopes.get(self.module.body[0]) if self.module.body else None
@@ -194,7 +196,12 @@ def classify(qualified):
 # -- dropping the imports a rewrite left unused ------------------------------------------------
 class _ImportsOnly:
     """A transformer that enters statements only (never an expression or a statement line
-    without an import): libcst's import visitors change nothing else."""
+    without an import): libcst's import visitors change nothing else. It has no
+    `@visit`/`@leave` matchers: `__dir__` spares libcst's search of its ~600 attributes for
+    them, on each instance."""
+
+    def __dir__(self):
+        return []
 
     def on_visit(self, node):
         if isinstance(node, cst.BaseExpression) or isinstance(node, cst.SimpleStatementLine) \
