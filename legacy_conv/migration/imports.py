@@ -19,6 +19,7 @@ from libcst import metadata
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.codemod.visitors._add_imports import _GatherTopImportsBeforeStatements
 
 from legacy_conv.migration import rules
 
@@ -211,14 +212,37 @@ class _ImportsOnly:
 
 
 class _Adder(_ImportsOnly, AddImportsVisitor):
-    """libcst's `AddImportsVisitor`, its gathering of the imports at the top shown only the
-    module's first statements (it reads up to the first that is not an import)."""
+    """libcst's `AddImportsVisitor`, its gathering of the imports at the top (libcst 1.x's
+    `AddImportsVisitor.visit_Module`) done without a visit of the whole module and without
+    a matcher search per gatherer."""
 
     def visit_Module(self, node):
-        top = 1
-        while top < len(node.body) and _is_import_line(node.body[top]):
-            top += 1
-        return super().visit_Module(node.with_changes(body=node.body[:top + 1]))
+        gatherer = _TopImports(self.context)
+        gatherer.leave_Module(node)  # all it does: read the first statements
+        self.all_imports = gatherer.all_imports
+        self.module_imports -= gatherer.module_imports
+        for module, alias in gatherer.module_aliases.items():
+            if self.module_aliases.get(module) == alias:
+                del self.module_aliases[module]
+        for module, aliases in gatherer.alias_mapping.items():
+            for pair in aliases:
+                if pair in self.alias_mapping.get(module, ()):
+                    self.alias_mapping[module].remove(pair)
+                    if not self.alias_mapping[module]:
+                        del self.alias_mapping[module]
+        for module, names in gatherer.object_mapping.items():
+            if module not in self.module_mapping:
+                continue
+            if "*" in names:
+                del self.module_mapping[module]
+            else:
+                self.module_mapping[module] -= names
+                if not self.module_mapping[module]:
+                    del self.module_mapping[module]
+
+
+class _TopImports(_GatherTopImportsBeforeStatements):
+    __dir__ = _ImportsOnly.__dir__
 
 
 def _is_import_line(statement):
