@@ -108,6 +108,7 @@ def _migrate(source, options):
         new = imports.drop_unused(new, plan.maybe_unused)
     text = new.bytes if isinstance(source, bytes) else new.code
     entries = sorted(plan.entries + plan.import_entries, key=lambda e: (e.line, e.col))
+    del module, wrapper, plan, new  # the trees and their metadata go before a third is made
     try:
         if text != source:
             cst.parse_module(text)
