@@ -4,8 +4,9 @@ It replaces the converted calls (with the calls inside their arguments rewritten
 renames keywords, moves attribute references to `legacy_conv`, and rewrites the import
 statements (each name to where it comes from after the migration: `legacy_conv`,
 `legacy_conv.regularizers`/`constraints`, `keras.layers`, or nowhere). `run.migrate_source`
-then adds the imports the new calls need and removes the ones left unused, with libcst's
-`AddImportsVisitor` / `RemoveImportsVisitor`.
+then adds the imports the new calls need and removes the ones left unused
+(`imports.add_needed`, `imports.drop_unused`: libcst's `AddImportsVisitor` /
+`RemoveImportsVisitor` edits, without their analyses of the whole module).
 """
 
 import libcst as cst
