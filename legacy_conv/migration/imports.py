@@ -9,6 +9,11 @@ come from libcst's scopes (`get_qualified_names_for`, what `QualifiedNameProvide
 for every node, asked only for the references); star imports and aliases are resolved here.
 
 `classify(qualified)` then says what it is to the migration (`Ref`).
+
+`add_needed` and `drop_unused` edit a rewritten module's imports as libcst's
+`AddImportsVisitor` and `RemoveImportsVisitor` do, byte for byte, without their passes over
+the whole module (a scope analysis of it, for the removal): they enter statements only, and
+whether a name is still used is read from the text where only module-level imports bind it.
 """
 
 import ast
