@@ -170,8 +170,10 @@ def migrate_once(target, path, out, python_path):
                "--image-dim-ordering", "th", path]
     start = time.perf_counter()
     with open(out, "wb") as diff:
+        # run outside the checkout: `-m` puts the working folder first on sys.path, where
+        # it would shadow --python-path
         done = subprocess.run(command, stdout=diff, stderr=subprocess.PIPE, env=env,
-                              check=False)
+                              check=False, cwd=os.path.dirname(os.path.abspath(out)))
     seconds = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(done.stderr.decode()[-2000:])
