@@ -64,7 +64,7 @@ def _code(node):
 def analyze(wrapper, options):
     """The `Plan` of one module under `options`."""
     resolver = imports.Resolver(wrapper)
-    evaluator = Evaluator(wrapper, lambda func: _helper_of(resolver, func))
+    evaluator = Evaluator(wrapper, lambda func: _helper_of(resolver, func), resolver.parents)
     plan = Plan()
     settings = translate.Settings(options.keras1_backend, options.image_dim_ordering)
     for node, ref in _references(wrapper, resolver):

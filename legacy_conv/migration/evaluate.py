@@ -55,9 +55,10 @@ class Evaluator:
     `helper_of(node)` names the Keras 1 helper a call's function is (or None).
     """
 
-    def __init__(self, wrapper, helper_of):
+    def __init__(self, wrapper, helper_of, parents=None):
         self.scopes = wrapper.resolve(metadata.ScopeProvider)
-        self.parents = wrapper.resolve(metadata.ParentNodeProvider)
+        self.parents = wrapper.resolve(metadata.ParentNodeProvider) if parents is None \
+            else parents  # {node: parent}, where the caller has them already
         self.helper_of = helper_of
 
     def value(self, node, depth=0):

@@ -56,15 +56,38 @@ def module_name(node):
     return dotted(node.module)
 
 
-_PROVIDERS = (metadata.ScopeProvider, metadata.ParentNodeProvider, metadata.PositionProvider)
+_PROVIDERS = (metadata.ScopeProvider, metadata.PositionProvider)
+
+
+class _Parents(cst.CSTVisitor):
+    """{node: its parent} of a module (None for the module): what libcst's
+    `ParentNodeProvider` gives, from one visit instead of every node's `children`."""
+
+    @classmethod
+    def of(cls, module):
+        visitor = cls()
+        module.visit(visitor)
+        return visitor.parents
+
+    def __init__(self):
+        self.parents, self.stack = {}, [None]
+
+    def on_visit(self, node):
+        self.parents[node] = self.stack[-1]
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, node):
+        self.stack.pop()
 
 
 class Resolver:
     """Qualified names of the references of one module."""
 
     def __init__(self, wrapper):
-        found = wrapper.resolve_many(_PROVIDERS)  # the batchable ones in one visit
-        self.scopes, self.parents, self.positions = (found[p] for p in _PROVIDERS)
+        found = wrapper.resolve_many(_PROVIDERS)
+        self.scopes, self.positions = (found[p] for p in _PROVIDERS)
+        self.parents = _Parents.of(wrapper.module)
         self.module = wrapper.module
         self.stars = [(module_name(node), node) for node in _star_imports(self.module)]
         self.global_scope = self.scopes.get(self.module.body[0]) if self.module.body else None
