@@ -46,6 +46,8 @@ CASES = {
     "comment on the line": ("import keras  # the new one\nfrom a import b  # kept\n",
                             [("keras", None, None)]),
     "rebound": ("from keras.layers import Dense\nDense = 3\n", [("keras.layers", "Dense", None)]),
+    "dotted import beside": ("import keras\nimport keras.layers\nx = keras.layers.Dense\n",
+                             [("keras", None, None)]),
     "class body": ("from keras.layers import Dense\nclass A:\n    x = Dense\n",
                    [("keras.layers", "Dense", None)]),
 }
@@ -69,7 +71,8 @@ def test_drop_unused_is_libcsts(name, monkeypatch):
     assert imports.drop_unused(cst.parse_module(source), candidates).code == expected
     # names bound only by module-level imports are decided from the text alone
     fast = name not in ("shadowed in a function", "inside a function", "inside try",
-                        "__all__", "string annotation", "rebound")
+                        "__all__", "string annotation", "rebound",
+                        "dotted import beside")
     assert not analysed if fast else analysed
 
 

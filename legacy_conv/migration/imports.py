@@ -312,7 +312,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.
 
 class _Names(ast.NodeVisitor):
     """What a module's text does with its names: `loads` (names read), `bound` (names bound
-    other than by a module-level import), `strings` (its string constants where something
+    other than by a module-level import of one name), `strings` (its string constants where something
     could name an import in one: `__all__`, annotations, TypeVar; else none)."""
 
     def __init__(self, text):
@@ -340,8 +340,10 @@ class _Names(ast.NodeVisitor):
             self.bound.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             self.bound.add(node.rest)
-        elif isinstance(node, ast.alias) and self.depth:
-            self.bound.add((node.asname or node.name).split(".")[0])  # a local import
+        elif isinstance(node, ast.alias) and (self.depth or "." in node.name and
+                                              not node.asname):
+            # a local import, or `import a.b` (libcst ties `a.b.c` to it, not to `import a`)
+            self.bound.add((node.asname or node.name).split(".")[0])
         elif isinstance(node, (ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef)):
             self.typed |= getattr(node, "returns", None) is not None or \
                 isinstance(node, ast.AnnAssign)
