@@ -222,7 +222,7 @@ def classify(qualified):
     return Ref(qualified, None, None, None)
 
 
-# -- dropping the imports a rewrite left unused ------------------------------------------------
+# -- the imports of a rewritten module: adding the needed, dropping the unused ----------------
 class _ImportsOnly:
     """A transformer that enters statements only (never an expression or a statement line
     without an import): libcst's import visitors change nothing else. It has no
