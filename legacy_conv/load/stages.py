@@ -29,6 +29,7 @@ from legacy_conv.load import _host_memory
 from legacy_conv.native.build import fill_from
 from legacy_conv.native.build import layers_in
 from legacy_conv.native.build import serialized
+from legacy_conv.native.build import shapes_only_plan
 from legacy_conv.spec import merge as merge_spec
 
 TARGETS = ("legacy", "native")
@@ -228,7 +229,7 @@ def to_target(model, ctx, values=True):
     with keras.saving.custom_object_scope(ctx.custom_objects):
         if values:
             return native.transferred(model, ctx.keep_legacy)
-        plan = initializers.shapes_only(lambda: native.weight_plan(model, ctx.keep_legacy))
+        plan = shapes_only_plan(model, ctx.keep_legacy)
         return plan.model, plan
 
 
@@ -278,13 +279,16 @@ def origin(model, keras1_config=None, keras1_backend=None, custom_objects=None,
         return found
     made = next((layer for layer in layers_in(model) if _made_natively(layer)), None)
     if made is not None:
-        raise ConversionError(
-            "is a Keras 3 built-in that only target='native' gives: the model is native, "
-            "and Keras 1 weights need its Keras 1 config to reach it",
-            layer=f'"{made.name}" ({type(made).__name__})', has_value=False,
-            hint="Pass keras1_config=<the Keras 1 model.to_json() text or dict> to "
-                 "load_weights")
+        raise _native_without_origin(made, "is a Keras 3 built-in that only target='native' "
+                                     "gives")
     return None
+
+
+def _native_without_origin(layer, evidence):
+    return ConversionError(
+        f"{evidence}: the model is native, and Keras 1 weights need its Keras 1 config to "
+        "reach it", layer=f'"{layer.name}" ({type(layer).__name__})', has_value=False,
+        hint="Pass keras1_config=<the Keras 1 model.to_json() text or dict> to load_weights")
 
 
 def refuse_native_layout(model, k1file):
@@ -296,13 +300,9 @@ def refuse_native_layout(model, k1file):
     added = next((layer for layer in layers if type(layer).__name__ == "Permute"
                   and layer.name not in listed), None)
     if added is not None and all(layer.name in listed for layer in layers if layer.weights):
-        raise ConversionError(
-            "is a Permute that the file does not list, in a model whose weighted layers it "
-            "names: the model is native (a channels-first model run channels-last), and "
-            "Keras 1 weights need its Keras 1 config to reach it",
-            layer=f'"{added.name}" (Permute)', has_value=False,
-            hint="Pass keras1_config=<the Keras 1 model.to_json() text or dict> to "
-                 "load_weights")
+        raise _native_without_origin(
+            added, "is a Permute that the file does not list, in a model whose weighted "
+            "layers it names (a channels-first model run channels-last)")
 
 
 def _made_natively(layer):

@@ -1,7 +1,7 @@
 """`target='native'`: the same model from Keras 3 built-in layers only, numerically identical.
 
 `weight_plan(model)` walks a built legacy model (Sequential or functional, nested models
-included) node by node and builds its native twin with `native_layers`' handlers; the plan
+included) node by node and builds its native twin with the `handlers/`; the plan
 holds that model and how each native weight comes from a legacy one (kernel layouts,
 Theano flips, the Dense-after-Flatten row permutation). `modernize` runs the plan and
 copies the weights; `to_native` returns the native model's config (`serialized`);
@@ -12,7 +12,7 @@ copies the weights; `to_native` returns the native model's config (`serialized`)
 A channels-first ('th') model keeps its contract (channels-first arrays in and out) but
 runs channels-last inside: a Permute where a channels-first tensor enters a spatial layer,
 and one back only where the legacy order matters (a model output, a layer that depends on
-the axis order, a Flatten that feeds anything but Dense); see `native_layout`.
+the axis order, a Flatten that feeds anything but Dense); see `layout`.
 """
 
 import copy
@@ -23,6 +23,7 @@ from legacy_conv import initializers
 from legacy_conv.errors import ConversionError
 from legacy_conv.load import fill
 from legacy_conv.native.converter import Converter
+
 
 def weight_plan(model, keep_legacy=False):
     """The `NativePlan` of a built legacy `keras.Model` (weights not copied yet).
@@ -84,7 +85,7 @@ def to_native(legacy_config, ctx, keep_legacy=None):
         keep_legacy = getattr(ctx, "keep_legacy", False)
     model = stages.build(legacy_config, ctx.custom_objects, values=False)
     with keras.saving.custom_object_scope(ctx.custom_objects):
-        plan = _shapes_only_plan(model, keep_legacy)
+        plan = shapes_only_plan(model, keep_legacy)
     # for reports: what is not exact in training, the layers kept, each native layer's origin
     ctx.native_notes, ctx.native_kept = plan.notes, plan.kept
     ctx.native_provenance = plan.provenance
@@ -115,7 +116,7 @@ def _lambdas(config):
             yield from _lambdas(value)
 
 
-def _shapes_only_plan(model, keep_legacy):
+def shapes_only_plan(model, keep_legacy):
     """`weight_plan(model)`, its native model built without values."""
     try:
         return initializers.shapes_only(lambda: weight_plan(model, keep_legacy))
@@ -136,7 +137,7 @@ def fill_from(model, legacy, keep_legacy=False):
         ConversionError: where `model` is not the native form of `legacy` (naming the first
             layer that differs).
     """
-    plan = _shapes_only_plan(legacy, keep_legacy)
+    plan = shapes_only_plan(legacy, keep_legacy)
     ours, planned = list(layers_in(model)), list(layers_in(plan.model))
     for index in range(max(len(ours), len(planned))):
         mine, theirs = (_label(layers, index) for layers in (ours, planned))
