@@ -12,7 +12,7 @@ from legacy_conv.native import handlers
 from legacy_conv.native import layout as lay
 from legacy_conv.native.plan import NativePlan, Provenance, ROLES
 
-# tensor: the native KerasTensor; layout: how it holds the legacy tensor (native_layout);
+# tensor: the native KerasTensor; layout: how it holds the legacy tensor (`layout`);
 # layer: the native layer that produced it; source: the legacy layer name, for names.
 Value = namedtuple("Value", "tensor layout layer source")
 

@@ -26,7 +26,7 @@ layer (keep_legacy=True) or reports the layer.
 - Keras 1's hard_sigmoid: Rescaling(0.2, offset=0.5) + ReLU(max_value=1) after the layer;
   inside LSTM/GRU gates, Keras 3's hard_sigmoid of gate weights scaled by 1.2.
 - Keras 3 built-ins: cloned with built-in initializers, regularizers and constraints
-  (`native_objects`), their axes and data formats following the layout.
+  (`native.objects`), their axes and data formats following the layout.
 - Activity penalties: refused unless always 0 (Keras 1 summed them over the batch; Keras 3
   divides every activity penalty by the batch size). Weight penalties and constraints map
   exactly.
