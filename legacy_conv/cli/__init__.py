@@ -128,6 +128,13 @@ def main(argv=None):
         return error.status
     except SystemExit as done:  # --help, --version
         return done.code if isinstance(done.code, int) else EXIT_OK
+    return execute(args)
+
+
+
+def execute(args):
+    """Runs the parsed command `args`: its failures as one line, its warnings after it;
+    returns the exit status (`main`'s, and the folder mode's for each file)."""
     progress = Progress(quiet=args.quiet)
     notes = []
     try:

@@ -2,7 +2,9 @@
 
 import argparse
 import contextlib
+import os
 
+from legacy_conv.cli import batch
 from legacy_conv.cli import inspection
 from legacy_conv.cli import reading
 from legacy_conv.cli import writing
@@ -25,14 +27,29 @@ never a folder of other files, a symbolic link, a FIFO or device, the current
 folder or one above it, nor an OUT that is or contains IN or --weights. IN and
 --weights must be regular files.
 
+A folder IN converts every Keras 1 file in its tree into OUTDIR, same layout:
+each .h5/.hdf5 model.save() file, and each .json/.yaml/.yml config with the
+weights file beside it (model.json: model.h5, model_weights.h5, model-weights.h5
+or model.weights.h5; else the folder's only weights file), to --format keras
+(default), json or saved_model, --jobs at a time. It never stops at a failure:
+it ends with a table and a JSON report (--report, default OUTDIR/%s;
+per file: input, weights, output, status, reason, warnings, the Keras 1 backend
+and why), exit status 0 only when every file converted.
+
 examples:
   legacy-conv convert model.h5 model.keras --keras1-backend theano
   legacy-conv convert model.json serving --weights weights.h5 --serving-name net
-"""
+  legacy-conv convert old_models/ converted/ --jobs 4
+""" % batch.REPORT
 
 
 
 def run(args, progress, notes):
+    if os.path.isdir(args.input):
+        return batch.run(args, progress, notes)
+    for dest, (flag, default) in batch.FOLDER_ONLY.items():
+        if getattr(args, dest) != default:
+            raise UsageError(f"{flag} applies to a folder IN, not to one file ({args.input})")
     kind = writing.output_format(args.out)
     destination = writing.destination(args, kind)
     reading.check_keep_legacy(args)
@@ -55,7 +72,7 @@ def run(args, progress, notes):
                          f"{destination} has freshly initialised weights")
         with progress.stage(f"writing {destination}"), writing.atomic_output(
                 destination, kind == "saved_model", args.force,
-                make_parents=args.serving_name is not None) as tmp:
+                make_parents=args.serving_name is not None or args.make_parents) as tmp:
             what = writing.WRITERS[kind](tmp, config, model)
         rows = inspection.layer_rows(converted, model, plan)
     warning = reading.backend_warning(converted, args)
@@ -87,8 +104,10 @@ def add_parser(commands, common):
                     "SavedModel.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", metavar="IN", help="Keras 1 model: model.to_json() "
-                        "(.json), model.to_yaml() (.yaml/.yml) or model.save() (.h5/.hdf5)")
-    parser.add_argument("out", metavar="OUT", help="a .json, a .keras, or a folder")
+                        "(.json), model.to_yaml() (.yaml/.yml) or model.save() (.h5/.hdf5); "
+                        "or a folder of them")
+    parser.add_argument("out", metavar="OUT", help="a .json, a .keras, or a folder "
+                        "(OUTDIR for a folder IN)")
     parser.add_argument("--weights", metavar="W.h5", default=None,
                         help="a Keras 1 weights file (model.save_weights) to load")
     parser.add_argument("--force", action="store_true", help="replace an existing OUT")
@@ -96,4 +115,12 @@ def add_parser(commands, common):
                         help="write the TF Serving layout OUT/NAME/VERSION/")
     parser.add_argument("--serving-version", metavar="N", type=positive_int, default=None,
                         help="the version folder with --serving-name (default: 1)")
-    parser.set_defaults(run=run)
+    folder = parser.add_argument_group("a folder IN")
+    folder.add_argument("--format", choices=tuple(batch.FORMATS), default="keras",
+                        help="what each file becomes (default: keras)")
+    folder.add_argument("--jobs", metavar="N", type=positive_int, default=None,
+                        help="files converted at once, each in its own process (default: "
+                             f"the CPUs, at most {batch.MAX_JOBS})")
+    folder.add_argument("--report", metavar="FILE.json", default=None,
+                        help=f"where the JSON report goes (default: OUTDIR/{batch.REPORT})")
+    parser.set_defaults(run=run, make_parents=False)
