@@ -23,13 +23,18 @@ from legacy_conv.backend import keras1_backend  # noqa: E402
 from legacy_conv.backend import set_image_dim_ordering  # noqa: E402
 from legacy_conv.backend import set_keras1_backend  # noqa: E402
 from legacy_conv.layers.advanced_activations import LeakyReLU, ThresholdedReLU  # noqa: E402
+from legacy_conv.layers.advanced_activations import ParametricSoftplus, SReLU  # noqa: E402
 from legacy_conv.layers.convolution import AtrousConvolution1D  # noqa: E402
 from legacy_conv.layers.convolution import AtrousConvolution2D  # noqa: E402
 from legacy_conv.layers.convolution import Convolution1D  # noqa: E402
 from legacy_conv.layers.convolution import Convolution2D  # noqa: E402
 from legacy_conv.layers.convolution import Convolution3D  # noqa: E402
+from legacy_conv.layers.core import ActivityRegularization, Highway  # noqa: E402
+from legacy_conv.layers.core import MaxoutDense, TimeDistributedDense  # noqa: E402
 from legacy_conv.layers.cropping import Cropping1D, Cropping2D, Cropping3D  # noqa: E402
 from legacy_conv.layers.deconvolution import Deconvolution2D  # noqa: E402
+from legacy_conv.layers.embeddings import Embedding  # noqa: E402
+from legacy_conv.layers.local import LocallyConnected1D, LocallyConnected2D  # noqa: E402
 from legacy_conv.layers.merge import Merge, merge  # noqa: E402
 from legacy_conv.layers.noise import GaussianNoise  # noqa: E402
 from legacy_conv.layers.normalization import BatchNormalization  # noqa: E402

@@ -74,6 +74,9 @@ def load_cases(filename="cases.py"):
 CASES = load_cases()
 CORE_CASES = load_cases("core_cases.py")  # pooling, normalization, merge, activations
 CONV3D_LEGACY_CASES = load_cases("conv3d_legacy_cases.py")  # Keras 1.0.0-1.1.1, Theano
+LOCAL_CASES = load_cases("local_cases.py")  # LocallyConnected1D/2D
+CORE_MORE_CASES = load_cases("core_more_cases.py")  # Highway, MaxoutDense, TDD, ...
+ADVANCED_MORE_CASES = load_cases("advanced_more_cases.py")  # ParametricSoftplus, SReLU, Embedding
 
 
 def results(backend, prefix="layers"):
@@ -130,7 +133,9 @@ MODEL_TOLERANCE = dict(rtol=1e-4, atol=1e-5)
 
 # Functions that stand in for the marshalled code of the model fixtures' Lambda layers.
 CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
-                                   "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
+                                   "head_plus_one": lambda x, k: x[:, :k] + 1.0},
+                  "merge_function": {"diff": lambda xs: xs[0] * 2 - xs[1],
+                                     "scaled": lambda xs, scale: xs[0] * scale + xs[1]}}
 
 
 def model_io(folder, name):

@@ -85,6 +85,15 @@ def outside(low, high):
     return test
 
 
+def between(low, high):
+    """A `legacy_when` test: a number strictly between `low` and `high`."""
+    def test(value):
+        return isinstance(value, numbers.Real) and not isinstance(value, bool) and (
+            low < value < high)
+    test.__doc__ = f"a number strictly between {low} and {high}"
+    return test
+
+
 def _shared_axes(shapes):
     """PReLU's alphas have size 1 on the shared axes (Keras 1.2.2 does not save them)."""
     return [i + 1 for i, d in enumerate(shapes[0]) if d == 1] or None
@@ -142,6 +151,7 @@ def _gates(*gates):
 _THEANO_SAME_POOL = "Theano's 'same' average pooling whose windows are not TensorFlow's"
 _THEANO_SAME_POOL_3D = _THEANO_SAME_POOL + ", and Theano's 'same' pooling of size 1"
 _NO_LAYER = "Keras 3 has no built-in that computes it, and this package has no layer for it yet"
+_NO_LOCAL = "no Keras 3 built-in has a kernel per output position"
 
 # -- the records, by Keras 1 module ---------------------------------------------------------------
 _RECORDS = [
@@ -221,15 +231,25 @@ _RECORDS = [
         "function": ("function", "function"), "output_shape": ("output_shape", "ints"),
         "arguments": ("arguments", "arguments")},
         why="its function from custom_objects (Keras 1 saved marshalled bytecode, never run)"),
-    Layer("ActivityRegularization", "core", None, None, "ActivityRegularization",
-          why="Keras 3's ActivityRegularization divides the penalty by the batch size, and "
-              "this package has no layer for it yet"),
-    Layer("MaxoutDense", "core", None, None, None, weights=_DENSE_WEIGHTS, why=_NO_LAYER),
-    Layer("Highway", "core", None, None, None,
-          weights=(("W", None), ("W_carry", None), ("b", None), ("b_carry", None)),
-          why=_NO_LAYER),
-    Layer("TimeDistributedDense", "core", None, None, None, weights=_DENSE_WEIGHTS,
-          why=_NO_LAYER + " (Keras 1 deprecated it for TimeDistributed(Dense))"),
+    # Ours: Keras 1 summed activity penalties over the batch; Highway's gate and MaxoutDense's
+    # maximum over its linear pieces have no built-in (`layers/core.py`).
+    Layer("ActivityRegularization", "core", "ours", "core", "ActivityRegularization",
+          {"l1": ("l1", "float"), "l2": ("l2", "float")},
+          native="a non-zero l1 or l2 (Keras 3's ActivityRegularization divides the penalty "
+                 "by the batch size)"),
+    Layer("MaxoutDense", "core", "ours", "core", None, {
+        "output_dim": (None, "int"), "nb_feature": (None, "int"),
+        **{k: (None, kind) for k, (_, kind) in _DENSE_LIKE.items() if k != "activation"},
+        **_WEIGHTS}, weights=_DENSE_WEIGHTS, input_args=("input_dim",),
+        native="any MaxoutDense: no Keras 3 built-in takes the maximum over its linear pieces"),
+    Layer("Highway", "core", "ours", "core", None, {
+        **{k: (None, kind) for k, (_, kind) in _DENSE_LIKE.items()}, **_WEIGHTS},
+        weights=(("W", None), ("W_carry", None), ("b", None), ("b_carry", None)),
+        input_args=("input_dim",),
+        native="any Highway: no Keras 3 built-in computes its transform gate"),
+    Layer("TimeDistributedDense", "core", "ours", "core", "Dense", {
+        "output_dim": ("units", "int"), **_DENSE_LIKE, **_WEIGHTS},
+        weights=_DENSE_WEIGHTS, input_args=("input_length", "input_dim")),
     # keras.layers.normalization
     Layer("BatchNormalization", "normalization", "builtin", "normalization",
           "BatchNormalization", {
@@ -245,7 +265,7 @@ _RECORDS = [
           backend=True, native="modes 1 (per-sample statistics) and 2 (the batch's "
                                "statistics at inference too)"),
     # keras.layers.embeddings
-    Layer("Embedding", "embeddings", "builtin", None, "Embedding", {
+    Layer("Embedding", "embeddings", "builtin", "embedding", "Embedding", {
         "input_dim": ("input_dim", "int"), "output_dim": ("output_dim", "int"),
         "init": ("embeddings_initializer", "init"),
         "W_regularizer": ("embeddings_regularizer", "regularizer"),
@@ -253,7 +273,9 @@ _RECORDS = [
         "mask_zero": ("mask_zero", "bool"), "input_length": (None, "int_or_none"),
         "dropout": (None, "float"), **_ACTIVITY},
         weights=(("W", None),), input_args=("input_length",),
-        training_note=("dropout", "Keras 1's word dropout (training only) is not reproduced")),
+        legacy_when=("dropout", between(0.0, 1.0), None),
+        native="dropout in (0, 1) (Keras 1 dropped whole words, rows of W, in training; "
+               "no Keras 3 built-in does)"),
     # keras.layers.advanced_activations
     # Keras 3 refuses a negative slope, and keeps x > 0 where an infinite or NaN one (in
     # float32) gave Keras 1 NaN.
@@ -266,11 +288,18 @@ _RECORDS = [
         weights=(("alphas", None),), from_weights=("shared_axes", _shared_axes)),
     Layer("ThresholdedReLU", "advanced_activations", "ours", "thresholded_relu", "ReLU",
           {"theta": ("threshold", "float")}, native="theta < 0 (Keras 3's ReLU refuses it)"),
-    Layer("ParametricSoftplus", "advanced_activations", None, None, None,
-          weights=(("alphas", None), ("betas", None)), why=_NO_LAYER),
-    Layer("SReLU", "advanced_activations", None, None, None,
-          weights=(("t_left", None), ("a_left", None), ("t_right", None), ("a_right", None)),
-          why=_NO_LAYER),
+    # Ours: trainable parameters per input element; Keras 1 did not save `shared_axes`.
+    Layer("ParametricSoftplus", "advanced_activations", "ours", "parametric", None, {
+        "alpha_init": (None, "float"), "beta_init": (None, "float"), **_WEIGHTS,
+        "shared_axes": (None, "ints_or_none")},
+        weights=(("alphas", None), ("betas", None)), from_weights=("shared_axes", _shared_axes),
+        native="any ParametricSoftplus: no Keras 3 built-in trains alpha * softplus(beta * x)"),
+    Layer("SReLU", "advanced_activations", "ours", "parametric", None, {
+        **{f"{w}_init": (None, "init") for w in ("t_left", "a_left", "t_right", "a_right")},
+        "shared_axes": (None, "ints_or_none")},
+        weights=(("t_left", None), ("a_left", None), ("t_right", None), ("a_right", None)),
+        from_weights=("shared_axes", _shared_axes), backend=True,
+        native="any SReLU: no Keras 3 built-in trains its two thresholds and slopes"),
     # keras.layers.noise. Keras 3's GaussianNoise refuses a stddev outside [0, 1] (NaN too).
     Layer("GaussianNoise", "noise", "builtin", "gaussian_noise", "GaussianNoise",
           {"sigma": ("stddev", "float")}, legacy_when=("sigma", outside(0.0, 1.0), None),
@@ -294,9 +323,23 @@ _RECORDS = [
         drift=("inner_activation", (f"Keras 1's LSTM gates default to its hard_sigmoid "
                                     f"({HARD_SIGMOID}), Keras 3's to sigmoid"))),
     # keras.layers.convolutional_recurrent
-    Layer("ConvLSTM2D", "convolutional_recurrent", None, None, "ConvLSTM2D", ordered=True,
-          weights=_gates("i", "c", "f", "o"), base="ConvRecurrent2D",
-          why="Keras 3 has ConvLSTM2D, but its conversion is not written yet"),
+    # Its get_config omits subsample, the regularizers and the dropouts: a Keras 1 file
+    # reloads with none of them (stride 1), and so does the conversion.
+    Layer("ConvLSTM2D", "convolutional_recurrent", "builtin", None, "ConvLSTM2D", {
+        **{key: _GATED[key] for key in (
+            "init", "inner_init", "activation", "inner_activation", "W_regularizer",
+            "U_regularizer", "b_regularizer", "dropout_W", "dropout_U", "return_sequences",
+            "go_backwards", "stateful")},
+        "nb_filter": ("filters", "int"), "nb_row": ("kernel_size", "int"),
+        "nb_col": ("kernel_size", "int"), "border_mode": ("padding", "padding"),
+        "subsample": ("strides", "ints"), "forget_bias_init": ("unit_forget_bias",
+                                                               "forget_bias_init"),
+        **_ORDERING}, ordered=True, backend=True, weights=_gates("i", "c", "f", "o"),
+        base="ConvRecurrent2D",
+        training_note=("dropout_W", "Keras 1 drew a dropout mask per gate"),
+        native="Theano's 'same' convolutions that are not TensorFlow's: kernels of even "
+               "size with border_mode 'valid' (its recurrent convolution is always "
+               "'same'), and 'same' with subsample"),
     # keras.layers.wrappers
     Layer("TimeDistributed", "wrappers", "builtin", None, "TimeDistributed",
           {"layer": ("layer", "layer")}, base="Wrapper"),
@@ -305,13 +348,14 @@ _RECORDS = [
         base="Wrapper", native="masked inputs where it returns sequences (Keras 3 outputs "
                                "zeros at masked steps, Keras 1 the previous step's output)"),
     # keras.layers.local
-    Layer("LocallyConnected1D", "local", None, None, None, weights=_DENSE_WEIGHTS,
-          why=_NO_LAYER),
-    Layer("LocallyConnected2D", "local", None, None, None, ordered=True,
-          weights=_DENSE_WEIGHTS, why=_NO_LAYER),
+    Layer("LocallyConnected1D", "local", "ours", "local", None, _CONV_1D,
+          weights=_DENSE_WEIGHTS, input_args=("input_length", "input_dim"),
+          native="any LocallyConnected1D: " + _NO_LOCAL),
+    Layer("LocallyConnected2D", "local", "ours", "local", None, _CONV_2D, ordered=True,
+          weights=_DENSE_WEIGHTS, native="any LocallyConnected2D: " + _NO_LOCAL),
     # keras.engine.topology
     Layer("InputLayer", "topology", "graph", None, "InputLayer",
-          why="a model's input (keras.Input)"),
+          why="a model's input (keras.Input), also as a Sequential config's first entry"),
     # Merge: the Keras 3 merge layer of its mode (`spec.merge`); ours for 'dot' and 'cos'.
     Layer("Merge", "topology", "builtin", "merge", None, {
         "mode": (None, "merge_mode"), "concat_axis": (None, "int_any"),
@@ -320,7 +364,11 @@ _RECORDS = [
         "output_mask_type": (None, "any"), "arguments": (None, "arguments"),
         "node_indices": (None, "any"), "tensor_indices": (None, "any"),
         "layers": (None, "any")}, legacy_when=("mode", ("dot", "cos"), None), backend=True,
-        native="mode 'cos', and 'dot' where no Keras 3 Dot computes Keras 1's batch_dot"),
+        why="a function mode (and output_shape/output_mask) from custom_objects, keyed by "
+            "the layer name ('<name>.output_mask' for its mask function; Keras 1 saved "
+            "marshalled bytecode, never run)",
+        native="mode 'cos', 'dot' where no Keras 3 Dot computes Keras 1's batch_dot, and a "
+               "function mode with an output_mask (Keras 3's Lambda calls it with the inputs)"),
 ]
 LAYERS = {layer.name: layer for layer in _RECORDS}
 # Keras 1 alias -> the class it names (Conv2D -> Convolution2D).

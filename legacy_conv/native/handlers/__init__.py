@@ -23,18 +23,28 @@ layer (keep_legacy=True) or reports the layer.
   refused. ThresholdedReLU: ReLU(threshold) for theta >= 0. LeakyReLU: LeakyReLU, or for a
   negative, infinite or NaN alpha a PReLU with that alpha fixed (trainable=False).
   GaussianNoise: GaussianNoise(abs(sigma)) for abs(sigma) <= 1, else refused.
+  ParametricSoftplus, SReLU: refused. Embedding: Embedding, refused where it drops words.
 - Keras 1's hard_sigmoid: Rescaling(0.2, offset=0.5) + ReLU(max_value=1) after the layer;
-  inside LSTM/GRU gates, Keras 3's hard_sigmoid of gate weights scaled by 1.2.
+  inside LSTM/GRU/ConvLSTM2D gates, Keras 3's hard_sigmoid of gate weights scaled by 1.2.
+- ConvLSTM2D: ConvLSTM2D (channels-last); Theano's 'same' of even kernels as a kernel one
+  longer with a zero appended; refused where the input convolution cannot follow.
 - Keras 3 built-ins: cloned with built-in initializers, regularizers and constraints
   (`native.objects`), their axes and data formats following the layout.
+- TimeDistributedDense: one Dense over the 3D input. ActivityRegularization: Identity where
+  its penalty is always 0. Highway and MaxoutDense: refused.
+- LocallyConnected1D/2D: refused (no Keras 3 layer has a kernel per position).
 - Activity penalties: refused unless always 0 (Keras 1 summed them over the batch; Keras 3
   divides every activity penalty by the batch size). Weight penalties and constraints map
   exactly.
 """
 
 from legacy_conv.native.handlers import activations  # noqa: F401 — registers its handlers
+from legacy_conv.native.handlers import conv_recurrent  # noqa: F401 — registers its handlers
 from legacy_conv.native.handlers import convolution  # noqa: F401 — registers its handlers
+from legacy_conv.native.handlers import embeddings  # noqa: F401 — registers its handlers
+from legacy_conv.native.handlers import core  # noqa: F401 — registers its handlers
 from legacy_conv.native.handlers import keras_builtins  # noqa: F401 — registers its handlers
+from legacy_conv.native.handlers import local  # noqa: F401 — registers its handlers
 from legacy_conv.native.handlers import merge  # noqa: F401 — registers its handlers
 from legacy_conv.native.handlers import normalization  # noqa: F401 — registers its handlers
 from legacy_conv.native.handlers import recurrent  # noqa: F401 — registers its handlers
