@@ -269,6 +269,36 @@ class Keras1Initializer(keras.initializers.Initializer):
         return {"init": self.init, "dim_ordering": self.dim_ordering, "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package="legacy_conv")
+class Keras1GateInitializer(Keras1Initializer):
+    """A Keras 1 initialization drawn gate by gate, for a concatenated gate kernel.
+
+    Keras 1's LSTM and GRU with `consume_less` 'cpu' or 'mem' made one matrix per gate
+    (`W_i`, `U_i`, ...), each drawn with its own fans (glorot's limit over (input_dim,
+    output_dim), not over (input_dim, 4 * output_dim)) and its own orthogonal or identity
+    matrix. Keras 3 makes the gates' matrices as one kernel, `gates` blocks along the last
+    axis: this draws each block as Keras 1 drew that gate's matrix.
+    """
+
+    def __init__(self, init="glorot_uniform", dim_ordering="th", seed=None, gates=1):
+        super().__init__(init, dim_ordering, seed)
+        self.gates = int(gates)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        block = shape[:-1] + (shape[-1] // self.gates,)
+        if skipping():
+            if self.init == "identity":
+                _check_identity(block)
+            return fill.zeros(shape, dtype or "float32")
+        return keras.ops.concatenate(
+            [Keras1Initializer(self.init, self.dim_ordering, self.seed + gate)(block, dtype)
+             for gate in range(self.gates)], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "gates": self.gates}
+
+
 class Named:
     """A user's initializer, found by the name a Keras 1 file saved for it."""
 

@@ -318,8 +318,8 @@ NATIVE_CASES = [
         from keras.layers import LSTM, TimeDistributed, Dense
         import legacy_conv
 
-        model.add(LSTM(8, recurrent_activation='sigmoid', return_sequences=True, recurrent_initializer='glorot_uniform'))
-        model.add(LSTM(8, recurrent_activation=legacy_conv.activations.hard_sigmoid, kernel_initializer=legacy_conv.initializers.Keras1Initializer(init='glorot_uniform', dim_ordering='tf'), recurrent_initializer=legacy_conv.initializers.Keras1Initializer(init='glorot_uniform', dim_ordering='tf')))
+        model.add(LSTM(8, recurrent_activation='sigmoid', return_sequences=True, kernel_initializer=legacy_conv.initializers.Keras1GateInitializer(init='glorot_uniform', dim_ordering='tf', gates=4), recurrent_initializer=legacy_conv.initializers.Keras1GateInitializer(init='glorot_uniform', dim_ordering='tf', gates=4)))
+        model.add(LSTM(8, recurrent_activation=legacy_conv.activations.hard_sigmoid, kernel_initializer=legacy_conv.initializers.Keras1GateInitializer(init='glorot_uniform', dim_ordering='tf', gates=4), recurrent_initializer=legacy_conv.initializers.Keras1GateInitializer(init='glorot_uniform', dim_ordering='tf', gates=4)))
         model.add(TimeDistributed(Dense(4, kernel_initializer='uniform')))
         """, id="recurrent-with-legacy-objects-where-no-builtin-is-exact"),
 ]

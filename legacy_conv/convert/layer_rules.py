@@ -20,6 +20,10 @@ RULES = {name: Rule(spec.LAYERS[name].keras3, spec.LAYERS[name].args, spec.LAYER
 # arguments whose meaning depends on other arguments or the release (see recurrent.py).
 PREPROCESSORS = {}
 
+# Keras 1 class -> f(Keras 1 config, Keras 3 config) -> Keras 3 config, run after the table:
+# Keras 3 values that depend on several Keras 1 arguments (see recurrent.py).
+POSTPROCESSORS = {}
+
 # Keras 1 class -> our subclass of the Keras 3 built-in (same config), where the built-in
 # alone differs from Keras 1 (see recurrent.py).
 SUBCLASSES = {}
@@ -39,12 +43,12 @@ ORDERED = tuple(name for name in spec.ordered() if spec.LAYERS[name].converts)
 FROM_WEIGHTS = {name: layer.from_weights for name, layer in spec.LAYERS.items()
                 if layer.from_weights}
 
-# Arguments of our layers checked before they are passed on ({key: value kind}): their
-# initializers (a Keras 1 name, or a function from custom_objects) and Merge's plain-data
-# `arguments`; the layers check the rest.
-OUR_CHECKS = {key: kind for name in spec.ours()
-              for key, (_, kind) in spec.LAYERS[name].args.items()
-              if kind in ("init", "arguments")}
+# Arguments of our layers checked before they are passed on ({class: {key: value kind}}):
+# their initializers (a Keras 1 name, or a function from custom_objects) and Merge's
+# plain-data `arguments`; the layers check the rest (a key may mean another thing in another
+# class: BatchNormalization's `beta_init` is an initializer, ParametricSoftplus's a number).
+OUR_CHECKS = {name: {key: kind for key, (_, kind) in spec.LAYERS[name].args.items()
+                     if kind in ("init", "arguments")} for name in spec.ours()}
 
 # Keys every Keras 1 layer config may hold besides its own arguments.
 COMMON_KEYS = spec.CONFIG_KEYWORDS

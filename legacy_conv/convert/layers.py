@@ -113,13 +113,12 @@ def _builtin(class_name, config, ctx, where):
     if "data_format" in _targets(rule) and "data_format" not in out:
         out["data_format"] = values.convert("data_format", ctx.dim_ordering(config), where)
     out.update(rule.fixed)
+    finish = layer_rules.POSTPROCESSORS.get(class_name)
+    if finish is not None:
+        out = finish(config, out)
     if not _takes(rule.keras3 or "", "trainable"):
         del out["trainable"]  # Keras 3's SpatialDropout*D take no `trainable` (no weights)
-    derived = layer_rules.FROM_WEIGHTS.get(class_name)
-    shapes = [shape for weight, shape in ctx.weight_shapes.items()
-              if weight.startswith(out["name"] + "_")] if derived else None
-    if derived and shapes and out.get(derived[0]) is None:
-        out[derived[0]] = derived[1](shapes)
+    _from_weights(class_name, out, ctx)
     if class_name == "Merge":
         merged, extra = merge_spec.KERAS3[config.get("mode", merge_spec.DEFAULT)]
         for k3, k1 in extra.items():
@@ -130,6 +129,15 @@ def _builtin(class_name, config, ctx, where):
     notes = [ctx.ordering_note(config), "" if exact else note[1]]
     report = Report(out["name"], keras1_class, class_name, exact, "; ".join(n for n in notes if n))
     return serialized(class_name, out, layer_rules.SUBCLASSES.get(keras1_class)), report
+
+
+def _from_weights(class_name, out, ctx):
+    """Sets in `out` the argument Keras 1 did not save but its weights reveal (if any)."""
+    derived = layer_rules.FROM_WEIGHTS.get(class_name)
+    shapes = [shape for weight, shape in ctx.weight_shapes.items()
+              if weight.startswith(f"{out.get('name')}_")] if derived else None
+    if derived and shapes and out.get(derived[0]) is None:
+        out[derived[0]] = derived[1](shapes)
 
 
 @functools.lru_cache(maxsize=None)
@@ -166,6 +174,7 @@ def _ours(class_name, config, ctx, where):
         raise where("needs a layer this package does not have yet", class_name,
                     field="class_name")
     accepted = _accepted(cls)
+    checks = layer_rules.OUR_CHECKS.get(class_name, {})
     out = {}
     for key, value in config.items():
         if key in spec.INPUT_SHAPE_KEYWORDS and key not in accepted:
@@ -173,14 +182,15 @@ def _ours(class_name, config, ctx, where):
         if key not in accepted:
             raise where(f"is not an argument of the Keras 1 {class_name} layer", value,
                         field=key)
-        if key in layer_rules.OUR_CHECKS:
-            values.convert(layer_rules.OUR_CHECKS[key], value, _field(where, key),
+        if key in checks:
+            values.convert(checks[key], value, _field(where, key),
                            ctx.custom_objects)  # or raise
         out[key] = value
     if "dim_ordering" in accepted and class_name in layer_rules.ORDERED:
         out["dim_ordering"] = ctx.dim_ordering(config)
     if "keras1_backend" in accepted:
         out["keras1_backend"] = ctx.keras1_backend
+    _from_weights(class_name, out, ctx)
     if "keras1_version" in accepted:  # the release that wrote the model, where known
         version = getattr(ctx, "keras_version", None)
         out["keras1_version"] = version if isinstance(version, str) else None

@@ -147,6 +147,25 @@ PREPROCESSORS = {**{name: _recurrent(name) for name in RECURRENT},
                  "Bidirectional": _bidirectional}
 
 
+# -- postprocessors: Keras 3 values that depend on several Keras 1 arguments ----------------
+def _per_gate(class_name):
+    """'cpu'/'mem' drew each gate's W and U alone: their initializers draw block by block."""
+    def finish(config, out):
+        if config["consume_less"] == "gpu":
+            return out
+        for key in ("kernel_initializer", "recurrent_initializer"):
+            init = out.get(key)
+            if isinstance(init, dict) and init.get("registered_name") == KERAS1_INIT:
+                out[key] = keras.saving.serialize_keras_object(initializers.Keras1GateInitializer(
+                    **init["config"], gates=len(GATE_ORDER[class_name])))
+        return out
+    return finish
+
+
+KERAS1_INIT = "legacy_conv>Keras1Initializer"
+POSTPROCESSORS = {name: _per_gate(name) for name in GATE_ORDER}
+
+
 # -- weights ----------------------------------------------------------------------------------
 def concatenate_gates(arrays, layer):
     """[W_g, U_g, b_g for each gate g in file order] → [kernel, recurrent_kernel, bias]."""
@@ -174,6 +193,7 @@ TRANSFORMS = {"LSTM": concatenate_gates, "GRU": concatenate_gates,
 
 layer_rules.RULES.update(RULES)
 layer_rules.PREPROCESSORS.update(PREPROCESSORS)
+layer_rules.POSTPROCESSORS.update(POSTPROCESSORS)
 layer_rules.SUBCLASSES["Bidirectional"] = Keras1Bidirectional
 values.CONVERTERS.update(VALUE_KINDS)
 weights.TRANSFORMS.update(TRANSFORMS)

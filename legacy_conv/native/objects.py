@@ -123,6 +123,8 @@ def native_initializer(init, k1_shape=None, native_shape=None, axes=None):
     Keras 3 with `native_shape` (native axis j is Keras 1 axis `axes[j]`)."""
     if not isinstance(init, k1_initializers.Keras1Initializer):
         return init, ""
+    if isinstance(init, k1_initializers.Keras1GateInitializer) and init.gates > 1:
+        return _per_gate(init, k1_shape, native_shape, axes)
     name = init.init
     if callable(name):
         return keras.initializers.GlorotUniform(), (
@@ -154,6 +156,21 @@ def native_initializer(init, k1_shape=None, native_shape=None, axes=None):
     if not k1_fan or not k3_fan:
         return keras.initializers.Zeros(), ""
     return _scaling(mode, distribution, k1_init.numerator * k3_fan / (per_unit * k1_fan)), ""
+
+
+def _per_gate(init, k1_shape, native_shape, axes):
+    """A kernel whose gates Keras 1 drew one by one: the same distribution over the whole
+    kernel where each value is drawn alone (with the fans of one gate's matrix)."""
+    whole = k1_initializers.Keras1Initializer(init.init, init.dim_ordering, init.seed)
+    if k1_shape is None:
+        return native_initializer(whole)
+    gate = tuple(k1_shape[:-1]) + (k1_shape[-1] // init.gates,)
+    native, note = native_initializer(whole, gate, native_shape or k1_shape, axes)
+    if not callable(init.init) and init_spec.INITIALIZATIONS[init.init].distribution in (
+            "orthogonal", "identity"):
+        note = (f"init {init.init!r}: Keras 1 drew each gate's matrix alone; "
+                f"{type(native).__name__} of the whole kernel instead")
+    return native, note
 
 
 def _unknown_shape(name, native):
