@@ -1,0 +1,6 @@
+"""Keras 1's `keras.layers.pooling`, with Keras 1's meaning (see `legacy_conv.keras1`)."""
+
+from legacy_conv.keras1 import _adapters
+
+globals().update(_adapters.exports("keras.layers.pooling"))
+__all__ = list(_adapters.names("keras.layers.pooling"))
