@@ -162,3 +162,24 @@ def test_a_reused_translation_holds_the_nodes_of_its_own_call(cold):
     pairs = reuse.corresponding(old_nodes, new_nodes)
     assert pairs[id(old_nodes[0])] is new_nodes[0]
     assert reuse.corresponding(old_nodes, new_nodes[:2]) is None
+
+
+@pytest.mark.subprocess
+def test_worker_processes_give_the_one_process_answer(tmp_path):
+    """`migrate --jobs 2` (files in forked processes) prints what `--jobs 1` prints."""
+    import shutil
+    import subprocess
+    import sys
+
+    from legacy_conv.migration import run as runner
+
+    copies = runner.PARALLEL_MIN_BYTES // sum(p.stat().st_size for p in CODE.glob("*.py")) + 1
+    for i in range(copies):
+        shutil.copytree(CODE, tmp_path / f"copy{i}")
+    printed = [subprocess.run(
+        [sys.executable, "-m", "legacy_conv", "migrate", "--to", "native", "--jobs", jobs,
+         "--image-dim-ordering", "th", str(tmp_path)], capture_output=True, text=True,
+        timeout=300) for jobs in ("1", "2")]
+    assert printed[0].returncode == printed[1].returncode
+    assert printed[0].stdout == printed[1].stdout and printed[0].stdout
+    assert printed[0].stderr == printed[1].stderr

@@ -9,7 +9,10 @@ Without --write the unified diff goes to stdout; the report always goes to stder
 """
 
 import argparse
+import os
 import sys
+
+from legacy_conv import _startup
 
 from legacy_conv.migration import report
 from legacy_conv.migration import run as runner
@@ -50,9 +53,18 @@ def add_parser(subparsers):
                         help="what keras.json's image_dim_ordering was where the code ran "
                              "(what dim_ordering='default' meant); without it --to native "
                              "keeps the calls that depend on it")
+    parser.add_argument("--jobs", metavar="N", type=int, default=None,
+                        help="files rewritten at once, each in its own process (default: "
+                             "the CPUs; 1: all in this process)")
     parser.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(run=run, quiet=False)
     return parser
+
+
+def _default_jobs():
+    """The CPUs for the command (a fresh process); 1 in a process that may have run
+    TensorFlow already (forking that one is not safe)."""
+    return len(os.sched_getaffinity(0)) if _startup.command_line() else 1
 
 
 def run(args, progress=None, notes=None, stdout=None, stderr=None):
@@ -63,7 +75,8 @@ def run(args, progress=None, notes=None, stdout=None, stderr=None):
     try:
         outcomes = runner.migrate_paths(
             args.paths, to=args.to, write=args.write, check=args.check,
-            keras1_backend=args.keras1_backend, image_dim_ordering=args.image_dim_ordering)
+            keras1_backend=args.keras1_backend, image_dim_ordering=args.image_dim_ordering,
+            jobs=args.jobs or _default_jobs())
     except (FileNotFoundError, ValueError) as error:
         stderr.write(f"legacy-conv: error: {error}\n")
         return EXIT_USAGE

@@ -9,7 +9,9 @@ left alone, as are links out of the tree, hard-linked and read-only files (see
 """
 
 import ast
+import concurrent.futures
 import difflib
+import multiprocessing
 import os
 import re
 import stat
@@ -111,10 +113,10 @@ def _migrate(source, options):
     del module, wrapper, plan, new  # the trees and their metadata go before a third is made
     try:
         if text != source:
-            cst.parse_module(text)
-    except cst.ParserSyntaxError as error:  # never hand back what does not parse
-        raise MigrationError(options.path, 1, 1, "its rewrite does not parse "
-                             f"({error.message})") from None
+            ast.parse(text)
+    except SyntaxError as error:  # never hand back what does not parse
+        raise MigrationError(options.path, error.lineno or 1, error.offset or 1,
+                             f"its rewrite does not parse ({error.msg})") from None
     return Result(text, entries)
 
 
@@ -122,6 +124,7 @@ def _migrate(source, options):
 MAX_SOURCE_BYTES = 16 << 20  # a larger .py is reported and left alone
 MAX_NESTING = 200  # CPython's own limit on nested brackets; libcst's parser crashes far deeper
 MAX_DEPTH = 250  # syntax tree depth (chained operators); the rewrite recurses per level
+PARALLEL_MIN_BYTES = 64 << 10  # less source than this is migrated in one process
 
 
 def python_files(paths):
@@ -264,8 +267,26 @@ def _migrate_file(path, roots, options, write):
     return FileOutcome(target, "changed", old, new, entries)
 
 
+def _migrate_job(job):
+    """One file's outcome in a worker process (`migrate_paths` with `jobs`)."""
+    return _migrate_file(*job)
+
+
+def _outcomes(jobs_list, jobs):
+    """The outcomes of `jobs_list` ((path, roots, options, write) each), in order: in this
+    process, or with `jobs` > 1 in that many processes forked from it (each keeps its own
+    translations of the calls it meets). Forked, so that none imports TensorFlow again:
+    only from a process that has run no TensorFlow op yet (the command line)."""
+    size = sum(os.path.getsize(job[0]) for job in jobs_list if os.path.isfile(job[0]))
+    if jobs <= 1 or len(jobs_list) < 2 or size < PARALLEL_MIN_BYTES:
+        return [_migrate_file(*job) for job in jobs_list]
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(jobs_list)), context) as pool:
+        return list(pool.map(_migrate_job, jobs_list))
+
+
 def migrate_paths(paths, to="legacy", write=False, check=False, keras1_backend=None,
-                  image_dim_ordering=None):
+                  image_dim_ordering=None, jobs=1):
     """Migrates (or with `check=True` checks) files and folders; a list of `FileOutcome`.
 
     Every file is read and rewritten in memory first; with `write=True` the changed ones
@@ -277,21 +298,23 @@ def migrate_paths(paths, to="legacy", write=False, check=False, keras1_backend=N
     be kept. A write that fails is reported as 'failed' and the others go on; each file
     written gets a 'written' entry. An interruption (Ctrl-C, SIGTERM) while writing marks
     the files not written and is raised again with the outcomes as `.outcomes`.
-    `check=True` writes nothing.
+    `check=True` writes nothing. `jobs` > 1: files are read and rewritten in that many
+    processes forked from this one (only where this process has run no TensorFlow op).
     """
     mode = "check" if check else to
     if mode not in TARGETS + ("check",):
         raise ValueError(f"migrate: `to` must be one of 'legacy', 'native'. Received: to={to!r}")
     roots = [os.path.realpath(p) for p in paths]
     write = write and not check
-    outcomes, seen = [], set()
+    jobs_list, seen = [], set()
     for path in python_files(paths):
         real = os.path.realpath(path)
         if real in seen:
             continue
         seen.add(real)
         options = _options(mode, keras1_backend, image_dim_ordering, path)
-        outcomes.append(_migrate_file(path, roots, options, write))
+        jobs_list.append((path, roots, options, write))
+    outcomes = _outcomes(jobs_list, jobs)
     if write:
         _write_all(outcomes)
     return outcomes
