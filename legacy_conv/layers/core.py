@@ -233,8 +233,8 @@ class TimeDistributedDense(_DenseFamily):
             `[W, b]` of shapes `(input_dim, output_dim)` and `(output_dim,)`).
         input_length: the number of steps, for a first layer (with `input_dim`).
 
-    Input shape: `(samples, steps, input_dim)`. Output shape: `(samples, steps,
-    output_dim)`. Masks pass through.
+    Input shape: `(samples, steps, input_dim)`, the steps known (Keras 1 refused an
+    unknown number). Output shape: `(samples, steps, output_dim)`. Masks pass through.
 
     Keras 1 behaviour: its activity penalty is summed over samples and steps.
     """
@@ -257,6 +257,14 @@ class TimeDistributedDense(_DenseFamily):
 
     def _shapes(self, input_dim):
         return {"W": (input_dim, self.output_dim), "b": (self.output_dim,)}
+
+    def build(self, input_shape):
+        if input_shape[1] is None:  # Keras 1 reshaped its output to the known length
+            raise _validation.argument_error(
+                self.owner, "input", f"<tensor of shape {tuple(input_shape)}>",
+                "must have a known number of steps (Keras 1 required it)",
+                "Give the first layer input_length or an input_shape with the steps")
+        super().build(input_shape)
 
     def _compute(self, x):
         shape = tf.shape(x)
