@@ -232,7 +232,8 @@ _RECORDS = [
         "arguments": ("arguments", "arguments")},
         why="its function from custom_objects (Keras 1 saved marshalled bytecode, never run)"),
     # Ours: Keras 1 summed activity penalties over the batch; Highway's gate and MaxoutDense's
-    # maximum over its linear pieces have no built-in (`layers/core.py`).
+    # maximum over its linear pieces are no single built-in (`layers/core.py`; natively
+    # several, `native/handlers/core.py`).
     Layer("ActivityRegularization", "core", "ours", "core", "ActivityRegularization",
           {"l1": ("l1", "float"), "l2": ("l2", "float")},
           native="a non-zero l1 or l2 (Keras 3's ActivityRegularization divides the penalty "
@@ -241,12 +242,12 @@ _RECORDS = [
         "output_dim": (None, "int"), "nb_feature": (None, "int"),
         **{k: (None, kind) for k, (_, kind) in _DENSE_LIKE.items() if k != "activation"},
         **_WEIGHTS}, weights=_DENSE_WEIGHTS, input_args=("input_dim",),
-        native="any MaxoutDense: no Keras 3 built-in takes the maximum over its linear pieces"),
+        native="a W_constraint or b_constraint other than NonNeg (Keras 1 applied it along "
+               "the nb_feature axis, which the native Dense merges with output_dim)"),
     Layer("Highway", "core", "ours", "core", None, {
         **{k: (None, kind) for k, (_, kind) in _DENSE_LIKE.items()}, **_WEIGHTS},
         weights=(("W", None), ("W_carry", None), ("b", None), ("b_carry", None)),
-        input_args=("input_dim",),
-        native="any Highway: no Keras 3 built-in computes its transform gate"),
+        input_args=("input_dim",)),
     Layer("TimeDistributedDense", "core", "ours", "core", "Dense", {
         "output_dim": ("units", "int"), **_DENSE_LIKE, **_WEIGHTS},
         weights=_DENSE_WEIGHTS, input_args=("input_length", "input_dim")),
