@@ -242,13 +242,16 @@ def _refuse(class_name, args, kwargs):
 @builds("Merge")
 def _merge_layer(class_name, args, kwargs):
     """Keras 1's `Merge`, called on tensors; `Merge(layers=[model_1, model_2])` built a
-    branched Sequential, which Keras 3 has no form of."""
+    branched Sequential, which Keras 3 has no form of. A function as its `mode` (or
+    `output_shape`, `output_mask`) gives this package's Merge."""
     call = bind(class_name, args, kwargs)
     if call["layers"] is not None:
         raise _validation.argument_error(
             _owner(class_name, call.get("name")), "layers", f"<{len(call['layers'])} layers>",
             "must be None: Keras 3 models have no branched Sequential",
             "Call merge([branch_1.output, branch_2.output], mode=...) in a functional Model")
+    if any(callable(call[key]) for key in ("mode", "output_shape", "output_mask")):
+        return converter.ours(class_name)(**call)  # a Python function: only ours runs it
     return build(class_name, (), call)
 
 
@@ -280,7 +283,7 @@ def merge(*args, **kwargs):
     """Keras 1's functional `merge(inputs, mode='sum', ...)`: `Merge(...)(inputs)`."""
     call = bind("merge", args, kwargs)
     inputs = call.pop("inputs")
-    return build("Merge", (), call)(inputs)
+    return _merge_layer("Merge", (), call)(inputs)
 
 
 FUNCTIONS = {"Input": Input, "merge": merge}
