@@ -2,14 +2,22 @@
 nested models, and Sequential models that start with a `Merge` of Sequential branches.
 
 Keras 1 counted a container's own construction as its node 0, so a nested model's first
-call is node 1 in Keras 1 and node 0 in Keras 3 (`_node_index`).
+call is node 1 in Keras 1 and node 0 in Keras 3 (`_node_index`). Keras 1 on TensorFlow
+took layer names with '/', which Keras 3 refuses: `without_slashes` renames them.
 """
 
+import re
+import warnings
+
 from legacy_conv.convert import layer_rules
+from legacy_conv.convert.layers import _fail
+from legacy_conv.convert.layers import _ours
 from legacy_conv.convert.layers import convert_layer
 from legacy_conv.convert.layers import serialized
 from legacy_conv.errors import ConversionError
 from legacy_conv.errors import layer_label
+from legacy_conv.errors import shown
+from legacy_conv.layers.merge import function_key
 
 SEQUENTIAL = {"module": "keras", "class_name": "Sequential", "registered_name": None}
 FUNCTIONAL = {"module": "keras.src.models.functional", "class_name": "Functional",
@@ -50,9 +58,117 @@ def _is_model(class_name):
 def _convert_any(class_name, config, ctx, name=None):
     if _is_model(class_name):
         return convert_model(class_name, config, ctx, name), None
-    layer, report = convert_layer(class_name, config, ctx)
+    if class_name == "Merge" and _functions(config):
+        layer, report = _function_merge(config, ctx)
+    else:
+        layer, report = convert_layer(class_name, config, ctx)
     ctx.reports.append(report)
     return layer, report
+
+
+# -- names with '/' -----------------------------------------------------------------------------
+# The keys of a Keras 1 functional config that refer to layers by name: [name, node, tensor].
+REF_KEYS = ("inbound_nodes", "input_layers", "output_layers")
+
+
+def _names(value):
+    """Every layer name in a Keras 1 config, in order (nested models' and wrapped layers')."""
+    if isinstance(value, dict):
+        if "class_name" in value:
+            config = value.get("config")
+            for name in (value.get("name"), config.get("name") if isinstance(
+                    config, dict) else None):
+                if isinstance(name, str):
+                    yield name
+        for item in value.values():
+            yield from _names(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names(item)
+
+
+def slash_free(name):
+    """The Keras 3 name of a Keras 1 layer name with '/' before it is made unique."""
+    return name.replace("/", "_")
+
+
+def renaming(names):
+    """{Keras 1 name with '/': its Keras 3 name}, '/' → '_' and '_1', '_2'... added where
+    that name is taken."""
+    taken, out = set(names), {}
+    for name in dict.fromkeys(n for n in names if "/" in n):
+        new, count = slash_free(name), 0
+        while new in taken:
+            count += 1
+            new = f"{slash_free(name)}_{count}"
+        taken.add(new)
+        out[name] = new
+    return out
+
+
+def is_renamed(keras1_name, keras3_name):
+    """Whether `renaming` may have given `keras3_name` to `keras1_name`."""
+    return "/" in keras1_name and re.fullmatch(
+        re.escape(slash_free(keras1_name)) + r"(_\d+)?", keras3_name) is not None
+
+
+def _renamed(value, names, refs=False):
+    if isinstance(value, dict):
+        return {key: names.get(item, item) if key == "name" and isinstance(item, str)
+                else _renamed(item, names, key in REF_KEYS) for key, item in value.items()}
+    if isinstance(value, list):
+        if refs and value and isinstance(value[0], str):  # [name, node, tensor, ...]
+            return [names.get(value[0], value[0])] + value[1:]
+        return [_renamed(item, names, refs) for item in value]
+    return value
+
+
+def without_slashes(config, ctx):
+    """A parsed Keras 1 model config with every layer name that holds '/' renamed (and the
+    references to it), warning once with each old and new name; `ctx.weight_shapes` follows."""
+    names = renaming(list(_names(config["config"])))
+    if not names:
+        return config
+    pairs = ", ".join(f'"{old}" -> "{new}"' for old, new in names.items())
+    warnings.warn(f"Keras 3 layer names cannot hold '/'; renamed: {pairs} (weight files are "
+                  "still read by the Keras 1 names).", stacklevel=4)
+    prefixes = {f"{old}_": f"{new}_" for old, new in names.items()}
+    ctx.weight_shapes = {next((new + weight[len(old):] for old, new in prefixes.items()
+                               if weight.startswith(old)), weight): shape
+                         for weight, shape in ctx.weight_shapes.items()}
+    return {**config, "config": _renamed(config["config"], names)}
+
+
+# -- Merge with a function mode ---------------------------------------------------------------
+# Merge's arguments that Keras 1 saved as code (`<argument>_type` 'lambda') or by name
+# ('function'), and whether a model needs that function: its output shape Keras 3 traces.
+MERGE_FUNCTIONS = {"mode": True, "output_mask": True, "output_shape": False}
+
+
+def _functions(config):
+    return isinstance(config, dict) and [
+        arg for arg in MERGE_FUNCTIONS if config.get(f"{arg}_type") in ("lambda", "function")]
+
+
+def _function_merge(config, ctx):
+    """Our Merge, each function Keras 1 saved replaced by the user's from `custom_objects`
+    (by `function_key`, or by the function's name where Keras 1 saved one)."""
+    name, config = config.get("name"), dict(config)
+    for arg in _functions(config):
+        keys = [function_key(name, arg)]
+        if config[f"{arg}_type"] == "function":
+            keys.append(config[arg])
+        found = next((k for k in keys if isinstance(k, str) and k in ctx.custom_objects), None)
+        if found is None and MERGE_FUNCTIONS[arg]:
+            raise ConversionError(
+                "holds Python code that Keras 1 marshalled; it is never executed",
+                layer=layer_label(name, "Merge"), field=arg, value="<bytecode>",
+                hint=f"Pass the function as custom_objects={{{shown(keys[0])}: function}} "
+                     "(or by its name, where Keras 1 saved a named function's name)")
+        config[arg] = found and {"module": "builtins", "class_name": "function",
+                                 "config": found, "registered_name": found}
+        config[f"{arg}_type"] = "function" if found else "raw"
+    return _ours("Merge", config, ctx, _fail(name, "Merge"))
 
 
 # -- Sequential -------------------------------------------------------------------------------
@@ -63,7 +179,10 @@ def _sequential(layers, name, ctx):
         builder = _Graph(name, ctx)
         builder.finish([builder.chain(items)])
         return builder.model
-    converted = [_input_layer_for(first_class, first, ctx)]
+    if first_class == "InputLayer":  # Keras 1.2.2 wrote `model.add(InputLayer(...))` so
+        converted, items = [keras1_input(first, ctx)], items[1:]
+    else:
+        converted = [_input_layer_for(first_class, first, ctx)]
     converted += [_convert_any(c, cfg, ctx)[0] for c, cfg in items]
     return {**SEQUENTIAL, "config": {"name": name, "trainable": True,
                                      "layers": [c for c in converted if c is not None]}}
@@ -94,6 +213,13 @@ def _input_layer_for(class_name, config, ctx, name=None):
     name = name or f"{config.get('name', 'layer')}_input"
     dtype = config.get("input_dtype") or ("int32" if class_name == "Embedding" else "float32")
     return input_layer(name, shape, dtype, ctx)
+
+
+def keras1_input(config, ctx, name=None):
+    """A Keras 1 `InputLayer` config (`name` from its functional entry, else its own)."""
+    cfg = config if isinstance(config, dict) else {}
+    return input_layer(name or cfg.get("name"), cfg.get("batch_input_shape"),
+                       cfg.get("input_dtype") or "float32", ctx, cfg.get("sparse", False))
 
 
 def input_layer(name, batch_shape, dtype, ctx, sparse=False):
@@ -153,16 +279,18 @@ class _Graph:
             merge = {k: v for k, v in first.items() if k != "layers"}
             ref = self._apply("Merge", merge, refs)
         else:
-            inp = _input_layer_for(first_class, first, self.ctx)
+            given = first_class == "InputLayer"
+            inp = keras1_input(first, self.ctx) if given else \
+                _input_layer_for(first_class, first, self.ctx)
             if inp is None:
                 name = first.get("name") if isinstance(first, dict) else None
                 raise ConversionError(
                     "must give the input shape of a Sequential branch (batch_input_shape)",
                     layer=layer_label(name, first_class), field="batch_input_shape",
                     value=None, has_value=False)
-            input_ref = self.call(inp, inp["config"]["name"], [])
-            self.inputs.append(input_ref)
-            ref = self._apply(first_class, first, [input_ref])
+            ref = self.call(inp, inp["config"]["name"], [])
+            self.inputs.append(ref)
+            rest = items[1:] if given else items
         for class_name, config in rest:
             ref = self._apply(class_name, config, [ref])
         return ref
@@ -225,10 +353,7 @@ def _functional(config, ctx, name):
                                   value=layer_name, layer=layer_label(name, "Model"))
         layer_config = layer.get("config")
         if class_name == "InputLayer":
-            cfg = layer_config if isinstance(layer_config, dict) else {}
-            converted = input_layer(layer_name, cfg.get("batch_input_shape"),
-                                    cfg.get("input_dtype") or "float32", ctx,
-                                    cfg.get("sparse", False))
+            converted = keras1_input(layer_config, ctx, layer_name)
         else:
             converted, _ = _convert_any(class_name, layer_config, ctx, layer_name)
         nodes = layer.get("inbound_nodes", [])

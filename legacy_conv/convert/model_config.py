@@ -351,6 +351,7 @@ def _why_not(class_name):
 
 def convert(config, ctx, keras_version=None):
     """A parsed Keras 1 model config → a Keras 3 model config dict."""
+    config = graph.without_slashes(config, ctx)
     class_name = config["class_name"]
     layers = list(walk(class_name, config["config"]))
     ctx.keras_version = keras_version or config.get("keras_version")

@@ -4,9 +4,13 @@ Keras 1 did not save `dim_ordering` for ZeroPadding, UpSampling and Cropping 2D/
 releases omitted it for more layers) and rebuilt them under the loading machine's
 `image_dim_ordering` — 'th' before Keras 1.1.0, 'tf' from 1.1.0 on (`spec.releases`), unless
 keras.json said
-otherwise. Evidence, strongest first: the user's `image_dim_ordering`, the orderings the
-neighbouring layers record, the model's input shape, the file's Keras release.
+otherwise (verified in the sources: `_IMAGE_DIM_ORDERING` is 'th' in 1.0.8, 'tf' in 1.1.0).
+Evidence, strongest first: the user's `image_dim_ordering`, the orderings the neighbouring
+layers record, the model's input shape; failing those, the file's Keras release (or
+`image_dim_ordering()` where the file names none) is a guess, and `infer` warns.
 """
+
+import warnings
 
 from legacy_conv.convert import layer_rules
 from legacy_conv.spec import releases
@@ -54,7 +58,7 @@ def infer(layers, keras_version, given, fallback):
     """
     sequence = [(c, _recorded(cfg)) for c, cfg in layers]
     recorded = {o for _, o in sequence if o}
-    out = {}
+    out, guessed = {}, []
     for index, (class_name, config) in enumerate(layers):
         if class_name not in layer_rules.ORDERED or not isinstance(config, dict) or \
                 _recorded(config) or not isinstance(config.get("name"), str):
@@ -68,8 +72,22 @@ def infer(layers, keras_version, given, fallback):
             near = _from_neighbours(index, sequence)
             choice = near, f"the layers around it record '{near}'"
         else:
-            choice = (_from_input_shape(layers) or _from_version(keras_version)
-                      or (fallback, "no evidence in the model; image_dim_ordering() "
-                          f"is '{fallback}'"))
+            choice = _from_input_shape(layers)
+            if choice is None:
+                choice = _from_version(keras_version) or (
+                    fallback, f"the file names no Keras release; image_dim_ordering() is "
+                              f"'{fallback}'")
+                guessed.append(config.get("name"))
         out[config.get("name")] = choice
+    if guessed:
+        _warn_guessed(guessed, out[guessed[0]])
     return out
+
+
+def _warn_guessed(names, choice):
+    listed = ", ".join(f'"{n}"' for n in names[:10]) + (
+        f" and {len(names) - 10} more" if len(names) > 10 else "")
+    warnings.warn(
+        f"(Manual check required) Layers {listed} record no dim_ordering, and nothing else "
+        f"in the model shows it: guessed '{choice[0]}' ({choice[1]}). Pass "
+        "image_dim_ordering='th' or 'tf' if the model was built otherwise.", stacklevel=5)

@@ -2,9 +2,14 @@
 
 `Merge.from_config` takes the config Keras 1.2.2 wrote into model files. Functions saved
 in it (a `mode`, `output_shape` or `output_mask` of type 'lambda' or 'function': marshalled
-bytecode or a name) are never loaded or executed: they raise a ValueError.
+bytecode or a name) are never loaded or executed: they raise a ValueError. A function given
+as a Python callable (in code, or by the converter from `custom_objects`) is Keras 1's
+function mode: `mode(inputs, **arguments)`.
 """
 
+import inspect
+
+import keras
 import tensorflow as tf
 from keras.saving import register_keras_serializable
 
@@ -15,6 +20,8 @@ from legacy_conv.layers._base import Keras1Layer
 from legacy_conv.spec import merge as spec
 
 CODE_TYPES = ("lambda", "function")
+# The arguments that may hold a function (Keras 1 saved each with a `<argument>_type`).
+FUNCTION_ARGS = ("mode", "output_shape", "output_mask")
 
 
 def _fold(function):
@@ -88,14 +95,19 @@ class Merge(Keras1Layer):
     Args:
         layers: must be None; call the layer on a list of tensors instead (Keras 1's
             `Merge([model1, model2])` in a Sequential model is rebuilt by the converter).
-        mode: 'sum', 'mul', 'concat', 'ave', 'cos', 'dot' or 'max' (default 'sum').
+        mode: 'sum', 'mul', 'concat', 'ave', 'cos', 'dot' or 'max' (default 'sum'), or a
+            function of the list of input tensors (and of `mask` where it takes one), called
+            with `arguments` as keywords.
         concat_axis: int, the axis of 'concat' (default -1).
         dot_axes: int or [axis of input 0, axis of input 1], for 'dot' and 'cos'.
-        output_shape, output_mask, arguments: used by Keras 1 only for a function `mode`;
-            kept in the config, ignored.
+        output_shape, output_mask, arguments: for a function `mode` only: Keras 1's
+            claimed output shape (kept; the layer reports the shape the function really
+            computes), the output mask (a value, or a function of the list of input masks)
+            and the function's keyword arguments.
         node_indices, tensor_indices: Keras 1's wiring; kept in the config, ignored.
         mode_type, output_shape_type, output_mask_type: Keras 1's config keys; 'lambda'
-            or 'function' raise (saved code is never executed).
+            or 'function' with saved code or a name instead of a callable raise (saved code
+            is never executed): supply the function itself.
         keras1_backend: 'tensorflow' or 'theano' (None = `legacy_conv.keras1_backend()`);
             only 'dot' and 'cos' depend on it.
 
@@ -121,16 +133,16 @@ class Merge(Keras1Layer):
                 owner, "layers", f"<{type(layers).__name__}>",
                 "must be None: this Merge is a layer to call on a list of tensors",
                 "Call `Merge(mode=...)([tensor_1, tensor_2])` or use `legacy_conv.merge`")
-        for arg, value, kind in (("mode", mode, mode_type),
-                                 ("output_shape", output_shape, output_shape_type),
-                                 ("output_mask", output_mask, output_mask_type)):
-            if kind in CODE_TYPES or callable(value):
+        for arg, value, kind in zip(FUNCTION_ARGS, (mode, output_shape, output_mask),
+                                    (mode_type, output_shape_type, output_mask_type)):
+            if kind in CODE_TYPES and not callable(value):
                 raise _validation.argument_error(
                     owner, arg, _short(value),
-                    f"is a Python {kind or 'function'} saved by Keras 1, which legacy_conv "
-                    "cannot execute (it never loads or runs saved code)",
-                    "Rebuild this merge from Keras 3 layers (e.g. a Lambda layer) by hand")
-        self.mode = _validation.check_choice(owner, "mode", mode, spec.MODES)
+                    f"is a Python {kind} saved by Keras 1, which legacy_conv cannot execute "
+                    "(it never loads or runs saved code)", "Supply the function itself (in a "
+                    f"model file: custom_objects={{{function_key(name, arg)!r}: function}})")
+        self.mode = mode if callable(mode) else _validation.check_choice(
+            owner, "mode", mode, spec.MODES)
         if not _validation.is_int(concat_axis):
             raise _validation.argument_error(owner, "concat_axis", concat_axis,
                                              "must be an integer")
@@ -143,6 +155,7 @@ class Merge(Keras1Layer):
         self.tensor_indices = tensor_indices
         self.keras1_backend = backend.resolve_keras1_backend(owner, keras1_backend)
         self.supports_masking = True
+        self._function_configs = {}  # arg -> the serialized function from_config was given
 
     @staticmethod
     def _check_dot_axes(owner, dot_axes):
@@ -157,6 +170,8 @@ class Merge(Keras1Layer):
     # -- Keras 1's checks of the input shapes (`_arguments_validation`) --------------------
     def build(self, input_shape):
         shapes = self._check_inputs(input_shape)
+        if callable(self.mode):
+            return
         if self.mode in spec.SAME_SHAPE and len(set(shapes)) > 1:
             self._shape_error(shapes, f"must all have the same shape in mode {self.mode!r}")
         if self.mode in spec.PAIRWISE:
@@ -210,16 +225,30 @@ class Merge(Keras1Layer):
             self.owner, "inputs", f"<tensors of shapes {[tuple(s) for s in shapes]}>", expected)
 
     # -- computation --------------------------------------------------------------------
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        if callable(self.mode):
+            takes_mask = "mask" in inspect.signature(self.mode).parameters
+            return self.mode(list(inputs), **self.arguments,
+                             **({"mask": mask} if takes_mask else {}))
         return MERGES[self.mode](list(inputs), self)
 
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        if callable(self.mode):  # what the function computes, traced as Keras 3's Lambda
+            return keras.Operation.compute_output_spec(self, inputs, *args, **kwargs)
+        return super().compute_output_spec(inputs, *args, **kwargs)
+
     def compute_output_shape(self, input_shape):
+        if callable(self.mode):
+            specs = [keras.KerasTensor(s, dtype=self.compute_dtype) for s in input_shape]
+            return tuple(self.compute_output_spec(specs).shape)
         return SHAPES[self.mode]([tuple(s) for s in input_shape], self)
 
     def compute_mask(self, inputs, mask=None):
         """Keras 1.2.2's output mask (None for 'dot' and 'cos')."""
         if mask is None or all(m is None for m in mask):
             return None
+        if callable(self.mode):
+            return self.output_mask(mask) if callable(self.output_mask) else self.output_mask
         if self.mode in spec.MASK_AND:
             return tf.reduce_all(tf.stack([m for m in mask if m is not None]), axis=0)
         if self.mode == "concat":
@@ -239,17 +268,34 @@ class Merge(Keras1Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "mode": self.mode, "mode_type": "raw", "concat_axis": self.concat_axis,
-            "dot_axes": self.dot_axes, "output_shape": self.output_shape,
-            "output_shape_type": "raw", "output_mask": self.output_mask,
-            "output_mask_type": "raw", "arguments": self.arguments,
-            "keras1_backend": self.keras1_backend,
-        })
+        config.update({"concat_axis": self.concat_axis, "dot_axes": self.dot_axes,
+                       "arguments": self.arguments, "keras1_backend": self.keras1_backend})
+        for arg in FUNCTION_ARGS:  # a function as given (e.g. a custom_objects key), or as
+            value = getattr(self, arg)  # Keras 3 serializes it (safe mode: by name)
+            config[arg] = self._function_configs.get(arg) or (
+                keras.saving.serialize_keras_object(value) if callable(value) else value)
+            config[f"{arg}_type"] = "function" if callable(value) else "raw"
         for key in ("node_indices", "tensor_indices"):
             if getattr(self, key) is not None:
                 config[key] = getattr(self, key)
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        saved = {arg: config[arg] for arg in FUNCTION_ARGS
+                 if isinstance(config.get(arg), dict) and "class_name" in config[arg]}
+        config.update({arg: keras.saving.deserialize_keras_object(function)
+                       for arg, function in saved.items()})
+        layer = cls(**config)
+        layer._function_configs = saved
+        return layer
+
+
+def function_key(name, arg):
+    """The `custom_objects` key of a Merge's function in a model file: the layer name for
+    its mode (as a Lambda's), '<layer name>.<argument>' for `output_shape`/`output_mask`."""
+    return name if arg == "mode" else f"{name}.{arg}"
 
 
 def _short(value):

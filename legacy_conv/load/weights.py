@@ -302,12 +302,34 @@ def _shapes_fit(pairs):
         for leaf, p in pairs)
 
 
+def _renamed(file_names, names):
+    """{Keras 1 name: model layer name} where the model differs only by the names with '/'
+    that the converter renamed (`graph.renaming`), in the same order; else None."""
+    from legacy_conv.convert.graph import is_renamed  # convert imports this module
+
+    left = [n for n in names if n not in file_names]
+    out = {}
+    for name in file_names:
+        if name in names:
+            out[name] = name
+            continue
+        found = next((n for n in left if is_renamed(name, n)), None)
+        if found is None:
+            return None
+        left.remove(found)
+        out[name] = found
+    return out if len(set(out.values())) == len(names) else None
+
+
 def _match(model, groups):
     layers = [layer for layer in model.layers if layer.weights]
     by_name = {layer.name: layer for layer in layers}
     file_names = [name for name, _ in groups]
     if set(file_names) == set(by_name):
         return [(by_name[name], datasets) for name, datasets in groups]
+    renamed = _renamed(file_names, [layer.name for layer in layers])
+    if renamed is not None:
+        return [(by_name[renamed[name]], datasets) for name, datasets in groups]
     if len(file_names) == len(layers):
         warnings.warn(
             "The weight file's layer names do not match the model's "

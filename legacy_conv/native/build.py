@@ -98,22 +98,25 @@ def serialized(model, legacy_config):
     a Python lambda (which safe mode refuses to load)."""
     config = keras.saving.serialize_keras_object(model)
     functions = {layer.get("name"): layer.get("function") for layer in _lambdas(legacy_config)}
+    functions.update((layer.get("name"), layer.get("mode")) for layer in _lambdas(
+        legacy_config, "Merge") if isinstance(layer.get("mode"), dict))  # a function mode
     for layer in _lambdas(config):
         if functions.get(layer.get("name")) is not None:
             layer["function"] = functions[layer["name"]]
     return config
 
 
-def _lambdas(config):
-    """The config of each Lambda layer in a model config, nested models' too."""
+def _lambdas(config, class_name="Lambda"):
+    """The config of each Lambda (or `class_name`) layer in a model config, nested models'
+    too."""
     if isinstance(config, dict):
-        if config.get("class_name") == "Lambda" and isinstance(config.get("config"), dict):
+        if config.get("class_name") == class_name and isinstance(config.get("config"), dict):
             yield config["config"]
         for value in config.values():
-            yield from _lambdas(value)
+            yield from _lambdas(value, class_name)
     elif isinstance(config, list):
         for value in config:
-            yield from _lambdas(value)
+            yield from _lambdas(value, class_name)
 
 
 def shapes_only_plan(model, keep_legacy):

@@ -1,4 +1,4 @@
-"""Our Merge → Add, Multiply, Average, Maximum, Concatenate, Dot."""
+"""Our Merge → Add, Multiply, Average, Maximum, Concatenate, Dot; a function mode → Lambda."""
 
 import keras
 
@@ -11,6 +11,8 @@ from legacy_conv.spec import merge as merge_spec
 @handles(*ours("merge"))
 def merge(cv, layer, inputs, state):
     mode = layer.mode
+    if callable(mode):
+        return _function(cv, layer, inputs, state)
     keras3 = merge_spec.KERAS3[mode]
     if keras3 and not keras3[1]:  # elementwise: Add, Multiply, Average, Maximum
         layout = cv.common_layout(inputs)
@@ -39,6 +41,16 @@ def merge(cv, layer, inputs, state):
     return cv.call(native, xs, None, layer.name)
 
 
+def _function(cv, layer, inputs, state):
+    """Keras 3's Lambda calls the function as Keras 1 did: on the list of inputs, with the
+    `arguments` as keywords, and the masks as `mask` where it takes one."""
+    if layer.output_mask is not None:
+        raise Refused("a function mode with an output_mask: Keras 3's Lambda calls a mask "
+                      "function with (inputs, mask), Keras 1 with the masks alone")
+    xs = [cv.to(v, lay.identity(lay.rank(v.layout))) for v in inputs]
+    native = cv.once(state, "core", lambda: keras.layers.Lambda(
+        layer.mode, arguments=dict(layer.arguments), name=layer.name))
+    return cv.call(native, xs, None, layer.name)
 
 
 def _dot_axes(layer, ranks):
