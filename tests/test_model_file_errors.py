@@ -86,12 +86,12 @@ def test_errors_from_our_layers_become_conversion_errors_naming_the_layer():
 
 
 def test_every_unconvertible_class_is_listed_in_one_error():
-    lstm = {"class_name": "ConvLSTM2D", "config": {"name": "rnn"}}
+    lstm = {"class_name": "AttentionLSTM", "config": {"name": "rnn"}}  # a 2016 add-on
     odd = {"class_name": "MyLayer", "config": {"name": "mine"}}
     with pytest.raises(ConversionError) as info:
         legacy_conv.convert_config(sequential(CONV, lstm, FLATTEN, odd, DENSE))
     message = str(info.value)
-    assert 'ConvLSTM2D (layer "rnn")' in message and 'MyLayer (layer "mine")' in message
+    assert 'AttentionLSTM (layer "rnn")' in message and 'MyLayer (layer "mine")' in message
     assert "custom_objects" in message
 
 

@@ -338,6 +338,8 @@ _RECORDS = [
         **_ORDERING}, ordered=True, backend=True, weights=_gates("i", "c", "f", "o"),
         base="ConvRecurrent2D",
         training_note=("dropout_W", "Keras 1 drew a dropout mask per gate"),
+        drift=("inner_activation", (f"Keras 1's ConvLSTM2D gates default to its "
+                                    f"hard_sigmoid ({HARD_SIGMOID}), Keras 3's to sigmoid")),
         native="Theano's 'same' convolutions that are not TensorFlow's: kernels of even "
                "size with border_mode 'valid' (its recurrent convolution is always "
                "'same'), and 'same' with subsample"),
