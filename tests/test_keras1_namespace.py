@@ -282,6 +282,14 @@ def test_keras1_weights_argument_is_in_keras1s_layout():
     np.testing.assert_array_equal(embedding(np.array([[5, 0]])).numpy()[0], matrix[[5, 0]])
 
 
+def test_keras1_weights_of_a_gated_layer_are_its_per_gate_arrays():
+    # Keras 1's LSTM file order: W, U, b of the gates i, c, f, o; Keras 3's: i, f, c, o
+    arrays = [np.full(shape, i, "float32") for i, shape in enumerate([(3, 2), (2, 2), (2,)] * 4)]
+    lstm = K1.LSTM(2, weights=arrays, input_dim=3, input_length=4)
+    keras.Sequential([lstm])
+    np.testing.assert_array_equal(lstm.get_weights()[2], [2, 2, 8, 8, 5, 5, 11, 11])
+
+
 def test_functions_input_merge_lambda():
     a, b = K1.Input(shape=(3,)), K1.Input(shape=(3,))
     out = K1.merge([a, b], mode="concat")

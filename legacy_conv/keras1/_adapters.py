@@ -16,7 +16,9 @@ An adapter is a factory, not a base class: what it returns is a Keras 3 layer, f
 `isinstance(layer, Adapter)` holds (`Keras1Class.__instancecheck__`).
 """
 
+import functools
 import inspect
+import warnings
 import weakref
 
 import keras
@@ -159,9 +161,11 @@ def build(class_name, args, kwargs):
     config, functions = _prepared_call(class_name, call, custom_objects)
     ctx = Context(custom_objects=custom_objects)
     try:
-        serialized, _ = converter.convert_layer(class_name, config, ctx)
+        serialized, report = converter.convert_layer(class_name, config, ctx)
     except ConversionError as error:
         raise _as_argument_error(error, class_name, call.get("name")) from None
+    if not report.exact:
+        warnings.warn(f"{_owner(class_name, call.get('name'))}: {report.note}", stacklevel=4)
     serialized = {**serialized, "config": {
         **{k: v for k, v in serialized["config"].items() if k != "name" or call.get("name")},
         **functions}}
@@ -179,6 +183,7 @@ def _set_on_build(layer, arrays, keras1_backend):
     """Keras 1's `weights=[...]` (in Keras 1's layout): set when the layer is built."""
     built = layer.build
 
+    @functools.wraps(built)  # Keras 3 passes the shapes by the names of build's parameters
     def build_then_set(*args, **kwargs):
         built(*args, **kwargs)
         named = [(f"{layer.name}_weight_{i}", a) for i, a in enumerate(arrays)]
