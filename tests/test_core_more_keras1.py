@@ -26,9 +26,13 @@ from legacy_conv.errors import ConversionError
 ATOL = RTOL = 1e-5
 PREFIX = "core_more"
 CASES = CORE_MORE_CASES
-MODEL_NAMES = ("highway_maxout", "tdd_actreg")
-# What the native target refuses: (class, why), and the cases it converts.
-NATIVE_REFUSED = {"Highway": "transform gate", "MaxoutDense": "linear pieces"}
+MODEL_NAMES = ("highway_maxout", "tdd_actreg", "core_more_native")
+# The layers the native target refuses in each model (their activity penalties).
+NATIVE_REFUSED_IN = {"highway_maxout": ("Highway",),
+                     "tdd_actreg": ("TimeDistributedDense", "ActivityRegularization")}
+# The cases the native target refuses (any other penalty than 0 on the activity too), and
+# what its error says.
+NATIVE_REFUSED = {"maxout_constraints": "nb_feature axis"}
 ACTIVITY_REFUSED = "divides"
 
 
@@ -225,15 +229,22 @@ def test_model_json_and_weights_predict_as_keras1(folder, backend, spec):
 
 
 @pytest.mark.parametrize("folder, backend, spec", _models())
-def test_native_target_refuses_naming_the_layer_and_why(folder, backend, spec):
-    model = lc.load_model(folder / f"{spec['name']}.h5", keras1_backend=backend, compile=False)
-    with pytest.raises(ConversionError) as error:
-        lc.modernize(model)
-    message = str(error.value)
-    refused = {"highway_maxout": ("Highway", "MaxoutDense"),
-               "tdd_actreg": ("TimeDistributedDense", "ActivityRegularization")}[spec["name"]]
-    for cls in refused:
-        assert f"({cls})" in message, message
+def test_native_target_matches_keras1_or_refuses_naming_the_layers(folder, backend, spec):
+    name = spec["name"]
+    model = lc.load_model(folder / f"{name}.h5", keras1_backend=backend)
+    if name in NATIVE_REFUSED_IN:
+        with pytest.raises(ConversionError) as error:
+            lc.modernize(model)
+        for cls in NATIVE_REFUSED_IN[name]:
+            assert f"({cls})" in str(error.value), str(error.value)
+        return
+    native = lc.modernize(model)
+    assert all(type(n).__module__.startswith("keras") for n in native.layers)
+    assert_predicts(native, folder, name)
+    xs, _, data = model_io(folder, name)
+    native.compile(optimizer="sgd", loss="mse")  # the penalties are the layers'
+    loss = native.evaluate(xs[0], numbered(data, "t")[0], verbose=0, batch_size=len(xs[0]))
+    np.testing.assert_allclose(loss, spec["evaluate"][0], rtol=1e-4, atol=1e-5)
 
 
 # -- the native target, per layer -----------------------------------------------------------------
@@ -247,10 +258,10 @@ def test_native_target_matches_keras1_or_refuses(backend, case):
     penalty = case["kwargs"].get("activity_regularizer") or any(
         case["kwargs"].get(k) for k in ("l1", "l2")) or (
         case["layer"] == "ActivityRegularization" and any(case["args"]))
-    if case["layer"] in NATIVE_REFUSED or penalty:
+    if case["id"] in NATIVE_REFUSED or penalty:
         with pytest.raises(ConversionError) as error:
             lc.modernize(model)
-        why = NATIVE_REFUSED.get(case["layer"], ACTIVITY_REFUSED)
+        why = NATIVE_REFUSED.get(case["id"], ACTIVITY_REFUSED)
         assert '"layer"' in str(error.value) and why in str(error.value)
         return
     native = lc.modernize(model)
