@@ -161,10 +161,14 @@ def test_dot_keras_round_trip(layer, tmp_path):
     assert reloaded.layers[0].get_config() == model.layers[0].get_config()
 
 
-def test_unknown_input_size_is_refused_naming_the_layer():
+def test_unknown_or_other_input_size_is_refused_naming_the_layer():
     with pytest.raises(ValueError, match=r'LocallyConnected1D layer "lc": `input shape`.*fully '
                                          r"known"):
         lc.LocallyConnected1D(3, 2, name="lc")(keras.Input((None, 4)))
+    layer = lc.LocallyConnected2D(3, 2, 2, dim_ordering="th", name="lc2")
+    layer(np.zeros((1, 2, 5, 4), "float32"))
+    with pytest.raises(ValueError, match="lc2.*expected axis 2 of input shape to have value 5"):
+        layer(np.zeros((1, 2, 6, 4), "float32"))
 
 
 # -- whole models ---------------------------------------------------------------------------

@@ -16,7 +16,10 @@ Keras 1 behaviour: with dim_ordering 'th', Keras 1 reshaped `b` (rows, cols, nb_
 that is element f * rows * cols + i * cols + j of `b` in memory. So does this layer.
 """
 
+import math
+
 import tensorflow as tf
+from keras import layers
 from keras.saving import register_keras_serializable
 
 from legacy_conv import _validation
@@ -42,7 +45,7 @@ def locally_connect(x, kernel, kernel_size, strides):
     out_spatial = tf.shape(patches)[1:1 + rank]
     flat = tf.reshape(patches, (tf.shape(x)[0], kernel.shape[0], kernel.shape[1]))
     y = tf.einsum("bpf,pfn->bpn", flat, kernel)
-    return tf.reshape(y, tf.concat([tf.shape(x)[:1], out_spatial, kernel.shape[2:]], 0))
+    return tf.reshape(y, tf.concat([tf.shape(x)[:1], out_spatial, [kernel.shape[2]]], 0))
 
 
 class _BaseLocal(_BaseConv):
@@ -62,14 +65,9 @@ class _BaseLocal(_BaseConv):
                 "position)")
         self._check_input_size(input_shape)
         out = self._output_spatial(input_shape)
-        positions = 1
-        for n in out:
-            positions *= n
-        patch = channels
-        for k in self.kernel_size:
-            patch *= k
         self.W = self.add_weight(
-            name="W", shape=(positions, patch, self.nb_filter),
+            name="W", shape=(math.prod(out), math.prod(self.kernel_size) * channels,
+                             self.nb_filter),
             initializer=initializers.Keras1Initializer(self.init, self.dim_ordering or "th"),
             regularizer=self.weight_regularizers.get("W"),
             constraint=self.weight_constraints.get("W"))
@@ -80,6 +78,9 @@ class _BaseLocal(_BaseConv):
                 regularizer=self.weight_regularizers.get("b"),
                 constraint=self.weight_constraints.get("b"))
         self._channels = channels
+        # Its kernels fit this input size only.
+        self.input_spec = layers.InputSpec(
+            ndim=self.rank + 2, axes={i: d for i, d in enumerate(input_shape) if i})
         if self.initial_weights is not None:
             weights, self.initial_weights = self.initial_weights, None
             self.set_weights(weights)
