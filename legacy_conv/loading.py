@@ -77,9 +77,11 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
     """
     ctx = stages.context(target, keras1_backend, custom_objects, image_dim_ordering,
                          keep_legacy)
+    stages.refuse_text_model(filepath)
     with hdf5.Keras1File(filepath) as k1file:
         k1file.prefetch()
         try:
+            stages.refuse_newer(None, k1file.keras_version, "model_config")
             config = k1file.model_config()
             with stages.loading_from(k1file) as load_weights_into:
                 ctx.weight_shapes = k1file.weight_shapes()

@@ -27,6 +27,7 @@ import legacy_conv
 from legacy_conv import backend
 from legacy_conv import loading
 from legacy_conv.cli import convert
+from legacy_conv.cli import custom_objects
 from legacy_conv.cli import inspection
 from legacy_conv.cli.errors import EXIT_FAILED
 from legacy_conv.cli.errors import EXIT_OK
@@ -73,6 +74,8 @@ def _conversion_options():
     group.add_argument("--image-dim-ordering", choices=backend.DIM_ORDERINGS, default=None,
                        help="the ordering of layers whose config does not record "
                             "dim_ordering (default: inferred from the model, else keras.json)")
+    group.add_argument(custom_objects.OPTION, metavar="FILE.py", action="append", default=[],
+                       dest="custom_objects", help=custom_objects.HELP)
     output = common.add_argument_group("output")
     output.add_argument("-q", "--quiet", action="store_true",
                         help="no progress lines on stderr")
@@ -151,7 +154,7 @@ def execute(args):
     except (CliError, ConversionError, OSError) as error:
         if args.debug:
             traceback.print_exc()
-        say("error", first_line(error))
+        say("error", first_line(custom_objects.for_command_line(error)))
         return getattr(error, "status", EXIT_FAILED)
     except Exception as error:  # noqa: BLE001 — never a traceback without --debug
         if args.debug:

@@ -5,9 +5,15 @@ import json
 
 import keras
 
+from legacy_conv.cli import custom_objects
+from legacy_conv.cli import evidence
+from legacy_conv.cli import listing
 from legacy_conv.cli import reading
 from legacy_conv.cli import writing
 from legacy_conv.cli.errors import EXIT_OK
+from legacy_conv.cli.errors import CliError
+from legacy_conv.cli.errors import first_line
+from legacy_conv.errors import ConversionError
 
 
 def _all_layers(model):
@@ -131,6 +137,7 @@ def inspection(converted, model, plan, args):
         "model_class": model.__class__.__name__, "model_name": model.name,
         "target": args.target, "keras1_backend": converted.ctx.keras1_backend,
         "keras1_backend_given": args.keras1_backend is not None,
+        "keras1_backend_evidence": converted.evidence[1] if converted.evidence else None,
         "uses_keras1_backend": reading.uses_keras1_backend(converted.keras3_config),
         "total_params": model.count_params(),
     }
@@ -159,9 +166,12 @@ COLUMNS = (("layer", "name"), ("Keras 1 class", "keras1_class"),
 
 
 
+WEIGHTS_COLUMN = ("weights", "weights_fit")  # with --weights: "fits" or why not
+
+
 def _cell(key, value):
     if key == "exact":
-        return "yes" if value else "NO"
+        return "?" if value is None else "yes" if value else "NO"
     return "-" if value is None else str(value)
 
 
@@ -169,41 +179,87 @@ def _cell(key, value):
 def inspection_text(info):
     """`inspection` as a header and a table."""
     header = dict(info)
-    header["model_class"] = f'{info["model_class"]} "{info["model_name"]}"'
+    header["model_class"] = (f'{info["model_class"]} "{info["model_name"]}"'
+                             if info.get("built", True) else
+                             f"not built: it needs {custom_objects.OPTION} (rows marked NO)")
+    if header["total_params"] is None:
+        header["total_params"] = "-"
     if "weight_layers" in info:
         header["training"] = info["training"] or "none"
         header["weight_layers"] = (f'{info["weight_layers"]} layers with weights '
                                    f'({info["weight_arrays"]} arrays) in the file')
         header["keras_version"] = info["keras_version"] or "not recorded (1.0.x)"
-    if not info["keras1_backend_given"]:
+    if info.get("keras1_backend_evidence") and not info["keras1_backend_given"]:
+        header["keras1_backend"] += f' (found: {info["keras1_backend_evidence"]})'
+    elif not info["keras1_backend_given"]:
         header["keras1_backend"] += (" (not given; the numbers depend on it)"
                                      if info["uses_keras1_backend"] else " (not given)")
     width = max(len(label) for label, _ in HEADER)
     lines = [f"{label:<{width}}  {header[key]}" for label, key in HEADER if key in header]
-    rows = [[label for label, _ in COLUMNS]]
-    rows += [[_cell(key, layer[key]) for _, key in COLUMNS] for layer in info["layers"]]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines.append("")
-    for row in rows:
-        cells = [c.rjust(w) if label == "params" else c.ljust(w)
-                 for c, w, (label, _) in zip(row, widths, COLUMNS)]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+    columns = COLUMNS[:-1] + (WEIGHTS_COLUMN, COLUMNS[-1]) if "weights_fit" in info \
+        else COLUMNS
+    rows = [tuple(label for label, _ in columns)]
+    rows += [tuple(_cell(key, layer.get(key)) for _, key in columns)
+             for layer in info["layers"]]
+    right = tuple(i for i, (label, _) in enumerate(columns) if label == "params")
+    return "\n".join(lines + [""] + listing.table(rows, right))
 
+
+
+def _unbuilt_info(read, ctx, error, args):
+    """`inspection` of a model that cannot be built without custom objects: its rows from
+    the Keras 1 config (`listing.unbuilt`)."""
+    rows = listing.unbuilt(read, ctx, error)
+    return {"file": read.path, "format": read.format, "model_class": None, "model_name": None,
+            "built": False, "target": args.target, "keras1_backend": ctx.keras1_backend,
+            "keras1_backend_given": evidence.chosen(args.keras1_backend) is not None,
+            "keras1_backend_evidence": read.evidence[1] if read.evidence else None,
+            "uses_keras1_backend": False, "total_params": None, "layers": rows}
+
+
+def _inspected(args, progress, notes, stack):
+    read = reading.read_input(args.input, stack, args.weights)
+    ctx = reading.context(read, args)
+    try:
+        converted = reading.convert_read(read, args, ctx)
+    except ConversionError as error:
+        if not listing.needs_custom_objects(error):
+            raise
+        notes.append(f"{first_line(custom_objects.for_command_line(error))}; the model is "
+                     "not built: the rows marked NO need it")
+        return _unbuilt_info(read, ctx, error, args), None
+    legacy = reading.build_model(converted, progress, check=args.weights is None)
+    model, plan = reading.to_target(converted, legacy, args, progress)
+    info = inspection(converted, model, plan, args)
+    unfit = None
+    if args.weights is not None:
+        fit = listing.weight_fit(legacy, converted.weights_file, converted.ctx, read.version)
+        for row in info["layers"]:
+            why = fit.get(row["name"], "-")
+            row["weights_fit"] = None if why == "-" else why or "fits"
+        info["weights_fit"] = not any(fit.values())
+        unfit = [name for name, why in fit.items() if why]
+    warning = evidence.warning(read.path, args.keras1_backend, read.evidence)
+    if warning:
+        notes.append(warning)
+    return info, unfit
 
 
 def run(args, progress, notes):
     reading.check_keep_legacy(args)
     with contextlib.ExitStack() as stack:
         with progress.stage(f"reading {args.input}"):
-            converted = reading.convert_input(args.input, args, stack)
-        legacy = reading.build_model(converted, progress)
-        model, plan = reading.to_target(converted, legacy, args, progress)
-        info = inspection(converted, model, plan, args)
-    if args.json:
-        print(json.dumps(info, indent=2, default=writing.json_default))
-    else:
-        print(inspection_text(info))
+            alone = None if args.weights else reading.weights_alone(args.input, stack)
+        if alone is not None:
+            info, unfit = listing.weights_alone(alone, evidence.found(None, alone)), None
+            text = listing.weights_alone_text
+        else:
+            (info, unfit), text = _inspected(args, progress, notes, stack), inspection_text
+    print(json.dumps(info, indent=2, default=writing.json_default) if args.json
+          else text(info))
+    if unfit:
+        raise CliError(f"{args.weights}: the weights of {len(unfit)} layers do not fit the "
+                       f"model ({', '.join(unfit)}); see the weights column")
     return EXIT_OK
 
 
@@ -213,8 +269,12 @@ def add_parser(commands, common):
         "inspect", parents=[common], help="show what each layer converts to",
         description="Show each layer of a Keras 1 model file: its Keras 1 class, what it "
                     "converts to, whether exactly, and its parameter count; for an .h5 also "
-                    "its Keras version, training config and weights.")
+                    "its Keras version, training config and weights. A weights file alone "
+                    "(model.save_weights) lists its layers, weight names and shapes.")
     parser.add_argument("input", metavar="IN", help="Keras 1 model (.json, .yaml/.yml, "
-                        ".h5/.hdf5)")
+                        ".h5/.hdf5) or weights file")
+    parser.add_argument("--weights", metavar="W.h5", default=None,
+                        help="a Keras 1 weights file (model.save_weights): check, layer by "
+                             "layer, that it fits the model")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(run=run)

@@ -1,23 +1,28 @@
 """IN (and --weights): a Keras 1 file → the converted config, the legacy model, the target."""
 
+import json
 import os
 import stat
+import zipfile
 
 from legacy_conv import _atomic
 from legacy_conv import backend
+from legacy_conv.cli import custom_objects
+from legacy_conv.cli import evidence
 from legacy_conv.cli import writing
 from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
+from legacy_conv.cli.errors import first_line
 from legacy_conv.convert import model_config
 from legacy_conv.errors import ConversionError
 from legacy_conv.load import hdf5
 from legacy_conv.load import stages
-from legacy_conv.native.converter import KEEP_HINT
 
 # IN by its suffix; a file that starts like an HDF5 file is read as one whatever its name.
 INPUT_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".h5": "hdf5",
                  ".hdf5": "hdf5"}
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+SNIFF_BYTES = 64
+MAX_METADATA = 1 << 20  # bytes of a .keras file's metadata.json read for its keras_version
 MAX_TEXT_BYTES = model_config.MAX_TEXT  # the parser's bound on a config, checked before reading
 
 
@@ -44,18 +49,43 @@ def _opened(path, role):
 
 
 def _input_format(path, role="IN"):
+    """IN's format by its content first: an HDF5 file, a zip (a Keras 3 .keras file) or
+    JSON text (whatever the name, but .yaml/.yml), else by its suffix."""
     fd = _opened(path, role)
     try:
-        head = os.read(fd, len(HDF5_SIGNATURE))
+        head = os.read(fd, SNIFF_BYTES)
     finally:
         os.close(fd)
-    if head == HDF5_SIGNATURE:
+    if head.startswith(stages.HDF5_SIGNATURE):
         return "hdf5"
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix in INPUT_FORMATS:
-        return INPUT_FORMATS[suffix]
+    if head.startswith(stages.ZIP_SIGNATURE):
+        return "keras"
+    by_suffix = INPUT_FORMATS.get(os.path.splitext(path)[1].lower())
+    if by_suffix != "yaml" and head.lstrip()[:1] in stages.JSON_STARTS:
+        return "json"
+    if by_suffix is not None:
+        return by_suffix
     raise CliError(f"{path}: unknown kind of file ({role} must end in "
-                   f"{', '.join(INPUT_FORMATS)}, or be an HDF5 file)")
+                   f"{', '.join(INPUT_FORMATS)}, or be an HDF5 or JSON file)")
+
+
+def _refuse_keras_zip(path):
+    """A zip IN: a .keras file that Keras 3 (or tf.keras 2.13+) wrote needs no conversion
+    (`stages.refuse_newer`); any other zip is refused."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            info = archive.getinfo("metadata.json") if "metadata.json" in names else None
+            metadata = archive.read(info) if info and info.file_size <= MAX_METADATA else b""
+    except (zipfile.BadZipFile, OSError) as error:
+        raise CliError(f"{path}: is not a readable zip file ({first_line(error)})") from None
+    if "config.json" not in names:
+        raise CliError(f"{path}: is a zip file but not a Keras .keras file (no config.json)")
+    try:
+        version = json.loads(metadata).get("keras_version")
+    except (ValueError, AttributeError):
+        version = None
+    stages.refuse_newer({"module": "keras"}, version, "keras")
 
 
 
@@ -101,6 +131,7 @@ class Converted:
 
 def _open_hdf5(path, stack, role):
     k1file = stack.enter_context(hdf5.Keras1File(path))
+    stages.refuse_newer(None, k1file.keras_version, "model_config")
     if role == "IN" and "model_config" not in k1file.file.attrs:
         raise CliError(
             f"{path}: is a Keras 1 weights file (model.save_weights) with no model config: "
@@ -110,46 +141,100 @@ def _open_hdf5(path, stack, role):
 
 
 
-def convert_input(path, args, stack, weights=None):
-    """IN → `Converted`; the HDF5 files stay open in `stack` for loading weights."""
-    fmt = _input_format(path)
-    out = getattr(args, "out", None)  # `inspect` has none
-    values = out is not None and writing.output_format(out) != "config"
+def weights_alone(path, stack):
+    """IN opened (in `stack`) where it is a Keras 1 weights file with no model config
+    (model.save_weights), else None."""
+    if _input_format(path) != "hdf5":
+        return None
     try:
-        # Always the legacy config first: Keras 1 weights load into it (`to_target`).
-        ctx = stages.context(args.target, args.keras1_backend, None, args.image_dim_ordering,
-                             args.keep_legacy)
+        k1file = _open_hdf5(path, stack, "--weights")
+    except ConversionError as error:
+        raise error.located(file=path) from None
+    return None if "model_config" in k1file.file.attrs else k1file
+
+
+class Read:
+    """IN (and --weights) opened and read, before any conversion: its Keras 1 config (text
+    or dict), where it came from (`source`: 'model_config' for an HDF5 file, else
+    'config'), the release it records, its open HDF5 files, and the backend evidence
+    (`evidence.found`)."""
+
+    def __init__(self, path, fmt, config, source, version, k1file, weights_file):
+        self.path, self.format, self.config = path, fmt, config
+        self.source, self.version = source, version
+        self.k1file, self.weights_file = k1file, weights_file
+        self.evidence = evidence.found(config, weights_file or k1file)
+
+
+def read_input(path, stack, weights=None):
+    """IN (and --weights) → `Read`; the HDF5 files stay open in `stack`."""
+    fmt = _input_format(path)
+    try:
+        if fmt == "keras":
+            _refuse_keras_zip(path)
         weights_file = None
         if weights is not None:
             _input_format(weights, "--weights")
             weights_file = _open_hdf5(weights, stack, "--weights")
         if fmt == "hdf5":
             k1file = _open_hdf5(path, stack, "IN")
-            ctx.weight_shapes = (weights_file or k1file).weight_shapes()
-            config = k1file.model_config()
-            keras3 = stages.convert(config, ctx, "model_config", k1file.keras_version)
-            return Converted(path, fmt, keras3, ctx, k1file, weights_file, values)
+            return Read(path, fmt, k1file.model_config(), "model_config",
+                        k1file.keras_version, k1file, weights_file)
         text = _read_text(path)
         config = stages.parse_yaml(text, "config") if fmt == "yaml" else text
-        if weights_file is not None:
-            ctx.weight_shapes = weights_file.weight_shapes()
         version = weights_file.keras_version if weights_file is not None else None
-        keras3 = stages.convert(config, ctx, "config", version)
-        return Converted(path, fmt, keras3, ctx, None, weights_file, values)
+        return Read(path, fmt, config, "config", version, None, weights_file)
     except ConversionError as error:
         raise error.located(file=path) from None
 
 
+def context(read, args):
+    """The conversion's `stages.context`: the backend the user chose, else the one the
+    file shows (`read.evidence`), else the default."""
+    chosen = evidence.chosen(args.keras1_backend) or (read.evidence or (None,))[0]
+    try:
+        # Always the legacy config first: Keras 1 weights load into it (`to_target`).
+        ctx = stages.context(args.target, chosen, custom_objects.load(args.custom_objects),
+                             args.image_dim_ordering, args.keep_legacy)
+    except ConversionError as error:
+        raise error.located(file=read.path) from None
+    source = read.weights_file or read.k1file
+    if source is not None:
+        ctx.weight_shapes = source.weight_shapes()
+    return ctx
 
-def build_model(converted, progress):
+
+def convert_read(read, args, ctx=None):
+    """`Read` → `Converted` (with `ctx`, else `context(read, args)`)."""
+    out = getattr(args, "out", None)  # `inspect` has none
+    values = out is not None and writing.output_format(out) != "config"
+    ctx = ctx or context(read, args)
+    try:
+        keras3 = stages.convert(read.config, ctx, read.source, read.version)
+    except ConversionError as error:
+        raise error.located(file=read.path) from None
+    converted = Converted(read.path, read.format, keras3, ctx, read.k1file,
+                          read.weights_file, values)
+    converted.evidence = read.evidence
+    return converted
+
+
+def convert_input(path, args, stack, weights=None):
+    """IN → `Converted`; the HDF5 files stay open in `stack` for loading weights."""
+    return convert_read(read_input(path, stack, weights), args)
+
+
+
+def build_model(converted, progress, check=True):
     """The legacy Keras 3 model of `converted`, with the weights of IN or --weights; without
-    values where the command needs none (`converted.values`): nothing is read or drawn."""
+    values where the command needs none (`converted.values`): nothing is read or drawn, and
+    the weights are checked against it (unless not `check`)."""
     source = converted.weights_file or converted.k1file
     if source is None or not converted.values:
         with progress.stage("building the Keras 3 model"):
             model = stages.build(converted.keras3_config, converted.ctx.custom_objects,
                                  source=converted.path, values=converted.values)
-        if source is not None:
+        if source is not None and check:
             with progress.stage(f"checking the weights of {source.path}"):
                 source.check_fit(model, converted.ctx)
         return model
@@ -172,11 +257,6 @@ def to_target(converted, model, args, progress):
         with progress.stage("converting to Keras 3 built-in layers"):
             return stages.to_target(model, converted.ctx, converted.values)
     except ConversionError as error:
-        if error.hint == KEEP_HINT:  # the API's hint → the flag
-            error = ConversionError(error.problem, layer=error.layer, field=error.field,
-                                    value=error.value, has_value=error.has_value,
-                                    hint="Pass --keep-legacy to keep legacy_conv's exact "
-                                         "layer there")
         raise error.located(file=converted.path) from None
 
 
@@ -207,9 +287,15 @@ def uses_keras1_backend(config):
 
 
 def backend_warning(converted, args):
-    if args.keras1_backend is not None or not uses_keras1_backend(converted.keras3_config):
-        return None
+    """What the user should know about the Keras 1 backend the model was converted for:
+    a choice the file contradicts, the evidence it was chosen by, or that it is a guess."""
+    contradiction = evidence.warning(converted.path, args.keras1_backend, converted.evidence)
+    if contradiction or evidence.chosen(args.keras1_backend) is not None or \
+            not uses_keras1_backend(converted.keras3_config):
+        return contradiction
     chosen = converted.ctx.keras1_backend
+    if converted.evidence is not None:
+        return f"converted for Keras 1 on {chosen!r}: {converted.path}: {converted.evidence[1]}"
     other = "theano" if chosen == "tensorflow" else "tensorflow"
     return (f"{converted.path} does not record the Keras 1 backend that trained it; "
             f"converted for {chosen!r} (the default, see {backend.ENV_VAR}). Pass "

@@ -59,7 +59,71 @@ def context(target, keras1_backend, custom_objects=None, image_dim_ordering=None
 # -- 2. configs ------------------------------------------------------------------------------
 def convert(config, ctx, source="config", keras_version=None):
     """A Keras 1 model config → the legacy Keras 3 config (whatever `ctx.target`)."""
-    return model_config.convert(model_config.parse(config, source), ctx, keras_version)
+    try:
+        parsed = model_config.parse(config, source)
+    except ConversionError:  # e.g. Keras 3's 'Functional', no Keras 1 class
+        refuse_newer(_parsed_or_none(config), None, source)
+        raise
+    refuse_newer(parsed, keras_version, source)
+    return model_config.convert(parsed, ctx, keras_version)
+
+
+def _parsed_or_none(config):
+    if isinstance(config, str) and len(config) <= model_config.MAX_TEXT:
+        try:
+            return json.loads(config)
+        except (ValueError, RecursionError):
+            return None
+    return config if isinstance(config, dict) else None
+
+
+# The first bytes of an HDF5 file and of a zip (a Keras 3 .keras file); a JSON text's.
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+ZIP_SIGNATURE = b"PK\x03\x04"
+JSON_STARTS = (b"{", b'"')
+
+
+def refuse_text_model(path):
+    """Refuses a file for `load_model` that is no HDF5 file but a Keras 1 JSON or YAML
+    config (saying which function reads it) or a .keras file (Keras 3's)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return  # `hdf5.Keras1File` says what is wrong with it
+    if head.startswith(HDF5_SIGNATURE):
+        return
+    if head.startswith(ZIP_SIGNATURE):
+        refuse_newer({"module": "keras"}, None, "keras", file=str(path))
+    reader = "model_from_json" if head.lstrip()[:1] in JSON_STARTS else \
+        "model_from_yaml" if str(path).lower().endswith((".yaml", ".yml")) else None
+    if reader:
+        raise ConversionError(
+            "is a model config, not a model.save() HDF5 file", file=str(path),
+            hint=f"Read it with legacy_conv.{reader}(text), and its weights with "
+                 "legacy_conv.load_weights(model, weights_file)")
+
+
+# What opens a file that needs no conversion, by where its config came from.
+OPENERS = {"model_config": "keras.models.load_model", "keras": "keras.models.load_model"}
+
+
+def refuse_newer(config, keras_version, source="config", file=None):
+    """Refuses a config (or HDF5 file, `source='model_config'`; `.keras` file: 'keras')
+    that Keras 2 or 3 wrote (its `keras_version` 2.x or later; a Keras 3 config, which
+    records none, by its 'module' key): Keras itself opens it."""
+    version = keras_version or (config.get("keras_version") if isinstance(config, dict)
+                                else None)
+    major = str(version).split(".")[0]
+    if major.isdigit() and int(major) >= 2:
+        writer = f"Keras {version}"
+    elif isinstance(config, dict) and isinstance(config.get("module"), str):
+        writer = "Keras 3"
+    else:
+        return
+    opener = OPENERS.get(source, "keras.models.model_from_json")
+    raise ConversionError(f"was written by {writer}, not Keras 1, and needs no conversion",
+                          file=file, hint=f"{opener} opens it")
 
 
 def native_config(legacy_config, ctx):
