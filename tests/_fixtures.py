@@ -135,7 +135,8 @@ MODEL_TOLERANCE = dict(rtol=1e-4, atol=1e-5)
 CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
                                    "head_plus_one": lambda x, k: x[:, :k] + 1.0},
                   "merge_function": {"diff": lambda xs: xs[0] * 2 - xs[1],
-                                     "scaled": lambda xs, scale: xs[0] * scale + xs[1]}}
+                                     "scaled": lambda xs, scale: xs[0] * scale + xs[1]},
+                  "seq_merge_function": {"product": lambda xs: xs[0] * xs[1] + xs[1]}}
 
 
 def model_io(folder, name):

@@ -1,10 +1,12 @@
-"""Our advanced activations and noise: ThresholdedReLU, LeakyReLU, GaussianNoise."""
+"""Our advanced activations and noise: ThresholdedReLU, LeakyReLU, GaussianNoise;
+ParametricSoftplus and SReLU refused (the record's `native` says why)."""
 
 import keras
 
 from legacy_conv.layers.advanced_activations import float32
 from legacy_conv.native.handlers._common import (
     handles, ours, Refused)
+from legacy_conv.spec import layers as spec
 
 
 # -- our other layers (configs in Keras 1's vocabulary) ---------------------------------------
@@ -51,3 +53,8 @@ def gaussian_noise(cv, layer, inputs, state):
     native = cv.once(state, "core", lambda: keras.layers.GaussianNoise(stddev,
                                                                         name=layer.name))
     return cv.call(native, inputs[0], inputs[0].layout, layer.name)
+
+
+@handles(*ours("parametric"))
+def parametric(cv, layer, inputs, state):
+    raise Refused(spec.LAYERS[type(layer).__name__].native)
