@@ -64,6 +64,16 @@ def test_function_merge_gives_keras1_predictions(folder, backend, target, route)
     assert kinds["diff"] == ("Merge" if target == "legacy" else "Lambda")
 
 
+@pytest.mark.parametrize("route", ("h5", "json"))
+@pytest.mark.parametrize("folder, backend, target", _cases("seq_merge_function"))
+def test_sequential_merge_of_branches_with_a_function_mode(folder, backend, target, route):
+    """Keras 1's `Sequential([Merge([left, right], mode=lambda ...)])`, `left` starting with
+    an InputLayer."""
+    model, _ = _load(folder, "seq_merge_function", backend, target, route)
+    assert_predicts(model, folder, "seq_merge_function")
+    assert [t.name for t in model.inputs][0] == "left_in"
+
+
 @pytest.mark.parametrize("folder, backend, target", [
     case for case in _cases("merge_function") if case.values[2] == "legacy"])
 def test_function_merge_saves_to_keras_and_reloads_in_safe_mode(folder, backend, target,
