@@ -116,9 +116,9 @@ def test_function_merge_output_mask_function_must_be_supplied():
     layer = next(item for item in config["config"]["layers"] if item["name"] == "diff")
     layer["config"].update(output_mask=layer["config"]["mode"], output_mask_type="lambda")
     with pytest.raises(ConversionError, match=r"`output_mask` holds Python code .* "
-                       r"custom_objects=\{'diff.output_mask': function\}"):
+                       r"custom_objects=\{'diff_output_mask': function\}"):
         lc.model_from_json(json.dumps(config), custom_objects=CUSTOM_OBJECTS["merge_function"])
-    custom = {**CUSTOM_OBJECTS["merge_function"], "diff.output_mask": lambda masks: masks[0]}
+    custom = {**CUSTOM_OBJECTS["merge_function"], "diff_output_mask": lambda masks: masks[0]}
     model = lc.model_from_json(json.dumps(config), custom_objects=custom)
     assert callable(model.get_layer("diff").output_mask)
     with pytest.raises(ConversionError, match="output_mask"):

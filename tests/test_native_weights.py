@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from _fixtures import assert_predicts, model_io, predict_all
+from _fixtures import CUSTOM_OBJECTS, assert_predicts, model_io, predict_all
 
 import legacy_conv as lc
 from legacy_conv.errors import ConversionError
@@ -25,8 +25,6 @@ from legacy_conv.errors import ConversionError
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 MODELS = FIXTURES / "keras1_models"
 RECURRENT = FIXTURES / "keras1_recurrent"
-CUSTOM_OBJECTS = {"lambda_model": {"double": lambda x: x * 2,
-                                   "head_plus_one": lambda x, k: x[:, :k] + 1.0}}
 # (route, target): the legacy routes that tests/test_model_files_keras1.py does not take, and
 # every native one.
 ROUTES = (("yaml", "legacy"), ("json", "native"), ("yaml", "native"), ("keras", "native"),

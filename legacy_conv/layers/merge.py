@@ -294,8 +294,9 @@ class Merge(Keras1Layer):
 
 def function_key(name, arg):
     """The `custom_objects` key of a Merge's function in a model file: the layer name for
-    its mode (as a Lambda's), '<layer name>.<argument>' for `output_shape`/`output_mask`."""
-    return name if arg == "mode" else f"{name}.{arg}"
+    its mode (as a Lambda's), '<layer name>_<argument>' for `output_shape`/`output_mask`
+    (an identifier, as a `--custom-objects` file defines it)."""
+    return name if arg == "mode" else f"{name}_{arg}"
 
 
 def _short(value):

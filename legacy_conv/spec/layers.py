@@ -368,7 +368,7 @@ _RECORDS = [
         "node_indices": (None, "any"), "tensor_indices": (None, "any"),
         "layers": (None, "any")}, legacy_when=("mode", ("dot", "cos"), None), backend=True,
         why="a function mode (and output_shape/output_mask) from custom_objects, keyed by "
-            "the layer name ('<name>.output_mask' for its mask function; Keras 1 saved "
+            "the layer name ('<name>_output_mask' for its mask function; Keras 1 saved "
             "marshalled bytecode, never run)",
         native="mode 'cos', 'dot' where no Keras 3 Dot computes Keras 1's batch_dot, and a "
                "function mode with an output_mask (Keras 3's Lambda calls it with the inputs)"),
