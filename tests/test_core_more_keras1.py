@@ -10,17 +10,26 @@ the batch), constraints, configs and the errors Keras 1 gave. Whole models: the
 
 import json
 
+import _native
 import keras
 import numpy as np
 import pytest
-
-import _native
-import legacy_conv as lc
-from _fixtures import (BACKENDS, CORE_MORE_CASES, MODELS, assert_predicts, case_params,
-                       layer_kwargs, manifest, model_io, numbered)
+from _fixtures import (
+    BACKENDS,
+    CORE_MORE_CASES,
+    MODELS,
+    assert_predicts,
+    case_params,
+    layer_kwargs,
+    manifest,
+    model_io,
+    numbered,
+)
 from _fixtures import arrays as fixture_arrays
 from _fixtures import results as fixture_results
 from _keras1_errors import assert_names_the_argument
+
+import legacy_conv as lc
 from legacy_conv.errors import ConversionError
 
 ATOL = RTOL = 1e-5
@@ -271,3 +280,11 @@ def test_native_target_matches_keras1_or_refuses(backend, case):
     weight = float(sum(np.asarray(loss) for loss in native.losses))
     if case.get("training_losses"):
         np.testing.assert_allclose(weight, record["weight_penalty"], rtol=RTOL, atol=1e-6)
+    if case.get("constraints"):  # W and b, constrained as Keras 1 did, in the native layout
+        core, = [n for n in native.layers if getattr(n, "kernel_constraint", None)]
+        for variable, i in zip((core.kernel, core.bias), record["constrained"]):
+            expected = data[f"{case['id']}/constrained/{i}"]
+            if expected.ndim == 3:  # MaxoutDense's (nb_feature, input_dim, output_dim)
+                expected = expected.transpose(1, 0, 2)
+            np.testing.assert_allclose(np.asarray(variable.constraint(variable.value)),
+                                       expected.reshape(variable.shape), rtol=RTOL, atol=ATOL)

@@ -12,10 +12,9 @@ import tensorflow as tf
 from keras import layers
 from keras.saving import register_keras_serializable
 
-from legacy_conv import _validation
+from legacy_conv import _validation, initializers
 from legacy_conv import activations as k1_activations
 from legacy_conv import constraints as k1_constraints
-from legacy_conv import initializers
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.layers._base import Keras1Elementwise, Keras1Layer
 

@@ -19,7 +19,13 @@ from legacy_conv import initializers as k1_initializers
 from legacy_conv.native import layout as lay
 from legacy_conv.native import objects as obj
 from legacy_conv.native.handlers._common import (
-    _activation_layers, _chain, _mapped, _no_activity_penalty, handles, Refused)
+    Refused,
+    _activation_layers,
+    _chain,
+    _mapped,
+    _no_activity_penalty,
+    handles,
+)
 
 # Constraints whose Keras 1 meaning does not depend on the weight's axes.
 AXIS_FREE = (k1_constraints.Constraint, k1_constraints.NonNeg)
