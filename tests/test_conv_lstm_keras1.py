@@ -216,3 +216,35 @@ def test_bad_arguments_name_the_layer_field_and_value(bad, words):
 def test_an_unknown_keras1_backend_is_refused():
     with pytest.raises(ValueError, match="Received: keras1_backend='cntk'"):
         Keras1ConvLSTM2D(2, 3, keras1_backend="cntk")
+
+
+# -- fresh weights: each gate drawn alone, in Keras 1's shape, with Keras 1's fans ------------
+def _keras1_layout(kernel, ordering):
+    """A Keras 3 gate kernel (rows, cols, in, out) in the Keras 1 layout it was drawn in."""
+    return kernel.transpose(3, 2, 0, 1) if ordering == "th" else kernel
+
+
+@pytest.mark.parametrize("backend", FOLDERS)
+@pytest.mark.parametrize("name, ordering", [("convlstm_tf", "tf"), ("convlstm_th", "th")])
+def test_fresh_kernels_are_drawn_per_gate_as_keras1_drew_them(backend, name, ordering):
+    """Keras 1 drew each gate's W with glorot_uniform over the fans of its Keras 1 shape
+    taken as 'th' (for 'tf' kernels too), and each U orthogonal (gain 1.1) over
+    (shape[0], rest) of its Keras 1 shape: the recorded draws against ours."""
+    keras.utils.set_random_seed(1)
+    model = legacy_conv.model_from_json(json.dumps(_file_config(backend, name)),
+                                        keras1_backend=backend)
+    fresh = manifest(FOLDERS[backend])["models"][name]["fresh_weights"]
+    for layer in model.layers:
+        if not isinstance(layer, Keras1ConvLSTM2D):
+            continue
+        filters = layer.cell.filters
+        keras1 = {key.split(":")[0][len(layer.name) + 1:]: value
+                  for key, value in fresh.items() if key.startswith(layer.name + "_")}
+        limit = max(keras1[f"W_{g}"][0] for g in "icfo")  # Keras 1's largest |W| drawn
+        for j, g in enumerate("ifco"):
+            w = layer.cell.kernel.numpy()[..., j * filters:(j + 1) * filters]
+            assert 0.8 * limit < np.abs(w).max() < limit / 0.95, (layer.name, g)
+            u = _keras1_layout(layer.cell.recurrent_kernel.numpy()[
+                ..., j * filters:(j + 1) * filters], ordering)
+            singular = np.linalg.svd(u.reshape(u.shape[0], -1), compute_uv=False)
+            np.testing.assert_allclose(singular, keras1[f"U_{g}"][2], rtol=1e-5)

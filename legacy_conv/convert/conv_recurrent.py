@@ -10,16 +10,20 @@
   and a bias `b`. Each kernel is brought to Keras 3's layout before the gates are joined
   (joining 'th' kernels first mixes the gates' axes, as Keras 2's converter did), flipped
   where Theano convolved, and the gates are joined as Keras 3's i, f, c, o.
+- Fresh weights (`_per_gate`): each gate's kernels drawn alone, in Keras 1's shape and
+  with Keras 1's fans (`Keras1ConvGateInitializer`).
 
 Importing this module registers all of it in `layer_rules`, `values` and `weights`.
 """
 
+import keras
 import numpy as np
 
 from legacy_conv.convert import layer_rules
 from legacy_conv.convert import recurrent
 from legacy_conv.convert import values
-from legacy_conv.layers.conv_recurrent import KERAS1_BACKENDS, Keras1ConvLSTM2D
+from legacy_conv.layers.conv_recurrent import KERAS1_BACKENDS, Keras1ConvGateInitializer
+from legacy_conv.layers.conv_recurrent import Keras1ConvLSTM2D
 from legacy_conv.load import weights
 from legacy_conv.spec import weights as weight_spec
 
@@ -48,6 +52,17 @@ def _conv_lstm(config, ctx, where):
     return config
 
 
+def _per_gate(config, out):
+    """Fresh kernels drawn gate by gate, as Keras 1 did (`Keras1ConvGateInitializer`)."""
+    ordering = "th" if out["data_format"] == "channels_first" else "tf"
+    for key in ("kernel_initializer", "recurrent_initializer"):
+        init = out.get(key)
+        if isinstance(init, dict) and init.get("registered_name") == recurrent.KERAS1_INIT:
+            out[key] = keras.saving.serialize_keras_object(Keras1ConvGateInitializer(
+                **{**init["config"], "dim_ordering": ordering}))
+    return out
+
+
 def _keras1_backend(value, where):
     if value not in KERAS1_BACKENDS:
         raise where(f"must be one of {', '.join(map(repr, KERAS1_BACKENDS))}", value)
@@ -67,6 +82,7 @@ def conv_gates(arrays, layer):
 
 layer_rules.RULES.update(RULES)
 layer_rules.PREPROCESSORS["ConvLSTM2D"] = _conv_lstm
+layer_rules.POSTPROCESSORS["ConvLSTM2D"] = _per_gate
 layer_rules.SUBCLASSES["ConvLSTM2D"] = Keras1ConvLSTM2D
 values.CONVERTERS["keras1_backend"] = _keras1_backend
 weights.TRANSFORMS["Keras1ConvLSTM2D"] = conv_gates

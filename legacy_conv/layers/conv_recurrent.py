@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from legacy_conv import _ops
+from legacy_conv import initializers
 from legacy_conv import theano_plans
 
 KERAS1_BACKENDS = ("tensorflow", "theano")
@@ -69,3 +70,32 @@ class Keras1ConvLSTM2D(keras.layers.ConvLSTM2D):
 
     def get_config(self):
         return {**super().get_config(), "keras1_backend": self.keras1_backend}
+
+
+@keras.saving.register_keras_serializable(package="legacy_conv")
+class Keras1ConvGateInitializer(initializers.Keras1GateInitializer):
+    """A Keras 1 initialization of a ConvLSTM2D kernel, drawn gate by gate as Keras 1 did.
+
+    Keras 3's kernel is (rows, cols, channels, 4 * filters); Keras 1 drew each gate's
+    kernel alone in the layout of its `dim_ordering` ('th': (filters, channels, rows,
+    cols)), with the fans Keras 1's `get_fans` gave that shape as a 'th' one whatever the
+    ordering (ConvLSTM2D passed none). `dim_ordering` is the layer's; the `dim_ordering`
+    attribute that the draws (and the native target) read is the one whose fans of
+    Keras 3's gate shape are Keras 1's.
+    """
+
+    def __init__(self, init="glorot_uniform", dim_ordering="tf", seed=None, gates=4):
+        super().__init__(init, "tf" if dim_ordering == "th" else "th", seed, gates)
+        self.layer_ordering = dim_ordering
+
+    def __call__(self, shape, dtype=None):
+        if self.layer_ordering != "th" or initializers.skipping():
+            return super().__call__(shape, dtype)  # 'tf': Keras 1's own shape
+        rows, cols, channels, size = (int(d) for d in shape)
+        block = (size // self.gates, channels, rows, cols)
+        return keras.ops.concatenate([keras.ops.transpose(initializers.Keras1Initializer(
+            self.init, "th", self.seed + gate)(block, dtype), (2, 3, 1, 0))
+            for gate in range(self.gates)], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "dim_ordering": self.layer_ordering}
