@@ -160,6 +160,7 @@ def build(class_name, args, kwargs):
     custom_objects = {}
     config, functions = _prepared_call(class_name, call, custom_objects)
     ctx = Context(custom_objects=custom_objects)
+    ctx.keras_version = spec.KERAS_VERSION  # the release whose signatures the call follows
     try:
         serialized, report = converter.convert_layer(class_name, config, ctx)
     except ConversionError as error:
@@ -318,9 +319,9 @@ def _object(name):
     if name in FUNCTIONS:
         return FUNCTIONS[name]
     class_name = spec.canonical(name)
-    if spec.LAYERS[class_name].converts == "ours":
+    if spec.LAYERS[class_name].converts == "ours" and converter.ours(class_name):
         return converter.ours(class_name)
-    return _adapter(class_name)
+    return _adapter(class_name)  # (a record of ours whose layer is missing: its call says so)
 
 
 def names(keras1_module):
