@@ -136,3 +136,40 @@ def test_gate_initializer_round_trips_and_skips():
         assert not np.any(init((5, 20)))
         with pytest.raises(ValueError, match="identity"):
             initializers.Keras1GateInitializer("identity", gates=4)((6, 20))
+
+
+# -- TimeDistributed(Dense): one Dense over the 3D input -------------------------------------
+def _td_config(inner, steps=7):
+    return json.dumps({"class_name": "Sequential", "config": [
+        {"class_name": "Masking", "config": {"name": "m", "mask_value": 0.0,
+                                             "batch_input_shape": [None, steps, 5]}},
+        {"class_name": "TimeDistributed", "config": {"name": "td", "layer": inner}}]})
+
+
+DENSE = {"class_name": "Dense", "config": {"name": "d", "output_dim": 3, "activation": "tanh"}}
+
+
+@pytest.mark.parametrize("target, cls", [("legacy", "Keras1TimeDistributed"),
+                                         ("native", "Dense")])
+def test_time_distributed_dense_is_one_dense_with_the_mask_passed_on(target, cls, tmp_path):
+    model = legacy_conv.model_from_json(_td_config(DENSE), target=target)
+    layer = model.get_layer("td")
+    assert type(layer).__name__ == cls
+    x = np.random.RandomState(0).randn(2, 7, 5).astype("float32")
+    x[0, 5:] = 0.0
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.tanh(x @ kernel + bias),
+                               rtol=1e-6, atol=1e-6)
+    mask = model.layers[0].compute_mask(x)
+    np.testing.assert_array_equal(layer.compute_mask(x, mask), mask)  # Keras 1 passed it on
+    model.save(tmp_path / "td.keras")
+    again = keras.models.load_model(tmp_path / "td.keras")
+    assert type(again.get_layer("td")).__name__ == cls
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_time_distributed_of_another_layer_is_keras3s_wrapper():
+    inner = {"class_name": "Activation", "config": {"name": "a", "activation": "relu"}}
+    model = legacy_conv.model_from_json(_td_config(inner))
+    x = np.random.RandomState(1).randn(2, 7, 5).astype("float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), np.maximum(x, 0))

@@ -22,6 +22,13 @@ that backward layer explicitly. And at a masked step both Keras 1 backends outpu
 previous step's output, where Keras 3's Bidirectional forces zeros when it returns
 sequences: `Keras1Bidirectional` keeps Keras 1's.
 
+Fresh weights: 'cpu' and 'mem' drew each gate's matrix alone, with its own fans (and its own
+orthogonal matrix), so their initializers become `Keras1GateInitializer`s, drawing Keras 3's
+concatenated kernels block by block (`_per_gate`); 'gpu' drew the concatenated ones.
+
+`Keras1TimeDistributed` runs a wrapped Dense once over all steps (Keras 3's wrapper traces one
+call per step of a fixed time axis: seconds for a thousand steps).
+
 Importing this module registers all of it in `layer_rules`, `values` and `weights`.
 """
 
@@ -72,6 +79,22 @@ class Keras1Bidirectional(keras.layers.Bidirectional):
         super().__init__(*args, **kwargs)
         self.forward_layer.zero_output_for_mask = False
         self.backward_layer.zero_output_for_mask = False
+
+
+@keras.saving.register_keras_serializable(package="legacy_conv")
+class Keras1TimeDistributed(keras.layers.TimeDistributed):
+    """Keras 3's `TimeDistributed`; a wrapped Dense runs once over all steps.
+
+    Keras 3 calls the wrapped layer once per step when the time axis is fixed (969 steps:
+    969 matmuls to trace); a Dense acts on the last axis alone, so one Dense over the 3D
+    input (one matmul) gives the same numbers, and the mask passes through as in Keras 1.
+    Everything else is Keras 3's layer.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        if type(self.layer) is keras.layers.Dense:
+            return self.layer.call(inputs)
+        return super().call(inputs, training=training, mask=mask)
 
 
 # -- value kinds -------------------------------------------------------------------------------
@@ -194,6 +217,7 @@ TRANSFORMS = {"LSTM": concatenate_gates, "GRU": concatenate_gates,
 layer_rules.RULES.update(RULES)
 layer_rules.PREPROCESSORS.update(PREPROCESSORS)
 layer_rules.POSTPROCESSORS.update(POSTPROCESSORS)
-layer_rules.SUBCLASSES["Bidirectional"] = Keras1Bidirectional
+layer_rules.SUBCLASSES.update(Bidirectional=Keras1Bidirectional,
+                              TimeDistributed=Keras1TimeDistributed)
 values.CONVERTERS.update(VALUE_KINDS)
 weights.TRANSFORMS.update(TRANSFORMS)

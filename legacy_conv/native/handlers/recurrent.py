@@ -79,8 +79,10 @@ def bidirectional(cv, layer, inputs, state):
     return cv.call_many(native, xs if len(xs) > 1 else xs[0], layer.name)
 
 
-@handles("TimeDistributed")
+@handles("TimeDistributed", "legacy_conv>Keras1TimeDistributed")
 def time_distributed(cv, layer, inputs, state):
+    """Keras 3's TimeDistributed; of a Dense, that Dense over the 3D input (the same numbers
+    and mask, one matmul where Keras 3's wrapper makes one per step)."""
     if key_of(layer.layer) is None or key_of(layer.layer).startswith("legacy_conv>"):
         raise Refused(f"it wraps {type(layer.layer).__name__}, whose native form is not a "
                       "single Keras 3 layer")
@@ -88,8 +90,12 @@ def time_distributed(cv, layer, inputs, state):
 
     def make():
         inner, after = clone_builtin(cv, layer.layer)
-        native = keras.layers.TimeDistributed(inner, name=layer.name,
-                                              trainable=layer.trainable)
+        if type(inner) is keras.layers.Dense:
+            native = keras.layers.Dense.from_config({**inner.get_config(), "name": layer.name,
+                                                     "trainable": layer.trainable})
+        else:
+            native = keras.layers.TimeDistributed(inner, name=layer.name,
+                                                  trainable=layer.trainable)
         _same_weights(cv, layer, native)
         return native, after
     native, after = cv.once(state, "core", make)
