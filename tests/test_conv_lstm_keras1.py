@@ -158,6 +158,26 @@ def test_a_file_reloads_without_subsample_regularizers_or_dropout_as_in_keras1()
     assert not model.losses
 
 
+@pytest.mark.parametrize("backend", FOLDERS)
+def test_a_config_given_its_subsample_back_gives_the_built_models_outputs(backend):
+    """The layer as Keras 1 built it (subsample (2, 2), 'same', 4 columns: Theano's
+    strided 'same' sampled other columns than TensorFlow's)."""
+    config = _file_config(backend, "convlstm_subsample")
+    config["config"][0]["config"]["subsample"] = [2, 2]
+    model = legacy_conv.model_from_json(json.dumps(config), keras1_backend=backend)
+    legacy_conv.load_weights(model, FOLDERS[backend] / "convlstm_subsample.h5",
+                             keras1_backend=backend)
+    xs, _ = io(backend, "convlstm_subsample")
+    built = npz(FOLDERS[backend] / "data.npz")["convlstm_subsample.built0"]
+    (got,) = predict_all(model, xs)
+    assert got.shape == built.shape == (3, 3, 2, 3)
+    np.testing.assert_allclose(got, built, rtol=0, atol=1e-5)
+    if backend == "theano":
+        with pytest.raises(ConversionError, match=r"subsample \(2, 2\)"):
+            legacy_conv.model_from_json(json.dumps(config), keras1_backend=backend,
+                                        target="native")
+
+
 def _converted(**config):
     layer = {"class_name": "ConvLSTM2D", "config": {
         "name": "clstm", "nb_filter": 2, "nb_row": 3, "nb_col": 3, "dim_ordering": "tf",
