@@ -177,3 +177,21 @@ def test_installed_command_converts_a_folder_in_parallel_workers(tree, tmp_path)
                     "b/broken.h5": "failed", "b/c/net.yaml": "converted",
                     "seq.h5": "converted"}
     keras1_predicts(out_root / "b" / "c" / "net.keras", "seq")
+
+
+@pytest.mark.parametrize("configs, weights, pairs", [
+    (["record_2_modelYaml.yaml", "record_4_modelYaml.yaml"],
+     ["record_2_modelWeights.h5", "record_4_modelWeights.h5"],
+     {"record_2_modelYaml.yaml": "record_2_modelWeights.h5",
+      "record_4_modelYaml.yaml": "record_4_modelWeights.h5"}),
+    (["test_architecture.json"], ["test_best_weights.h5", "test_last_weights.h5"], {}),
+    (["my_nn_arch.json"], ["my_nn_weights.h5"], {"my_nn_arch.json": "my_nn_weights.h5"}),
+    (["a.json", "b.json"], ["a_weights.h5", "x.h5"], {"a.json": "a_weights.h5"}),
+], ids=["shared-beginning", "two-equal-candidates", "only-ones", "by-name-then-no-match"])
+def test_pairing_rules(configs, weights, pairs):
+    units = batch._pair("d", configs, weights)
+    found = {os.path.basename(u.path): os.path.basename(u.weights)
+             for u in units if u.weights is not None}
+    assert found == pairs
+    lone = {os.path.basename(u.path) for u in units if u.reason}
+    assert lone == set(weights) - set(pairs.values())

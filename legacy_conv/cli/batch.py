@@ -85,24 +85,55 @@ def _kind(path):
     return _hdf5_kind(path) if fmt == "hdf5" else _config_kind(path)
 
 
+def _stem(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _shared(a, b):
+    """The beginning two stems share, where it is at least half the shorter one."""
+    common = os.path.commonprefix([a, b])
+    return common if 2 * len(common) >= min(len(a), len(b)) else ""
+
+
+def _by_prefix(alone, left):
+    """(config unit, weights file, shared beginning): each config and the weights file
+    whose names share the longest beginning, where each is the other's only best match
+    (record_2_modelYaml.yaml with record_2_modelWeights.h5, not record_4_...)."""
+    pairs = []
+    for unit in alone:
+        shared = {w: _shared(_stem(unit.path), _stem(w)) for w in left}
+        best = max(map(len, shared.values()), default=0)
+        tops = [w for w in left if len(shared[w]) == best]
+        if not best or len(tops) != 1 or any(
+                len(_shared(_stem(other.path), _stem(tops[0]))) >= best
+                for other in alone if other is not unit):
+            continue
+        pairs.append((unit, tops[0], shared[tops[0]]))
+    return pairs
+
+
 def _pair(folder, configs, weights):
-    """Units of one folder: each config with its weights file (by WEIGHTS_STEMS, else the
-    folder's only one; model.json and model.yaml may share model.h5), then the weights
-    files no config claimed (each a failure)."""
+    """Units of one folder: each config with its weights file, by WEIGHTS_STEMS (model.json
+    and model.yaml may share model.h5), else by the beginning their names share, else the
+    folder's only one; then the weights files no config claimed (each a failure)."""
     by_stem = {os.path.splitext(w)[0]: w for w in weights}
     units, claimed = [], set()
     for config in configs:
         stem = os.path.splitext(config)[0]
         found = [by_stem[s.format(stem)] for s in WEIGHTS_STEMS if s.format(stem) in by_stem]
+        units.append(Unit(os.path.join(folder, config)))
         if found:
             claimed.add(found[0])
-            units.append(Unit(os.path.join(folder, config), os.path.join(folder, found[0]),
-                              f"by name ({found[0]} beside {config})"))
-        else:
-            units.append(Unit(os.path.join(folder, config)))
+            units[-1].weights = os.path.join(folder, found[0])
+            units[-1].paired = f"by name ({found[0]} beside {config})"
     alone = [u for u in units if u.weights is None]
     left = [w for w in weights if w not in claimed]
-    if len(alone) == 1 and len(left) == 1:
+    for unit, name, shared in _by_prefix(alone, left):
+        unit.weights = os.path.join(folder, name)
+        unit.paired = f"by the beginning of their names ({shared!r})"
+        left.remove(name)
+    alone = [u for u in units if u.weights is None]
+    if len(configs) == 1 and len(weights) == 1 and alone:
         alone[0].weights = os.path.join(folder, left[0])
         alone[0].paired = "the only config and weights file in the folder"
         left = []
