@@ -104,8 +104,8 @@ def _stand_ins():
     """The Keras 1 modules model_defs.py imports: this namespace, and stand-ins for the
     models (Keras 3's, compile ignored) and optimizers."""
     modules = {f"keras{m[len('legacy_conv.keras1'):]}": sys.modules[m]
-               for m in list(sys.modules) if m.startswith("legacy_conv.keras1.")
-               and not m.rsplit(".", 1)[-1].startswith("_")}
+               for m in list(sys.modules)
+               if m.startswith(("legacy_conv.keras1.layers", "legacy_conv.keras1.engine"))}
     models = types.ModuleType("keras.models")
     models.Sequential, models.Model = Sequential, _model
     optimizers = types.ModuleType("keras.optimizers")
@@ -328,6 +328,7 @@ def test_wrappers_and_input_shapes():
     assert keras.Sequential([K1.LSTM(3, input_dim=2, input_length=6)]).input_shape == (
         None, 6, 2)
     assert keras.Sequential([K1.Embedding(9, 2, input_length=4)]).input_shape == (None, 4)
+    assert keras.Sequential([K1.Lambda(lambda x: x, input_shape=(3,))]).input_shape == (None, 3)
 
 
 def test_keras1_weights_argument_is_in_keras1s_layout():

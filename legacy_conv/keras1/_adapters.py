@@ -92,6 +92,13 @@ def _input_shape(record, call):
     return None
 
 
+def _give_input_shape(layer, record, call):
+    shape = _input_shape(record, call)
+    if shape is not None:
+        layer._input_shape_arg = shape[1:]  # what Keras 3's Sequential reads
+    return layer
+
+
 # -- building a layer from a call ---------------------------------------------------------------
 def _keras1_config_of(layer, custom_objects):
     """A built layer as a Keras 1 layer config, for a wrapper's `layer` argument."""
@@ -155,7 +162,6 @@ def _as_argument_error(error, class_name, name):
 def build(class_name, args, kwargs):
     """The Keras 3 layer for a Keras 1 call `class_name(*args, **kwargs)`: the one the
     converter gives for the config Keras 1 would have saved."""
-    record = spec.LAYERS[class_name]
     call = bind(class_name, args, kwargs)
     custom_objects = {}
     config, functions = _prepared_call(class_name, call, custom_objects)
@@ -172,9 +178,7 @@ def build(class_name, args, kwargs):
         **functions}}
     layer = keras.saving.deserialize_keras_object(serialized, custom_objects=custom_objects)
     _KERAS1_CONFIGS[layer] = {"class_name": class_name, "config": config}
-    shape = _input_shape(record, call)
-    if shape is not None:
-        layer._input_shape_arg = shape[1:]  # what Keras 3's Sequential reads
+    _give_input_shape(layer, spec.LAYERS[class_name], call)
     if call.get("weights") is not None:
         _set_on_build(layer, call["weights"], ctx.keras1_backend)
     return layer
@@ -264,9 +268,10 @@ def _merge_layer(class_name, args, kwargs):
 @builds("Lambda")
 def _lambda(class_name, args, kwargs):
     call = bind(class_name, args, kwargs)
-    return keras.layers.Lambda(call["function"], output_shape=call["output_shape"],
-                               arguments=call["arguments"], name=call.get("name"),
-                               trainable=call.get("trainable", True))
+    return _give_input_shape(keras.layers.Lambda(
+        call["function"], output_shape=call["output_shape"], arguments=call["arguments"],
+        name=call.get("name"), trainable=call.get("trainable", True)),
+        spec.LAYERS[class_name], call)
 
 
 @builds("InputLayer")
