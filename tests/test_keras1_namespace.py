@@ -337,6 +337,18 @@ def test_keras1_weights_argument_is_in_keras1s_layout():
     np.testing.assert_array_equal(embedding(np.array([[5, 0]])).numpy()[0], matrix[[5, 0]])
 
 
+def test_modernize_takes_a_model_built_in_code():
+    model = keras.Sequential([
+        keras.Input((1, 6, 6)), K1.Convolution2D(2, 3, 3, dim_ordering="th"),
+        K1.MaxPooling2D(border_mode="same", dim_ordering="th"), K1.Flatten(), K1.Dense(3),
+        K1.BatchNormalization()])
+    native = legacy_conv.modernize(model)
+    assert not any(type(layer).__module__.startswith("legacy_conv") for layer in native.layers)
+    x = np.random.RandomState(0).rand(2, 1, 6, 6).astype("float32")
+    np.testing.assert_allclose(native.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_keras1_weights_of_a_gated_layer_are_its_per_gate_arrays():
     # Keras 1's LSTM file order: W, U, b of the gates i, c, f, o; Keras 3's: i, f, c, o
     arrays = [np.full(shape, i, "float32") for i, shape in enumerate([(3, 2), (2, 2), (2,)] * 4)]
