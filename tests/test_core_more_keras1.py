@@ -4,8 +4,9 @@ own records, on both of its backends.
 Per layer: tests/fixtures/keras1/core_more_<backend>.* (`make_fixtures.py --suite core_more`):
 outputs, weight shapes, weight and activity penalties (Keras 1 summed activity penalties over
 the batch), constraints, configs and the errors Keras 1 gave. Whole models: the
-`highway_maxout` and `tdd_actreg` fixtures of tests/fixtures/keras1_models/k122_<backend>/
-(`make_models.py`), whose evaluated loss holds the penalties.
+`highway_maxout`, `tdd_actreg` and `core_more_native` fixtures of
+tests/fixtures/keras1_models/k122_<backend>/ (`make_models.py`), whose evaluated loss holds
+the penalties, and those Keras 1.1.2 wrote (k112_theano: Highway's weights in another order).
 """
 
 import json
@@ -208,12 +209,18 @@ def test_dot_keras_save_and_load(cls, args, kwargs, shape, tmp_path):
 
 
 # -- whole models --------------------------------------------------------------------------------
+# Model fixture folders: (release folder, backend). Keras 1.1.2 evaluated a loss without the
+# penalties (its regularizers were in_train_phase), which the 1.2.2 semantics here add.
+FOLDERS = [("k122_theano", "theano"), ("k122_tensorflow", "tensorflow"), ("k112_theano", "theano")]
+EVALUATED = ("k122_theano", "k122_tensorflow")
+
+
 def _models():
     params = []
-    for backend in BACKENDS:
-        folder = MODELS / f"k122_{backend}"
+    for release, backend in FOLDERS:
+        folder = MODELS / release
         specs = {spec["name"]: spec for spec in manifest(folder)["models"]}
-        params += [pytest.param(folder, backend, specs[name], id=f"{backend}-{name}")
+        params += [pytest.param(folder, backend, specs[name], id=f"{release}-{name}")
                    for name in MODEL_NAMES if name in specs]
     return params
 
@@ -223,6 +230,8 @@ def test_model_file_predicts_and_evaluates_as_keras1(folder, backend, spec):
     name = spec["name"]
     model = lc.load_model(folder / f"{name}.h5", keras1_backend=backend)
     assert_predicts(model, folder, name)
+    if folder.name not in EVALUATED:
+        return
     xs, _, data = model_io(folder, name)
     ts = numbered(data, "t")
     loss = model.evaluate(xs[0], ts[0], verbose=0, batch_size=len(xs[0]))
@@ -250,6 +259,8 @@ def test_native_target_matches_keras1_or_refuses_naming_the_layers(folder, backe
     native = lc.modernize(model)
     assert all(type(n).__module__.startswith("keras") for n in native.layers)
     assert_predicts(native, folder, name)
+    if folder.name not in EVALUATED:
+        return
     xs, _, data = model_io(folder, name)
     native.compile(optimizer="sgd", loss="mse")  # the penalties are the layers'
     loss = native.evaluate(xs[0], numbered(data, "t")[0], verbose=0, batch_size=len(xs[0]))

@@ -17,8 +17,21 @@ from legacy_conv import activations as k1_activations
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.layers._base import Keras1Elementwise, Keras1Layer
+from legacy_conv.load import weights as load_weights
 
 serializable = register_keras_serializable(package="legacy_conv")
+
+# Highway's weights as Keras 1.1.2 saved them (its `trainable_weights`: W, b, W_carry,
+# b_carry), in 1.2.2's order (`add_weight`'s: W, W_carry, b, b_carry). Files do not always
+# say which release wrote them; the shapes do (1.1.2's second weight, b, is 1D).
+HIGHWAY_OLD_ORDER = (0, 2, 1, 3)
+
+
+def _highway_weights(arrays, layer):
+    """A file's Highway weights in 1.2.2's order (`load.weights.TRANSFORMS`)."""
+    if len(arrays) == len(HIGHWAY_OLD_ORDER) and len(arrays[1].shape) == 1:
+        return [arrays[i] for i in HIGHWAY_OLD_ORDER]
+    return arrays
 
 
 def _config_of(obj):
@@ -137,7 +150,8 @@ class Highway(_DenseFamily):
         activity_regularizer: Keras 1 penalty of the output, summed over the batch.
         bias: whether there are `b` and `b_carry` (default True; `b_carry` starts at 1).
         input_dim: the input's size, for a first layer.
-        transform_bias: deprecated in Keras 1.2.2, ignored (Keras 1 warned and dropped it).
+        transform_bias: deprecated in Keras 1.2.2, ignored (Keras 1 warned and dropped it;
+            Keras 1.1.2 started `b_carry` at it, which a file's weights replace).
 
     Input shape: `(samples, input_dim)`. Output shape: the same.
     """
@@ -168,6 +182,9 @@ class Highway(_DenseFamily):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+
+load_weights.TRANSFORMS["Highway"] = _highway_weights
 
 
 @serializable
