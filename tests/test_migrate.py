@@ -232,9 +232,9 @@ NATIVE_CASES = [
         """, """
         from keras.layers import Conv2D
         model.add(Conv2D(64, (3, 3),  # 3x3 kernels
-                                padding='same',  # keep the size
-                                data_format='channels_first',  # channels first
-                                name='conv'))  # the first one
+                         padding='same',  # keep the size
+                         data_format='channels_first',  # channels first
+                         name='conv'))  # the first one
         """, id="comments-in-the-call"),
     pytest.param("""
         import keras
@@ -246,7 +246,7 @@ NATIVE_CASES = [
         import keras
         nb_filters, weight_decay = 32, 1e-4
         x = keras.layers.Conv2D(nb_filters, (3, 3), kernel_initializer=keras.initializers.VarianceScaling(scale=2.0, mode='fan_in', distribution='untruncated_normal'),
-                                       kernel_regularizer=keras.regularizers.L2(weight_decay))(x)
+                                kernel_regularizer=keras.regularizers.L2(weight_decay))(x)
         """, id="expressions-carried-init-regularizer"),
     pytest.param("""
         from keras.layers import Convolution1D, MaxPooling1D, AtrousConvolution1D

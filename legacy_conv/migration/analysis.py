@@ -271,6 +271,8 @@ def _func(plan, reference, layer, resolver):
     """The function expression for the Keras 3 layer `layer`, in the call's style: the
     same bare name or `module.` prefix where the code already has one for Keras 3's layers,
     else `from keras.layers import layer` (when the name is free) or `keras.layers.layer`."""
+    if layer.startswith("legacy_conv."):  # this package's layer, by its full name
+        return cst.parse_expression(layer)
     node = reference.node
     if isinstance(node, cst.Attribute):
         prefix = resolver.qualified(node.value)
@@ -340,7 +342,8 @@ def _new_call(plan, call, reference, translation, resolver):
                      equal=layout.no_space_equal() if keyword else
                      cst.MaybeSentinel.DEFAULT), origins)
             for keyword, node, origins in translation.args]
-    layer_call = layout.relayout(call, func, args)
+    layer_call = layout.realign(layout.relayout(call, func, args),
+                                layout.aligned_shift(call, func, resolver.positions))
     if translation.inputs is not None:  # merge(inputs, ...) -> Layer(...)(inputs)
         bare = layer_call.with_changes(lpar=(), rpar=())
         return cst.Call(func=bare, args=[cst.Arg(translation.inputs)], lpar=call.lpar,

@@ -269,8 +269,45 @@ class _Adder(_ImportsOnly, AddImportsVisitor):
                     del self.module_mapping[module]
 
 
+    def _split_module(self, orig_module, updated_module):
+        """libcst's split, the new imports going after the last import of the module's
+        opening (`_opening`), not before its first statement that is not an import."""
+        before, until, _ = super()._split_module(orig_module, updated_module)
+        location = max(len(before) + len(until), _opening(orig_module.body))
+        body = list(updated_module.body)
+        return before, body[len(before):location], body[location:]
+
+
 class _TopImports(_GatherTopImportsBeforeStatements):
+    """libcst's gatherer of the imports at the top, reading those of the module's opening
+    (`_opening`): an import after `np.random.seed(1337)` is not added again."""
+
     __dir__ = _ImportsOnly.__dir__
+
+    def leave_Module(self, original_node):
+        for statement in original_node.body[:_opening(original_node.body)]:
+            if _is_import_line(statement):
+                self.all_imports += [s for s in statement.body
+                                     if isinstance(s, (cst.Import, cst.ImportFrom))]
+        for statement in self.all_imports:
+            if isinstance(statement, cst.Import):
+                self._handle_Import(statement)
+            else:
+                self._handle_ImportFrom(statement)
+
+
+def _opening(body):
+    """The end of a module's opening: its import lines and the expression statements
+    among them (a docstring, `np.random.seed(1337)`, `sys.path.append(...)`), up to the
+    last import line."""
+    end = 0
+    for index, statement in enumerate(body):
+        if _is_import_line(statement):
+            end = index + 1
+        elif not (isinstance(statement, cst.SimpleStatementLine) and
+                  all(isinstance(s, cst.Expr) for s in statement.body)):
+            break
+    return end
 
 
 def _is_import_line(statement):

@@ -81,3 +81,39 @@ def _break(template, comments):
             whitespace=cst.SimpleWhitespace("  " if first else ""), comment=first),
         empty_lines=[cst.EmptyLine(indent=True, whitespace=template.last_line, comment=c)
                      for c in comments[1:]])
+
+
+def aligned_shift(old, func, positions):
+    """How far the continuation lines of a call aligned with its opening bracket move when
+    its function becomes `func` (0: none is aligned with it)."""
+    shift = len(_code(func)) - len(_code(old.func))
+    if not shift or old not in positions:
+        return 0
+    start = positions[old].start
+    bracket = start.column + len(_code(old.func)) + len(_code(old.whitespace_after_func))
+    for arg in old.args:
+        where = positions.get(arg)
+        if where is not None and where.start.line > start.line and \
+                where.start.column == bracket + 1:
+            return shift
+    return 0
+
+
+class _Shift(cst.CSTTransformer):
+    def __init__(self, shift):
+        super().__init__()
+        self.shift = shift
+
+    def leave_ParenthesizedWhitespace(self, original, updated):
+        width = max(len(updated.last_line.value) + self.shift, 0)
+        return updated.with_changes(last_line=cst.SimpleWhitespace(" " * width))
+
+
+def realign(call, shift):
+    """`call` with its continuation lines moved `shift` columns (as a formatter keeps them
+    aligned with the bracket after a rename)."""
+    if not shift:
+        return call
+    return call.with_changes(args=[arg.visit(_Shift(shift)) for arg in call.args],
+                             whitespace_before_args=call.whitespace_before_args.visit(
+                                 _Shift(shift)))

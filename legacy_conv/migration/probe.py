@@ -109,6 +109,8 @@ def leaves(param, node, value, path=(), owner=None):
     known = is_known(value)
     if known and isinstance(value, (int, float)) and not isinstance(value, bool):
         kind = float if isinstance(value, float) else int
+    elif known and _ints(value):
+        kind = tuple  # a name for a tuple of sizes (`pool_size`): carried whole
     elif known:
         kind = None
     elif path and isinstance(path[-1], int):
@@ -116,6 +118,11 @@ def leaves(param, node, value, path=(), owner=None):
     else:
         kind = int if param in rules.INT_ARGS else float if param in rules.FLOAT_ARGS else None
     return [Leaf(param, path, node, value, kind, owner)]
+
+
+def _ints(value):
+    return isinstance(value, (tuple, list)) and 0 < len(value) <= len(INT_PLACEHOLDERS) and \
+        all(isinstance(v, int) and not isinstance(v, bool) for v in value)
 
 
 def _keras1_helper(qualified):
@@ -148,7 +155,11 @@ def _placeholders(carry, round_):
     """{leaf index: value} for round 0 (first values) or 1 (second values)."""
     out, ints, floats = {}, 0, 0
     for index, leaf in enumerate(carry):
-        if leaf.kind is int:
+        if leaf.kind is tuple:
+            out[index] = tuple(INT_PLACEHOLDERS[(ints + i) % len(INT_PLACEHOLDERS)][round_]
+                               for i in range(len(leaf.value)))
+            ints += len(leaf.value)
+        elif leaf.kind is int:
             out[index] = INT_PLACEHOLDERS[ints % len(INT_PLACEHOLDERS)][round_]
             ints += 1
         else:
@@ -170,9 +181,8 @@ def probe(name, bound, settings, target, carry):
         other = _form(name, _with_placeholders(bound, carry, varied), shapes[0], settings,
                       target)
         paths = _diff(base, other)
-        landed = [p for p in paths if _equal(_at(base, p), first[index]) and
-                  _equal(_at(other, p), second[index])]
-        if set(paths) - set(landed):
+        landed, covered = _landed(base, other, paths, first[index], second[index])
+        if set(paths) - covered:
             if not is_known(leaf.value):
                 raise Refusal(f"`{leaf.param}` is {_code(leaf.node)}, whose value decides the "
                               f"Keras 3 call ({_where(paths[0])}) and is not known before "
@@ -192,6 +202,23 @@ def probe(name, bound, settings, target, carry):
                               " (give the layer input_shape=...)" if name !=
                               "Deconvolution2D" else ""))
     return base, carried
+
+
+def _landed(base, other, paths, first, second):
+    """(paths where a placeholder landed unchanged, the differing paths they cover): a
+    tuple lands as a whole list (its elements differ)."""
+    if not isinstance(first, tuple):
+        landed = [p for p in paths if _equal(_at(base, p), first) and
+                  _equal(_at(other, p), second)]
+        return landed, set(landed)
+    landed = sorted({p[:-1] for p in paths if p and _same_ints(_at(base, p[:-1]), first) and
+                     _same_ints(_at(other, p[:-1]), second)}, key=str)
+    return landed, {p for p in paths if p[:-1] in landed}
+
+
+def _same_ints(value, ints):
+    return isinstance(value, list) and len(value) == len(ints) and all(
+        _equal(v, i) for v, i in zip(value, ints))
 
 
 def _with_placeholders(bound, carry, placeholders):

@@ -193,7 +193,10 @@ class Rewriter(cst.CSTTransformer):
 
     def _star(self, updated, statement, module):
         """`from M import *`: kept where Keras 3 has M (our names imported after it, to
-        shadow Keras 3's), else replaced by imports of the names the code still uses."""
+        shadow Keras 3's), else replaced by imports of the names the code still uses. Only a
+        Keras module's: any other (`from help_functions import *`) is left as it is."""
+        if not rules.exports(module):
+            return updated
         star_of = self.plan.resolver.star_source
         groups = {}
         for reference in self.plan.references:
