@@ -17,6 +17,7 @@ from legacy_conv import activations as k1_activations
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.layers._base import Keras1Elementwise, Keras1Layer
+from legacy_conv.layers.base_conv import _config_of
 from legacy_conv.load import weights as load_weights
 
 serializable = register_keras_serializable(package="legacy_conv")
@@ -32,10 +33,6 @@ def _highway_weights(arrays, layer):
     if len(arrays) == len(HIGHWAY_OLD_ORDER) and len(arrays[1].shape) == 1:
         return [arrays[i] for i in HIGHWAY_OLD_ORDER]
     return arrays
-
-
-def _config_of(obj):
-    return None if obj is None else obj.get_config()
 
 
 class _DenseFamily(Keras1Layer):
