@@ -70,6 +70,18 @@ from legacy_conv.loading import model_from_yaml  # noqa: E402
 __all__ += ["ConversionError", "convert_config", "load_model", "load_weights",
             "model_from_json", "model_from_yaml"]
 
+# Keras 3 wrappers with Keras 1's meaning (what the converter makes of Keras 1's).
+from legacy_conv.convert.recurrent import Keras1Bidirectional  # noqa: E402
+from legacy_conv.convert.recurrent import Keras1TimeDistributed  # noqa: E402
+
+__all__ += ["Keras1Bidirectional", "Keras1TimeDistributed"]
+
+# Keras 3's ConvLSTM2D with Keras 1's convolutions, and its fresh kernels gate by gate.
+from legacy_conv.layers.conv_recurrent import Keras1ConvGateInitializer  # noqa: E402
+from legacy_conv.layers.conv_recurrent import Keras1ConvLSTM2D  # noqa: E402
+
+__all__ += ["Keras1ConvLSTM2D", "Keras1ConvGateInitializer"]
+
 # From legacy layers to plain Keras 3.
 from legacy_conv.native import modernize  # noqa: E402
 

@@ -211,6 +211,7 @@ def test_keras1_conv_lstm_round_trips_through_get_config_and_a_keras_file(tmp_pa
     assert_matches(reloaded, "theano", "convlstm_even_th")
     config = layers[0].get_config()
     assert Keras1ConvLSTM2D.from_config(config).get_config() == config
+    assert legacy_conv.Keras1ConvLSTM2D is Keras1ConvLSTM2D
 
 
 # -- errors -----------------------------------------------------------------------------------
