@@ -275,6 +275,28 @@ def test_argument_errors_name_layer_argument_and_value():
         K1.Dropout(0.5, noise_shape=(1, 2))
 
 
+@pytest.mark.parametrize("call, message", [
+    ("TimeDistributed(5)", r"^TimeDistributed layer: `layer` must be a layer\. Received: layer=5"),
+    ("Dense('ten')", r"^Dense layer: `output_dim` must be a positive integer"),
+    ("Dense(3, W_regularizer='l9')", r"^Dense layer: `W_regularizer` is not a Keras 1 regular"),
+    ("Dense(3, input_shape=5)", r"^Dense layer: `input_shape` must be a tuple"),
+    ("LSTM(3, consume_less='fast')", r"^LSTM layer: `consume_less` must be one of 'cpu'"),
+], ids=lambda v: v if "(" in v else "")
+def test_bad_values_name_layer_argument_and_value(call, message):
+    with pytest.raises(ValueError, match=message):
+        eval(call, vars(K1))
+
+
+def test_backend_dependent_layers_follow_the_keras1_backend():
+    try:
+        legacy_conv.set_keras1_backend("theano")
+        assert type(K1.AveragePooling2D(border_mode="same")) is legacy_conv.AveragePooling2D
+        legacy_conv.set_keras1_backend("tensorflow")
+        assert type(K1.AveragePooling2D(border_mode="same")) is keras.layers.AveragePooling2D
+    finally:
+        legacy_conv.set_keras1_backend(None)
+
+
 def test_positional_arguments_are_keras1s():
     assert K1.Dense(10).units == 10
     conv = K1.Convolution2D(32, 3, 5)

@@ -29,6 +29,7 @@ from legacy_conv.convert import layer_rules
 from legacy_conv.convert import layers as converter
 from legacy_conv.convert.model_config import Context
 from legacy_conv.errors import ConversionError
+from legacy_conv.layers._base import Keras1Layer
 from legacy_conv.load import fill
 from legacy_conv.load import weights as keras1_weights
 from legacy_conv.spec import keras1_signatures as signatures
@@ -80,15 +81,16 @@ def bind(class_name, args, kwargs):
 def _input_shape(record, call):
     """The batch input shape a Keras 1 call gave its layer (Keras 1's `Layer.__init__` and
     the `input_dim`/`input_length` keywords of `record.input_args`), or None."""
+    owner = _owner(record.name, call.get("name"))
     if call.get("batch_input_shape") is not None:
-        return tuple(call["batch_input_shape"])
+        return Keras1Layer._check_shape(owner, "batch_input_shape", call["batch_input_shape"])
     dims = record.input_args
     # Keras 1's Dense, Convolution1D and recurrent layers set it where `input_dim` is set;
     # Embedding always sets (input_length,).
     if dims and ("input_dim" not in dims or call.get("input_dim")):
         return (None,) + tuple(call.get(d) for d in dims)
     if call.get("input_shape") is not None:
-        return (None,) + tuple(call["input_shape"])
+        return (None,) + Keras1Layer._check_shape(owner, "input_shape", call["input_shape"])
     return None
 
 
@@ -100,11 +102,10 @@ def _give_input_shape(layer, record, call):
 
 
 # -- building a layer from a call ---------------------------------------------------------------
-def _keras1_config_of(layer, custom_objects):
+def _keras1_config_of(layer, owner, custom_objects):
     """A built layer as a Keras 1 layer config, for a wrapper's `layer` argument."""
     if not isinstance(layer, keras.layers.Layer):
-        raise _validation.argument_error("Keras 1 wrapper", "layer", layer,
-                                         "must be a layer")
+        raise _validation.argument_error(owner, "layer", layer, "must be a layer")
     config = _KERAS1_CONFIGS.get(layer)
     if config is not None:
         return {**config, "config": {**config["config"], "name": layer.name}}
@@ -125,7 +126,8 @@ def _prepared_call(class_name, call, custom_objects):
         target, kind = record.args.get(key, (None, None))
         if key in record.args or key in spec.CONFIG_KEYWORDS and value is not None:
             if kind == "layer":
-                value = _keras1_config_of(value, custom_objects)
+                value = _keras1_config_of(value, _owner(class_name, call.get("name")),
+                                          custom_objects)
             elif kind == "activation" and callable(value):
                 value, functions[target] = _keras1_activation(value)
             config[key] = value
