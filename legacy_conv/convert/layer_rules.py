@@ -44,11 +44,13 @@ FROM_WEIGHTS = {name: layer.from_weights for name, layer in spec.LAYERS.items()
                 if layer.from_weights}
 
 # Arguments of our layers checked before they are passed on ({class: {key: value kind}}):
-# their initializers (a Keras 1 name, or a function from custom_objects) and Merge's
-# plain-data `arguments`; the layers check the rest (a key may mean another thing in another
-# class: BatchNormalization's `beta_init` is an initializer, ParametricSoftplus's a number).
+# their initializers (a Keras 1 name, or a function from custom_objects), penalties and
+# constraints, and Merge's plain-data `arguments`; the layers check the rest (a key may mean
+# another thing in another class: BatchNormalization's `beta_init` is an initializer,
+# ParametricSoftplus's a number).
+CHECKED_KINDS = ("init", "arguments", "regularizer", "activity_regularizer", "constraint")
 OUR_CHECKS = {name: {key: kind for key, (_, kind) in spec.LAYERS[name].args.items()
-                     if kind in ("init", "arguments")} for name in spec.ours()}
+                     if kind in CHECKED_KINDS} for name in spec.ours()}
 
 # Keys every Keras 1 layer config may hold besides its own arguments.
 COMMON_KEYS = spec.CONFIG_KEYWORDS
