@@ -560,7 +560,7 @@ def test_a_file_that_does_not_parse_is_reported_and_left_untouched(tree):
     bad.write_text("def broken(:\n    pass\n")
     status, out, err = _cli(str(tree), "--write")
     assert status == 1
-    assert f"{bad}:2:1: error: does not parse" in err and "left untouched" in err
+    assert f"{bad}:1:12: error: does not parse (invalid syntax)" in err and "left untouched" in err
     assert bad.read_text() == "def broken(:\n    pass\n"
     assert "legacy_conv" in (tree / "top.py").read_text()  # the others are written
 

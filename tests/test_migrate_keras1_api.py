@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from legacy_conv.migration import MigrationError
+from legacy_conv.migration import check_source
 from legacy_conv.migration import migrate_source
 
 
@@ -81,3 +83,87 @@ def test_continuation_lines_stay_aligned(migrated):
 
 def test_the_migrated_script_parses(migrated):
     compile(migrated, "mnist_cnn.py", "exec")
+
+
+CONSTANTS = dedent("""
+    from keras.layers import Activation, Dropout, ZeroPadding2D
+    act = 'relu'
+    rate = 0.25
+    pad = (1, 1)
+    model.add(ZeroPadding2D(pad, dim_ordering='tf'))
+    model.add(Activation(act))
+    model.add(Dropout(rate))
+    """)
+
+
+@pytest.mark.parametrize("kept", ["ZeroPadding2D(padding=pad, data_format='channels_last')",
+                                  "Activation(act)", "Dropout(rate)"])
+def test_native_keeps_the_names_of_constants_keras3_reads_the_same(kept):
+    result = migrate_source(CONSTANTS, to="native")
+    assert kept in result.new_source
+    assert "kept" not in [e.kind for e in result.report_entries]
+
+
+# -- Python 2 sources ----------------------------------------------------------------------------
+PYTHON2 = dedent("""
+    # -*- coding: utf-8 -*-
+    import cPickle
+    from keras.layers import Convolution2D
+    model.add(Convolution2D(8, 3, 3))
+    for i in xrange(3):
+        print "epoch", i
+    try:
+        pass
+    except Exception, e:
+        print e
+    for k in {}.iterkeys():
+        pass
+    s = u"é"
+    """)
+PYTHON3 = dedent("""
+    # -*- coding: utf-8 -*-
+    import pickle
+    from legacy_conv import Convolution2D
+    model.add(Convolution2D(8, 3, 3))
+    for i in range(3):
+        print("epoch", i)
+    try:
+        pass
+    except Exception as e:
+        print(e)
+    for k in {}.keys():
+        pass
+    s = "é"
+    """)
+
+
+@pytest.mark.parametrize("encode", [False, True], ids=["str", "bytes"])
+def test_python2_sources_are_converted_first_and_reported(encode):
+    source = PYTHON2.encode("utf-8") if encode else PYTHON2
+    result = migrate_source(source, to="legacy")
+    assert result.new_source == (PYTHON3.encode("utf-8") if encode else PYTHON3)
+    first = result.report_entries[0]
+    assert (first.kind, first.line) == ("converted", None)
+    assert first.reason.startswith("converted from Python 2")
+
+
+def test_python2_without_keras_is_converted_too():
+    result = migrate_source('print "hello"\n', to="legacy")
+    assert result.new_source == 'print("hello")\n'
+
+
+def test_check_reads_python2_sources():
+    result = check_source(PYTHON2.replace("Convolution2D(8, 3, 3)", "Dense(8, init='zero')"))
+    assert result.report_entries[0].reason.startswith("converted from Python 2")
+
+
+@pytest.mark.parametrize("source, line, col", [
+    pytest.param("import keras\nx = 1\ny = (\nz = 2\n", 3, 5, id="unclosed-bracket"),
+    pytest.param("x = 1\ndef f(:\n    pass\n", 2, 7, id="bad-signature"),
+    pytest.param("x = 1\nprint 'a' 'b' +\n", 2, 1, id="neither-python"),
+])
+def test_syntax_errors_name_pythons_line(source, line, col):
+    with pytest.raises(MigrationError) as error:
+        migrate_source(source)
+    assert (error.value.line, error.value.col) == (line, col)
+    assert "does not parse" in error.value.reason

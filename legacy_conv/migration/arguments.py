@@ -17,6 +17,8 @@ from collections import namedtuple
 
 from legacy_conv.migration import render
 from legacy_conv.migration import rules
+from legacy_conv.migration.evaluate import HelperCall
+from legacy_conv.migration.evaluate import is_known
 from legacy_conv.migration.probe import Refusal
 from legacy_conv.migration.probe import json_default as _json
 from legacy_conv.migration.probe import literal as _literal
@@ -129,10 +131,16 @@ def _value_node(name, key, config, substitutions, bound, mapping, cls_name, need
     if inner:
         return render.expression(_carry(config[key], inner), needs)
     sources = _sources(mapping, bound, key)
-    if len(sources) == 1 and _literal(bound[sources[0]].node) and \
+    if len(sources) == 1 and _stated(bound[sources[0]]) and \
             _reads_the_same(cls_name, config, key, bound[sources[0]].value):
-        return bound[sources[0]].node
+        return bound[sources[0]].node  # the user's literal, or name of a constant
     return render.expression(config[key], needs)
+
+
+def _stated(arg):
+    """Whether the call's own expression can stand for the converted value: a literal, or
+    an expression whose value is known (a module constant: `Activation(act)`)."""
+    return _literal(arg.node) or is_known(arg.value) and not isinstance(arg.value, HelperCall)
 
 
 def _carry(value, inner):

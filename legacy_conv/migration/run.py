@@ -24,6 +24,7 @@ from legacy_conv import _atomic
 from legacy_conv import backend
 from legacy_conv.migration import analysis
 from legacy_conv.migration import imports
+from legacy_conv.migration import python2
 from legacy_conv.migration import report
 from legacy_conv.migration import rewrite
 
@@ -57,11 +58,29 @@ def _options(mode, keras1_backend, image_dim_ordering, path):
 
 
 def _parse(source, path):
+    """(module, source, entries): a Python 2 source is converted to Python 3 first
+    (`python2`), and reported; what parses as neither is a MigrationError at Python's
+    place of the error (libcst's is a line late)."""
     try:
-        return cst.parse_module(source)
+        return cst.parse_module(source), source, []
     except cst.ParserSyntaxError as error:
-        raise MigrationError(path, error.raw_line, error.raw_column + 1,
-                             f"does not parse ({error.message})") from None
+        libcst_error = error
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        try:
+            converted = python2.to_python3(source)
+        except python2.NotPython2:
+            raise MigrationError(path, error.lineno or 1, error.offset or 1,
+                                 f"does not parse ({error.msg})") from None
+        module, _, _ = _parse(converted, path)
+        return module, converted, [_file_entry(path, "converted", PYTHON2)]
+    raise MigrationError(path, libcst_error.raw_line, libcst_error.raw_column + 1,
+                         f"does not parse ({libcst_error.message})") from None
+
+
+PYTHON2 = ("converted from Python 2 (fissix's 2to3 fixers: print, except, dict methods, "
+           "imports, unicode, xrange, ...); check it as you would 2to3's output")
 
 
 def migrate_source(source, to="legacy", keras1_backend=None, path="<string>",
@@ -98,18 +117,19 @@ def check_source(source, path="<string>"):
 
 
 def _migrate(source, options):
-    module = _parse(source, options.path)
+    module, _, converted = _parse(source, options.path)
     wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)  # fresh: no shared nodes
     plan = analysis.analyze(wrapper, options)
     if options.mode == "check":
-        return Result(source, plan.entries)
+        return Result(source, converted + plan.entries)
     new = wrapper.module.visit(rewrite.Rewriter(plan, options))
     if plan.needs or plan.needs_late:
         new = imports.add_needed(new, sorted(plan.needs) + sorted(plan.needs_late, key=str))
     if plan.maybe_unused:
         new = imports.drop_unused(new, plan.maybe_unused)
     text = new.bytes if isinstance(source, bytes) else new.code
-    entries = sorted(plan.entries + plan.import_entries, key=lambda e: (e.line, e.col))
+    entries = converted + sorted(plan.entries + plan.import_entries,
+                                 key=lambda e: (e.line, e.col))
     del module, wrapper, plan, new  # the trees and their metadata go before a third is made
     try:
         if text != source:
