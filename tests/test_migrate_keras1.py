@@ -17,6 +17,7 @@ import legacy_conv
 from _fixtures import MIGRATE, npz, numbered, results
 from legacy_conv import backend as lc_backend
 from legacy_conv import native
+from legacy_conv.load import weights as keras1_layouts
 from legacy_conv.migration import migrate_source
 
 CODE = MIGRATE / "keras1_code"
@@ -92,10 +93,17 @@ def outputs(data):
     return data["output_0"]
 
 
+def in_keras3_layout(layer, arrays):
+    """Keras 1 arrays as the layer holds them: a recurrent layer's per-gate W, U, b
+    concatenated (the file loader's `TRANSFORMS`), others as they are."""
+    transform = keras1_layouts.TRANSFORMS.get(type(layer).__name__)
+    return transform(arrays, layer) if transform else arrays
+
+
 def set_legacy_weights(model, weights):
     for layer in all_layers(model):
         if layer.name in weights:
-            layer.set_weights(weights[layer.name])
+            layer.set_weights(in_keras3_layout(layer, weights[layer.name]))
 
 
 def native_weights(legacy_model):
@@ -115,7 +123,8 @@ def set_any_weights(model, keras1, converted):
         if layer.name not in keras1:
             continue
         ours = type(layer).__module__.startswith("legacy_conv")
-        layer.set_weights(keras1[layer.name] if ours else converted[layer.name])
+        layer.set_weights(in_keras3_layout(layer, keras1[layer.name]) if ours else
+                          converted[layer.name])
 
 
 def predict(model, data):

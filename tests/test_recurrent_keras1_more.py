@@ -173,3 +173,27 @@ def test_time_distributed_of_another_layer_is_keras3s_wrapper():
     model = legacy_conv.model_from_json(_td_config(inner))
     x = np.random.RandomState(1).randn(2, 7, 5).astype("float32")
     np.testing.assert_array_equal(model.predict(x, verbose=0), np.maximum(x, 0))
+
+
+# -- Bidirectional under `migrate` -----------------------------------------------------------
+# Keras 1.2.2's outputs for keras1_code/bidi_masked.py (masked steps included) are checked in
+# test_migrate_keras1.py; here, what the migration writes and says.
+BIDIRECTIONAL_CALLS = [
+    pytest.param("Bidirectional(LSTM(3, return_sequences=True))", True, id="returns-sequences"),
+    pytest.param("Bidirectional(layer)", True, id="a-layer-made-elsewhere"),
+    pytest.param("Bidirectional(LSTM(3))", False, id="noop-last-output-only"),
+    pytest.param("Bidirectional(GRU(3, return_sequences=False), merge_mode='sum')", False,
+                 id="noop-return-sequences-false"),
+]
+
+
+@pytest.mark.parametrize("to", ["legacy", "native"])
+@pytest.mark.parametrize("call, keras1s", BIDIRECTIONAL_CALLS)
+def test_migrate_keeps_keras1s_bidirectional_where_it_returns_sequences(call, keras1s, to):
+    from legacy_conv.migration import migrate_source
+
+    source = f"from keras.layers import LSTM, GRU, Bidirectional\ny = {call}(x)\n"
+    result = migrate_source(source, to=to, keras1_backend="tensorflow")
+    assert ("y = legacy_conv.Keras1Bidirectional(" in result.new_source) is keras1s
+    notes = [e.reason or "" for e in result.report_entries if e.kind == "converted"]
+    assert any("Keras1Bidirectional keeps Keras 1's" in n for n in notes) is keras1s

@@ -162,6 +162,8 @@ def translate(name, call, evaluator, settings, target="native"):
             raise Refusal(reason)
     if name in ("merge", "Merge"):
         return _merge(name, bound)
+    if name == "Bidirectional" and _may_return_sequences(bound["layer"].node, evaluator):
+        return _keras1_bidirectional(bound)
     if name in WRAPPERS:
         raise Unchanged("a wrapper: the layer it wraps is migrated on its own")
     settings = Settings(_backend(bound, settings), settings.image_dim_ordering)
@@ -198,6 +200,37 @@ def _translate(name, bound, settings, target):
         return arguments.keras3_call(name, bound, form, carried, settings)
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise Refusal(f"its Keras 3 form cannot be written as source ({error})") from None
+
+
+# -- Bidirectional -----------------------------------------------------------------------------
+# Keras 1's Bidirectional, where it returns sequences: at a masked step Keras 1 output the
+# previous step's output, Keras 3's Bidirectional zeros (the converter's subclass keeps Keras 1's).
+KERAS1_BIDIRECTIONAL = "legacy_conv.Keras1Bidirectional"
+BIDIRECTIONAL_NOTE = ("Keras 3's Bidirectional outputs zeros at masked steps of the sequences "
+                      "it returns, where Keras 1 repeated the previous step's output; "
+                      "legacy_conv.Keras1Bidirectional keeps Keras 1's (Keras 3's "
+                      "Bidirectional is exact where the input has no mask)")
+
+
+def _may_return_sequences(node, evaluator):
+    """Whether the wrapped layer's call may say return_sequences=True (a keyword in Keras 1:
+    the recurrent layers took it through **kwargs); a layer not made in the call may."""
+    if not isinstance(node, cst.Call):
+        return True
+    for arg in node.args:
+        if arg.star:
+            return True
+        if arg.keyword is not None and arg.keyword.value == "return_sequences":
+            value = evaluator.value(arg.value)
+            return not is_known(value) or bool(value)
+    return False
+
+
+def _keras1_bidirectional(bound):
+    args = [(arg.param if arg.keyword else None, arg.node, (arg.index,))
+            for arg in bound.values()]
+    return Translation(KERAS1_BIDIRECTIONAL, args, None, [BIDIRECTIONAL_NOTE],
+                       frozenset({"legacy_conv"}))
 
 
 # -- merge ---------------------------------------------------------------------------------------
