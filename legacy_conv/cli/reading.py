@@ -295,7 +295,8 @@ def backend_warning(converted, args):
         return contradiction
     chosen = converted.ctx.keras1_backend
     if converted.evidence is not None:
-        return f"converted for Keras 1 on {chosen!r}: {converted.path}: {converted.evidence[1]}"
+        return (f"{converted.path}: converted for Keras 1 on {chosen!r}, the backend it "
+                f"shows: {converted.evidence[1]}")
     other = "theano" if chosen == "tensorflow" else "tensorflow"
     return (f"{converted.path} does not record the Keras 1 backend that trained it; "
             f"converted for {chosen!r} (the default, see {backend.ENV_VAR}). Pass "
