@@ -302,3 +302,19 @@ def test_srelu_file_needs_its_keras1_backend():
                for backend in BACKENDS}
     np.testing.assert_allclose(outputs["theano"], ys[0], rtol=1e-4, atol=1e-5)
     assert not np.allclose(outputs["tensorflow"], ys[0], rtol=1e-4, atol=1e-5)
+
+
+def test_fresh_weights_start_as_keras1s():
+    """ParametricSoftplus: alpha_init and beta_init everywhere (float32); SReLU: t_left 0,
+    a_right 1, a_left and t_right glorot_uniform with Keras 1's fans of (4, 5)."""
+    layer = lc.ParametricSoftplus(alpha_init=0.3, beta_init=-1.1)
+    layer.build((None, 4, 5))
+    alphas, betas = layer.get_weights()
+    assert (alphas == np.float32(0.3)).all() and (betas == np.float32(-1.1)).all()
+    srelu = lc.SReLU()
+    srelu.build((None, 4, 5))
+    t_left, a_left, t_right, a_right = srelu.get_weights()
+    assert (t_left == 0).all() and (a_right == 1).all()
+    limit = np.sqrt(6.0 / (4 + 5))
+    for weight in (a_left, t_right):
+        assert np.abs(weight).max() <= limit and np.abs(weight).max() > 0.5 * limit
