@@ -96,7 +96,7 @@ def test_readme_commands(capsys, tmp_path, monkeypatch):
     section = text[text.index("## Command line"):text.index("<!-- end of section: command line")]
     commands = [shlex.split(line, comments=True) for line in section.splitlines()
                 if line.startswith("legacy-conv ")]
-    assert [c[1] for c in commands] == ["inspect", "convert", "convert"]
+    assert [c[1] for c in commands] == ["inspect", "convert", "convert", "convert"]
     monkeypatch.chdir(tmp_path)
     for command in commands:
         argv = [str(REPO / a) if a.startswith("tests/") else a for a in command[1:]]
@@ -145,7 +145,7 @@ def test_convert_h5_to_keras(capsys, tmp_path, backend):
     model = keras.models.load_model(out)
     x, y = keras1_io(backend, "seq")
     np.testing.assert_allclose(model.predict(x, verbose=0), y, atol=ATOL)
-    assert isinstance(model.optimizer, keras.optimizers.SGD)  # the file's training config
+    assert type(model.optimizer).__name__ == "SGD"  # the file's training config (Keras 1's)
 
 
 def test_convert_json_with_weights(capsys, tmp_path):
@@ -235,7 +235,7 @@ def test_native_refusal_and_keep_legacy(capsys, tmp_path):
     assert status == 0 and err == "", err
     assert "after import legacy_conv" in stdout
     model = keras.models.load_model(out)
-    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert type(model.optimizer).__name__ == "Adam"
     x, y = keras1_io("theano", "keep")
     np.testing.assert_allclose(model.predict(x, verbose=0), y, atol=ATOL)
 

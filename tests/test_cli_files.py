@@ -89,7 +89,7 @@ def test_the_python_api_still_says_custom_objects():
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_lambda_from_custom_objects_converts_exactly(tmp_path, backend):
     out = tmp_path / "lam.keras"
-    objects = user_file(tmp_path, LAMBDA_FILE + INIT_FILE)
+    objects = CLI / "lam_objects.py"  # the README's
     status, stdout, err = legacy_conv_command(
         "convert", fixture(backend, "lam.h5"), out, "--custom-objects", objects,
         "--keras1-backend", backend)
