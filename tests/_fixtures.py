@@ -29,6 +29,15 @@ RECURRENT = FIXTURES / "keras1_recurrent"
 CLI = FIXTURES / "cli"
 # `legacy-conv migrate`: keras1_code/*.py and what each printed, <source>_<backend>.npz.
 MIGRATE = FIXTURES / "migrate"
+# Keras 1 training: <backend>/training.json, training.npz, conv.h5, resume_<optimizer>.h5.
+TRAINING = FIXTURES / "keras1_training"
+# Keras 1 code of keras.models/callbacks: cases.py, <backend>.json (what it returned), .npz.
+MODELS_API = FIXTURES / "keras1_models_api"
+# Keras 1 utils/preprocessing/datasets/initializations/activations: utils_<backend>.json, .npz,
+# datasets/ (tiny files in the datasets' formats).
+UTILS = FIXTURES / "keras1_utils"
+# Keras 1 backend functions, custom layers: cases.py, custom_layers.py, backend_<backend>.json/.npz.
+BACKEND_API = FIXTURES / "keras1_backend"
 
 BACKENDS = ("theano", "tensorflow")
 TUPLE_KWARGS = ("output_shape", "subsample", "atrous_rate", "cropping", "padding", "size")

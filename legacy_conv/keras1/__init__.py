@@ -11,3 +11,8 @@ code and one loaded from a Keras 1 file mean the same.
 
 from legacy_conv.keras1 import engine  # noqa: F401
 from legacy_conv.keras1 import layers  # noqa: F401
+from legacy_conv.keras1 import metrics, objectives, optimizers  # noqa: F401
+from legacy_conv.keras1 import callbacks, models  # noqa: F401
+from legacy_conv.keras1 import activations, constraints, datasets  # noqa: F401
+from legacy_conv.keras1 import initializations, preprocessing, regularizers  # noqa: F401
+from legacy_conv.keras1 import utils, wrappers  # noqa: F401
