@@ -9,6 +9,7 @@ distributions, block by block of Keras 3's concatenated kernels, in both targets
 """
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -194,6 +195,10 @@ def test_migrate_keeps_keras1s_bidirectional_where_it_returns_sequences(call, ke
 
     source = f"from keras.layers import LSTM, GRU, Bidirectional\ny = {call}(x)\n"
     result = migrate_source(source, to=to, keras1_backend="tensorflow")
-    assert ("y = legacy_conv.Keras1Bidirectional(" in result.new_source) is keras1s
+    rewritten = "y = legacy_conv.Keras1Bidirectional(" in result.new_source
+    # --to legacy may instead take Bidirectional from the Keras 1 namespace (Keras 1's too).
+    keras1_namespace = to == "legacy" and re.search(
+        r"from legacy_conv\.keras1\S* import .*Bidirectional", result.new_source)
+    assert (rewritten or bool(keras1_namespace)) if keras1s else not rewritten
     notes = [e.reason or "" for e in result.report_entries if e.kind == "converted"]
-    assert any("Keras1Bidirectional keeps Keras 1's" in n for n in notes) is keras1s
+    assert any("Keras1Bidirectional keeps Keras 1's" in n for n in notes) is rewritten
