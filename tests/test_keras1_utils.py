@@ -491,3 +491,33 @@ def test_keras_regressor():
     reg.fit(x, np.zeros(4))
     assert reg.predict(x).shape == (4,)
     assert np.isscalar(reg.score(x, np.zeros(4), verbose=0)) or reg.score(x, np.zeros(4)) >= 0
+
+
+# -- layer_utils, visualize_util, images ----------------------------------------------------------
+def test_convert_all_kernels_in_model_flips_keras1s_conv_kernels(image_dim_ordering):
+    from legacy_conv.keras1.layers import Convolution2D
+    from legacy_conv.keras1.utils import layer_utils
+    image_dim_ordering("th")
+    model = keras.Sequential([keras.Input((3, 5, 5)), Convolution2D(2, 3, 3, dim_ordering="th"),
+                              keras.layers.Flatten(), keras.layers.Dense(2)])
+    before = [w.copy() for w in model.get_weights()]
+    layer_utils.convert_all_kernels_in_model(model)
+    after = model.get_weights()
+    assert_same(after[0], before[0][:, :, ::-1, ::-1], atol=0)
+    for b, a in zip(before[1:], after[1:]):
+        assert_same(a, b, atol=0)
+
+
+def test_what_needs_pil_or_pydot_says_so(tmp_path):
+    from legacy_conv.keras1.utils import visualize_util
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="PIL.*pillow"):
+            image.load_img(str(tmp_path / "x.png"))
+    try:
+        import pydot  # noqa: F401
+    except ImportError:
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        with pytest.raises(ImportError, match="pydot"):
+            visualize_util.plot(model, str(tmp_path / "model.png"))

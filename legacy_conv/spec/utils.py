@@ -59,3 +59,8 @@ SEQUENTIAL_ARGS = {
 }
 # The names an accuracy has among Keras 3's evaluate results (Keras 1's: 'acc').
 ACCURACY_KEYS = ("acc", "accuracy")
+
+# keras.utils.layer_utils.convert_all_kernels_in_model: the classes whose `W` it converted
+# (with `image_dim_ordering()`, whatever the layer's own dim_ordering).
+KERNEL_CONVERTED = ("Convolution1D", "Convolution2D", "Convolution3D", "AtrousConvolution2D",
+                    "Deconvolution2D")

@@ -2,17 +2,16 @@
 prints Keras 3's summary of the model."""
 
 from legacy_conv.keras1.utils import np_utils
+from legacy_conv.spec import utils as spec
 
 
 def convert_all_kernels_in_model(model):
-    """Converts each convolution kernel of `model` between Theano and TensorFlow (Keras 1's
-    `convert_kernel` on every 4D/5D kernel, in the layer's own `dim_ordering`)."""
+    """Keras 1's Theano <-> TensorFlow kernel conversion of a model: `convert_kernel` of the
+    `W` of each Convolution1D/2D/3D, AtrousConvolution2D and Deconvolution2D layer, with
+    `image_dim_ordering()` as Keras 1 did (not the layer's own `dim_ordering`)."""
     for layer in model.layers:
-        kernel = getattr(layer, "kernel", None)
-        if kernel is None or len(kernel.shape) not in (4, 5):
-            continue
-        ordering = getattr(layer, "dim_ordering", "tf")
-        kernel.assign(np_utils.convert_kernel(kernel.numpy(), ordering))
+        if type(layer).__name__ in spec.KERNEL_CONVERTED:
+            layer.W.assign(np_utils.convert_kernel(layer.W.numpy()))
 
 
 def print_summary(model, line_length=100, positions=None):
