@@ -124,6 +124,27 @@ def test_a_user_init_function_in_a_json(tmp_path):
     assert dense["kernel_initializer"]["config"] == "scaled_uniform"
 
 
+def test_an_init_that_was_a_user_lambda(tmp_path):
+    """Keras 1 saved `init=lambda shape, name=None: ...` as its __name__, '<lambda>': no
+    Python name, so the file gives it in a dict named custom_objects."""
+    config = json.loads(fixture("theano", "lam.json").read_text())
+    config["config"][1]["config"]["init"] = "<lambda>"
+    path = tmp_path / "lam.json"
+    path.write_text(json.dumps(config))
+    only_lambda = user_file(tmp_path, LAMBDA_FILE)
+    status, _, err = legacy_conv_command("convert", path, tmp_path / "a.json",
+                                         "--custom-objects", only_lambda)
+    assert status == 1 and err[0].endswith(
+        "pass --custom-objects FILE.py, a Python file of yours that defines "
+        "`custom_objects = {'<lambda>': a Keras 3 initializer}`")
+    init = user_file(tmp_path, INIT_FILE + 'custom_objects = {"<lambda>": scaled_uniform}\n',
+                     "init.py")
+    status, _, err = legacy_conv_command("convert", path, tmp_path / "b.json",
+                                         "--custom-objects", only_lambda,
+                                         "--custom-objects", init)
+    assert status == 0 and err == [], err
+
+
 @pytest.mark.parametrize("text, expected", [
     pytest.param("raise RuntimeError('no GPU here')\n",
                  "running it (--custom-objects) raised RuntimeError: no GPU here", id="raises"),
