@@ -200,7 +200,7 @@ def test_image_data_generator_batches_are_keras1s(option, ordering):
     x = (X_SMALL if option == "zca" else X_TH).transpose(AXES[ordering])
     gen = image.ImageDataGenerator(dim_ordering=ordering, **make_utils.IMAGE_OPTIONS[option])
     if option in make_utils.FITTED:
-        gen.fit(x)
+        gen.fit(x, **make_utils.FITTED[option])
     it = gen.flow(x, np.arange(4) if len(x) == 4 else None, batch_size=3, shuffle=True, seed=5)
     got = []
     for _ in range(3):

@@ -56,12 +56,13 @@ def affine_transform(channel, matrix, offset, fill_mode="nearest", cval=0.):
     rows, cols = np.meshgrid(np.arange(h, dtype=float), np.arange(w, dtype=float),
                              indexing="ij")
     coords = [matrix[i, 0] * rows + matrix[i, 1] * cols + offset[i] for i in (0, 1)]
-    inside = np.ones((h, w), bool)
-    index = []
-    for c, n in zip(coords, (h, w)):
-        inside &= (c >= 0) & (c <= n - 1) if fill_mode == "constant" else True
-        index.append(np.clip(np.floor(_MAP[fill_mode](c, n) + 0.5).astype(int), 0, n - 1))
-    return np.where(inside, channel[index[0], index[1]], cval).astype(channel.dtype)
+    index = [np.clip(np.floor(_MAP[fill_mode](c, n) + 0.5).astype(int), 0, n - 1)
+             for c, n in zip(coords, (h, w))]
+    out = channel[index[0], index[1]]
+    if fill_mode == "constant":
+        inside = np.logical_and.reduce([(c >= 0) & (c <= n - 1) for c, n in zip(coords, (h, w))])
+        out = np.where(inside, out, cval)
+    return out.astype(channel.dtype)
 
 
 def transform_matrix_offset_center(matrix, x, y):
@@ -137,9 +138,10 @@ def _draw_zoom(zoom_range):
 
 def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest",
                 cval=0.):
-    if np.isscalar(zoom_range):
-        _zoom_range("random_zoom", (zoom_range,))
-    zx, zy = _draw_zoom(_zoom_range("random_zoom", zoom_range))
+    if np.isscalar(zoom_range) or len(zoom_range) != 2:
+        raise _validation.argument_error("random_zoom", "zoom_range", zoom_range,
+                                         "must be a tuple or list of two floats")
+    zx, zy = _draw_zoom(zoom_range)
     return _centered(x, _zoom(zx, zy), row_axis, col_axis, channel_axis, fill_mode, cval)
 
 
