@@ -6,9 +6,9 @@ The codebase is examples/migrate_codebase/ (two model files written for Keras 1.
 copied to a temporary folder, then:
 
 1. `legacy-conv migrate DIR --to legacy --write --keras1-backend tensorflow
-   --image-dim-ordering tf`: the Keras 1 layers now come from legacy_conv, and each call
-   that depended on the Keras 1 backend or on keras.json states it; nothing changes
-   meaning, so the models predict what Keras 1 did (on any machine).
+   --image-dim-ordering tf`: the Keras 1 imports now name the Keras 1 namespace,
+   legacy_conv.keras1, and the backend and keras.json's ordering are set after them;
+   nothing changes meaning, so the models predict what Keras 1 did (on any machine).
 2. `legacy-conv migrate DIR --to native --write --keras1-backend tensorflow
    --image-dim-ordering tf`: every call whose
    meaning a Keras 3 built-in has exactly becomes that call; the report says why each other

@@ -123,7 +123,7 @@ PYTHON2 = dedent("""
 PYTHON3 = dedent("""
     # -*- coding: utf-8 -*-
     import pickle
-    from legacy_conv import Convolution2D
+    from legacy_conv.keras1.layers import Convolution2D
     model.add(Convolution2D(8, 3, 3))
     for i in range(3):
         print("epoch", i)
@@ -167,3 +167,69 @@ def test_syntax_errors_name_pythons_line(source, line, col):
         migrate_source(source)
     assert (error.value.line, error.value.col) == (line, col)
     assert "does not parse" in error.value.reason
+
+
+# -- --to legacy: the Keras 1 namespace ----------------------------------------------------------
+def test_legacy_changes_only_imports():
+    result = migrate_source(MNIST_CNN, to="legacy")
+    old, new = MNIST_CNN.splitlines(), result.new_source.splitlines()
+    assert len(old) == len(new)
+    changed = [(a, b) for a, b in zip(old, new) if a != b]
+    assert changed == [(a, a.replace("from keras.", "from legacy_conv.keras1."))
+                       for a, _ in changed]
+    assert len(changed) == 3
+    assert {e.kind for e in result.report_entries} == {"converted"}
+
+
+def test_legacy_states_the_backend_once(monkeypatch):
+    result = migrate_source(MNIST_CNN, to="legacy", keras1_backend="theano",
+                            image_dim_ordering="th")
+    assert "import legacy_conv\nlegacy_conv.set_keras1_backend('theano')\n" \
+           "legacy_conv.set_image_dim_ordering('th')\n\nnb_classes = 10" in result.new_source
+    again = migrate_source(result.new_source, to="legacy", keras1_backend="theano",
+                           image_dim_ordering="th")
+    assert again.new_source == result.new_source
+
+
+def test_native_starts_from_the_original_or_the_legacy_output():
+    step1 = migrate_source(MNIST_CNN, to="legacy").new_source
+    assert migrate_source(step1, to="native", image_dim_ordering="th").new_source == \
+        migrate_source(MNIST_CNN, to="native", image_dim_ordering="th").new_source
+
+
+def test_a_module_the_namespace_lacks_keeps_the_layer_rewrite(monkeypatch):
+    from legacy_conv.migration import namespace
+
+    real = namespace._module
+    monkeypatch.setattr(namespace, "_module", lambda path: None if path.startswith(
+        "keras.models") else real(path))
+    result = migrate_source(dedent("""
+        from keras.models import Model
+        from keras.layers import Input, Dense
+        m = Model(input=x, output=Dense(3)(x))
+        """), to="legacy")
+    assert result.new_source == dedent("""
+        from keras.models import Model
+        from legacy_conv.keras1.layers import Input, Dense
+        m = Model(inputs=x, outputs=Dense(3)(x))
+        """)
+    kept = [e for e in result.report_entries if e.kind == "kept"]
+    assert kept[0].line == 1 and "legacy_conv.keras1 has no keras.models (yet)" in kept[0].reason
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param("import keras\nv = keras.__version__\n", id="import-keras-missing-attribute"),
+    pytest.param("from keras.layers import Dense\nx = Dense(units=3)\n", id="keras3-code"),
+    pytest.param("from keras.layers import NoSuchLayer\nx = NoSuchLayer(3)\n", id="unknown-name"),
+])
+def test_legacy_leaves_what_the_namespace_cannot_give(source):
+    assert migrate_source(source, to="legacy").new_source == source
+
+
+def test_import_keras_of_a_submodule_imports_it():
+    result = migrate_source(dedent("""
+        import keras.layers.convolutional
+        x = keras.layers.convolutional.Convolution2D(8, 3, 3)(x)
+        """), to="legacy")
+    assert result.new_source.splitlines()[0] == (
+        "import legacy_conv.keras1.layers.convolutional, legacy_conv.keras1 as keras")

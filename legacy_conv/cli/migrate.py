@@ -21,8 +21,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = (
     "Rewrite the Python sources of a Keras 1 codebase (comments and formatting kept). "
-    "--to legacy (step 1, no change of meaning): the Keras 1 layers and regularizer/"
-    "constraint helpers come from legacy_conv. --to native (step 2): each Keras 1 layer "
+    "--to legacy (step 1, no change of meaning): imports of Keras 1 modules become imports "
+    "of the Keras 1 namespace, legacy_conv.keras1 (Python 2 sources are converted first). "
+    "--to native (step 2): each Keras 1 layer "
     "call whose meaning a Keras 3 call has exactly becomes that call; the report says why "
     "each other call stays. --check: list every call that reaches a Keras 3 alias or "
     "namesake with another meaning (keras.layers.Convolution2D(32, 3, 3) means strides 3 "
@@ -36,8 +37,8 @@ def add_parser(subparsers):
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="Python files, or folders (every *.py below them)")
     parser.add_argument("--to", choices=runner.TARGETS, default="legacy",
-                        help="legacy (default): legacy_conv's exact layers; native: Keras 3 "
-                             "built-ins where exact")
+                        help="legacy (default): the Keras 1 namespace legacy_conv.keras1; "
+                             "native: Keras 3 built-ins where exact")
     parser.add_argument("--write", action="store_true",
                         help="rewrite the files in place (each atomically, owner and mode "
                              "kept; links out of PATH, hard-linked and read-only files are "
@@ -48,7 +49,7 @@ def add_parser(subparsers):
     parser.add_argument("--keras1-backend", choices=("theano", "tensorflow"), default=None,
                         help="the backend the code ran on in Keras 1 (default: the package "
                              "default, legacy_conv.keras1_backend(), 'tensorflow' unless "
-                             "set); written into each backend-dependent legacy_conv call")
+                             "set); --to legacy sets it after the imports")
     parser.add_argument("--image-dim-ordering", choices=runner.DIM_ORDERINGS, default=None,
                         help="what keras.json's image_dim_ordering was where the code ran "
                              "(what dim_ordering='default' meant); without it --to native "

@@ -1,7 +1,8 @@
 """`legacy-conv migrate`: rewrites the Python sources of a Keras 1 codebase (libcst).
 
-- `to='legacy'` (step 1, no change of meaning): the Keras 1 layers and the regularizer and
-  constraint helpers come from `legacy_conv`.
+- `to='legacy'` (step 1, no change of meaning): imports of Keras 1 modules become imports
+  of the Keras 1 namespace, `legacy_conv.keras1` (`namespace`); a module it lacks keeps the
+  layer-by-layer rewrite. Python 2 sources are converted to Python 3 first (`python2`).
 - `to='native'` (step 2): each Keras 1 layer call whose meaning a Keras 3 call has exactly
   becomes that call; the others stay on legacy_conv's layers, each with its reason.
 - `check_source` / `check=True`: the calls that reach a Keras 3 alias or namesake with

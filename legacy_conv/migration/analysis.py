@@ -186,6 +186,9 @@ def _plan_call(plan, call, reference, resolver, evaluator, settings, options):
     ref = reference.ref
     line, col = resolver.position(call)
     where = (options.path, line, col, _code(call))
+    if ref.namespace:  # Keras 1's meaning already (`namespace.with_settings`)
+        plan.uses[id(reference.node)] = "keras1"
+        return
     if ref.kind == "model":
         _plan_model(plan, call, ref, where, options)
         return

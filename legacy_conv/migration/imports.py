@@ -32,7 +32,12 @@ from legacy_conv.migration import rules
 # 'model' (keras.models.Model), 'keras3' (a tf.keras layer: Keras 3 only), 'module' (a Keras
 # 1 module that Keras 3 lacks), None; name: the Keras 1 name; origin: 'keras1', 'legacy',
 # 'keras3'.
-Ref = namedtuple("Ref", "qualified kind name origin")
+# namespace: reached through the Keras 1 namespace (`legacy_conv.keras1`; `qualified` then
+# names the Keras 1 object it stands for).
+Ref = namedtuple("Ref", "qualified kind name origin namespace")
+Ref.__new__.__defaults__ = (False,)
+NAMESPACE = "legacy_conv.keras1"
+LEGACY = rules.LEGACY
 
 
 def code(node):
@@ -202,6 +207,9 @@ def classify(qualified):
     """The `Ref` of a dotted name (kind None: nothing the migration touches)."""
     if not qualified or "." not in qualified:
         return Ref(qualified, None, None, None)
+    if qualified.startswith(NAMESPACE + "."):
+        ref = classify("keras" + qualified[len(NAMESPACE):])
+        return ref._replace(namespace=True) if ref.kind else Ref(qualified, None, None, None)
     module, name = qualified.rsplit(".", 1)
     if module in rules.LEGACY_LAYER_MODULES and name in rules.LEGACY_LAYERS:
         return Ref(qualified, "layer", name, "legacy")
@@ -271,21 +279,21 @@ class _Adder(_ImportsOnly, AddImportsVisitor):
 
     def _split_module(self, orig_module, updated_module):
         """libcst's split, the new imports going after the last import of the module's
-        opening (`_opening`), not before its first statement that is not an import."""
+        opening (`opening`), not before its first statement that is not an import."""
         before, until, _ = super()._split_module(orig_module, updated_module)
-        location = max(len(before) + len(until), _opening(orig_module.body))
+        location = max(len(before) + len(until), opening(orig_module.body))
         body = list(updated_module.body)
         return before, body[len(before):location], body[location:]
 
 
 class _TopImports(_GatherTopImportsBeforeStatements):
     """libcst's gatherer of the imports at the top, reading those of the module's opening
-    (`_opening`): an import after `np.random.seed(1337)` is not added again."""
+    (`opening`): an import after `np.random.seed(1337)` is not added again."""
 
     __dir__ = _ImportsOnly.__dir__
 
     def leave_Module(self, original_node):
-        for statement in original_node.body[:_opening(original_node.body)]:
+        for statement in original_node.body[:opening(original_node.body)]:
             if _is_import_line(statement):
                 self.all_imports += [s for s in statement.body
                                      if isinstance(s, (cst.Import, cst.ImportFrom))]
@@ -296,7 +304,7 @@ class _TopImports(_GatherTopImportsBeforeStatements):
                 self._handle_ImportFrom(statement)
 
 
-def _opening(body):
+def opening(body):
     """The end of a module's opening: its import lines and the expression statements
     among them (a docstring, `np.random.seed(1337)`, `sys.path.append(...)`), up to the
     last import line."""

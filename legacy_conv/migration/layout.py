@@ -99,7 +99,9 @@ def aligned_shift(old, func, positions):
     return 0
 
 
-class _Shift(cst.CSTTransformer):
+class Shift(cst.CSTTransformer):
+    """Moves every continuation line `shift` columns."""
+
     def __init__(self, shift):
         super().__init__()
         self.shift = shift
@@ -114,6 +116,6 @@ def realign(call, shift):
     aligned with the bracket after a rename)."""
     if not shift:
         return call
-    return call.with_changes(args=[arg.visit(_Shift(shift)) for arg in call.args],
+    return call.with_changes(args=[arg.visit(Shift(shift)) for arg in call.args],
                              whitespace_before_args=call.whitespace_before_args.visit(
-                                 _Shift(shift)))
+                                 Shift(shift)))

@@ -60,7 +60,8 @@ class Rewriter(cst.CSTTransformer):
 
     def leave_Attribute(self, original, updated):
         reference = self.moving.get(id(original))
-        if reference is None or not _is_legacy_use(self.plan, reference):
+        if reference is None or reference.ref.namespace or \
+                not _is_legacy_use(self.plan, reference):
             return updated
         if reference.ref.origin == "keras3" and self.plan.uses.get(id(original)) != "keras1":
             return updated  # tf.keras is Keras 3: only its Keras 1 calls move
@@ -129,7 +130,7 @@ class Rewriter(cst.CSTTransformer):
         name = imports.dotted(alias.name)
         local = alias.asname.name.value if alias.asname else name
         ref = imports.classify(f"{module}.{name}")
-        if ref.kind is None:
+        if ref.kind is None or ref.namespace:
             return module
         remaining, keras3, keras3_calls = self._uses(local)
         if ref.kind == "keras3":  # tf.keras: move only for Keras 1 calls left

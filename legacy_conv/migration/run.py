@@ -24,6 +24,7 @@ from legacy_conv import _atomic
 from legacy_conv import backend
 from legacy_conv.migration import analysis
 from legacy_conv.migration import imports
+from legacy_conv.migration import namespace
 from legacy_conv.migration import python2
 from legacy_conv.migration import report
 from legacy_conv.migration import rewrite
@@ -118,6 +119,11 @@ def check_source(source, path="<string>"):
 
 def _migrate(source, options):
     module, _, converted = _parse(source, options.path)
+    moved = []
+    if options.mode == "legacy":  # the mechanical step: imports onto the Keras 1 namespace
+        module, moved = namespace.to_namespace(module, options.path)
+    elif options.mode == "native":  # from the original or --to legacy's output alike
+        module = namespace.to_keras(module)
     wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)  # fresh: no shared nodes
     plan = analysis.analyze(wrapper, options)
     if options.mode == "check":
@@ -127,8 +133,12 @@ def _migrate(source, options):
         new = imports.add_needed(new, sorted(plan.needs) + sorted(plan.needs_late, key=str))
     if plan.maybe_unused:
         new = imports.drop_unused(new, plan.maybe_unused)
+    if moved and any(e.kind == "converted" for e in moved):
+        new = namespace.with_settings(new, keras1_backend=options.backend_given and
+                                      options.keras1_backend,
+                                      image_dim_ordering=options.image_dim_ordering)
     text = new.bytes if isinstance(source, bytes) else new.code
-    entries = converted + sorted(plan.entries + plan.import_entries,
+    entries = converted + sorted(moved + plan.entries + plan.import_entries,
                                  key=lambda e: (e.line, e.col))
     del module, wrapper, plan, new  # the trees and their metadata go before a third is made
     try:
