@@ -521,3 +521,14 @@ def test_what_needs_pil_or_pydot_says_so(tmp_path):
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
         with pytest.raises(ImportError, match="pydot"):
             visualize_util.plot(model, str(tmp_path / "model.png"))
+
+
+def test_keras3_fit_takes_the_iterator_as_a_generator():
+    x = np.random.RandomState(0).uniform(size=(8, 6, 6, 3)).astype("float32")
+    model = keras.Sequential([keras.Input((6, 6, 3)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    it = image.ImageDataGenerator(rotation_range=10., dim_ordering="tf").flow(
+        x, np_utils.to_categorical(np.arange(8) % 2), batch_size=4, seed=1)
+    history = model.fit((batch for batch in it), steps_per_epoch=2, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
