@@ -11,6 +11,7 @@ wrote (its `keras_version` attribute).
 """
 
 import json
+import os
 import runpy
 import subprocess
 import sys
@@ -157,6 +158,15 @@ def test_a_custom_objects_file_that_fails(tmp_path, text, expected):
     status, _, err = legacy_conv_command("inspect", fixture("theano", "lam.h5"),
                                          "--custom-objects", path)
     assert status == 1 and err == [f"legacy-conv: error: {path}: {expected}"]
+
+
+def test_a_custom_objects_path_that_is_no_file(tmp_path):
+    fifo = tmp_path / "objects.py"
+    os.mkfifo(fifo)  # runpy would wait on it forever
+    status, _, err = legacy_conv_command("inspect", fixture("theano", "seq.json"),
+                                         "--custom-objects", fifo)
+    assert status == 1 and err == [f"legacy-conv: error: {fifo}: is not a regular file "
+                                   "(--custom-objects must be a Python file)"]
 
 
 # -- 2. inspect never gives up on a file it can read --------------------------------------------

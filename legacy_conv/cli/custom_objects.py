@@ -5,6 +5,7 @@ the Python API's advice (`custom_objects=`, `keep_legacy=True`) into command-lin
 """
 
 import ast
+import os
 import re
 import runpy
 import types
@@ -26,10 +27,12 @@ def load(paths):
     """{name: object} from the files `paths`, run in order (later names win)."""
     found = {}
     for path in paths or ():
+        if not os.path.exists(path):
+            raise CliError(f"{path}: no such file ({OPTION})")
+        if not os.path.isfile(path):  # a folder, a FIFO (runpy would wait on it), a device
+            raise CliError(f"{path}: is not a regular file ({OPTION} must be a Python file)")
         try:
             namespace = runpy.run_path(path, run_name="__legacy_conv_custom_objects__")
-        except FileNotFoundError:
-            raise CliError(f"{path}: no such file ({OPTION})") from None
         except Exception as error:  # noqa: BLE001 — the user's code may raise anything
             text = " ".join(str(error).split())
             raise CliError(f"{path}: running it ({OPTION}) raised {type(error).__name__}"
