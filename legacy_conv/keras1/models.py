@@ -1,0 +1,120 @@
+"""Keras 1.2.2's `keras.models`: `Sequential` and `Model` with Keras 1's training API
+(`legacy_conv.keras1.engine.training`), and its loaders, which read Keras 1 files (this
+package's loaders, `legacy_conv.loading`) and the files these models `save`, and give these
+classes back: a Keras 1 file's training config compiles the model as Keras 1 did.
+"""
+
+import json
+import warnings
+
+import h5py
+import keras
+
+from legacy_conv.keras1.engine.training import (KERAS1_COMPILE, Keras1Training, Model,
+                                                written_by_keras3)
+
+
+@keras.saving.register_keras_serializable(package="legacy_conv")
+class Sequential(Keras1Training, keras.Sequential):
+    """Keras 1's `Sequential(layers=None, name=None)`, with `predict_proba` and
+    `predict_classes` (Keras 1's functional `Model` had neither)."""
+
+    def __init__(self, layers=None, name=None, **kwargs):
+        super().__init__(layers=layers, name=name, **kwargs)
+
+    def predict_proba(self, x, batch_size=32, verbose=1):
+        preds = self.predict(x, batch_size, verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            warnings.warn("Network returning invalid probability values. The last layer "
+                          "might not normalize predictions into probabilities (like "
+                          "softmax or sigmoid would).")
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=1):
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        return proba.argmax(axis=-1) if proba.shape[-1] > 1 else (proba > 0.5).astype("int32")
+
+
+def _ours(model):
+    """The model as this module's class, sharing its layers and weights."""
+    if isinstance(model, Keras1Training):
+        return model
+    if isinstance(model, keras.Sequential):
+        return Sequential([keras.Input(batch_shape=model.input_shape)] + model.layers,
+                          name=model.name)
+    return Model(inputs=model.inputs, outputs=model.outputs, name=model.name)
+
+
+def _compile_keras1(model, training_config):
+    """Keras 1's `load_model` compile: the file's optimizer, loss, metrics, loss weights and
+    sample weight mode, with Keras 1's meanings."""
+    model.compile(optimizer=training_config["optimizer_config"],
+                  loss=training_config["loss"], metrics=training_config.get("metrics"),
+                  loss_weights=training_config.get("loss_weights"),
+                  sample_weight_mode=training_config.get("sample_weight_mode"))
+
+
+def load_model(filepath, custom_objects=None, **kwargs):
+    """A model from `save` (a `.keras` file, or an HDF5 file this package's models wrote)
+    or from Keras 1's `model.save()` (`legacy_conv.load_model`'s arguments in `kwargs`:
+    `keras1_backend`, `target`, ...), compiled from the file's training config with its
+    optimizer's state, as Keras 1's `load_model` did."""
+    path = str(filepath)
+    if path.endswith(".keras"):
+        return keras.saving.load_model(path, custom_objects=custom_objects)
+    if written_by_keras3(path):
+        from keras.src.legacy.saving import legacy_h5_format
+
+        model = _ours(legacy_h5_format.load_model_from_hdf5(
+            path, custom_objects=custom_objects, compile=False))
+        with h5py.File(path, "r") as f:
+            config = f.attrs.get(KERAS1_COMPILE)
+        if config is not None:
+            model.compile_from_config({"keras1": json.loads(config)})
+        return model
+    from legacy_conv import loading
+    from legacy_conv.load import hdf5
+    from legacy_conv.keras1 import optimizers
+
+    model = _ours(loading.load_model(path, custom_objects=custom_objects, compile=False,
+                                     **kwargs))
+    with hdf5.Keras1File(path) as k1file:
+        config = k1file.training_config()
+    if config is not None:
+        _compile_keras1(model, config)
+        with h5py.File(path, "r") as f:
+            group = f.get("optimizer_weights")
+            if group is not None and model.optimizer is not None:
+                names = [n.decode("utf8") if isinstance(n, bytes) else n
+                         for n in group.attrs["weight_names"]]
+                optimizers.set_keras1_weights(model.optimizer, [group[n][()] for n in names],
+                                              model.trainable_weights)
+    return model
+
+
+def save_model(model, filepath, overwrite=True):
+    """Keras 1's `save_model(model, filepath)`: `model.save(filepath)`."""
+    return _ours(model).save(filepath, overwrite=overwrite)
+
+
+def model_from_json(json_string, custom_objects=None, **kwargs):
+    """A Keras 1 `model.to_json()` string's model (`legacy_conv.model_from_json`)."""
+    from legacy_conv import loading
+
+    return _ours(loading.model_from_json(json_string, custom_objects=custom_objects, **kwargs))
+
+
+def model_from_yaml(yaml_string, custom_objects=None, **kwargs):
+    """A Keras 1 `model.to_yaml()` string's model (`legacy_conv.model_from_yaml`)."""
+    from legacy_conv import loading
+
+    return _ours(loading.model_from_yaml(yaml_string, custom_objects=custom_objects, **kwargs))
+
+
+def model_from_config(config, custom_objects=None, **kwargs):
+    """A Keras 1 model config's (`{'class_name': ..., 'config': ...}`) model."""
+    return model_from_json(json.dumps(config), custom_objects=custom_objects, **kwargs)
+
+
+__all__ = ["Sequential", "Model", "load_model", "save_model", "model_from_json",
+           "model_from_yaml", "model_from_config"]
