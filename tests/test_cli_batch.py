@@ -97,6 +97,7 @@ def test_a_folder_converts_every_file_and_reports_each(tree, tmp_path, capsys):
     assert "b/broken.h5" in rows["b/broken.h5"]["reason"]
     assert rows["seq.h5"]["keras1_backend"] == BACKEND
     assert rows["seq.h5"]["backend_reason"] == "--keras1-backend"
+    assert rows["a/orphan.h5"]["backend_reason"] == "--keras1-backend"
     assert not os.path.exists(out_root / "b" / "broken.keras")
     table = out.splitlines()
     assert table[0].split() == ["status", "input", "output", "/", "reason"]
@@ -195,3 +196,25 @@ def test_pairing_rules(configs, weights, pairs):
     assert found == pairs
     lone = {os.path.basename(u.path) for u in units if u.reason}
     assert lone == set(weights) - set(pairs.values())
+
+
+def test_each_file_is_converted_for_the_backend_it_shows(tmp_path, capsys, monkeypatch):
+    """Without --keras1-backend, each file's row says which backend its conversion chose
+    and why: Keras 1 on Theano saved weight names without ':0'."""
+    monkeypatch.delenv("LEGACY_CONV_KERAS1_BACKEND", raising=False)
+    root = tmp_path / "models"
+    root.mkdir()
+    shutil.copy(cli_file("seq.h5"), root / "seq.h5")
+    status, out, err = run(capsys, "convert", root, tmp_path / "out", "--jobs", "1", "-q")
+    assert status == 0, err
+    row, = report_of(tmp_path / "out")["files"]
+    assert row["keras1_backend"] == "theano"
+    assert "weight names" in row["backend_reason"]
+    keras1_predicts(tmp_path / "out" / "seq.keras", "seq")
+
+
+def test_a_folder_with_no_keras1_file_is_one_error(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("trained in 2016")
+    status, out, err = run(capsys, "convert", tmp_path / "empty", tmp_path / "out")
+    assert status == 1 and "holds no Keras 1 model file" in err and out == ""

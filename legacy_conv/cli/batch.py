@@ -23,6 +23,7 @@ from legacy_conv.cli import reading
 from legacy_conv.cli.errors import EXIT_FAILED
 from legacy_conv.cli.errors import EXIT_OK
 from legacy_conv.cli.errors import PROG
+from legacy_conv.cli.errors import CliError
 from legacy_conv.cli.errors import UsageError
 from legacy_conv.cli.errors import say
 
@@ -48,14 +49,17 @@ class Unit:
         self.path, self.weights, self.paired = path, weights, paired
         self.output = None
         self.status, self.reason, self.wrote, self.warnings = "failed", None, None, []
+        self.backend = None  # (backend, why), once converted
 
-    def row(self, root, out_root, backend_used):
+    def row(self, root, out_root, chosen):
+        backend_used, why = self.backend or chosen
         return {"input": os.path.relpath(self.path, root),
                 "weights": self.weights and os.path.relpath(self.weights, root),
                 "paired": self.paired,
                 "output": os.path.relpath(self.output, out_root),
                 "status": self.status, "reason": self.reason, "wrote": self.wrote,
-                "warnings": self.warnings, **backend_used}
+                "warnings": self.warnings, "keras1_backend": backend_used,
+                "backend_reason": why}
 
 
 def _hdf5_kind(path):
@@ -176,30 +180,30 @@ def _place(units, root, out_root, suffix):
         unit.output = target(unit, counts[target(unit, False)] > 1)
 
 
-def _backend_used(args):
-    """The Keras 1 backend the files are converted for, and why."""
+def _chosen(args):
+    """The backend a file that was not converted would have had, and why (a converted
+    file's row says what its conversion chose: `reading.backend_used`)."""
     if args.keras1_backend is not None:
-        return {"keras1_backend": args.keras1_backend, "backend_reason": "--keras1-backend"}
-    chosen = backend.keras1_backend()
+        return args.keras1_backend, "--keras1-backend"
     if os.environ.get(backend.ENV_VAR):
-        return {"keras1_backend": chosen, "backend_reason": f"${backend.ENV_VAR}"}
-    return {"keras1_backend": chosen,
-            "backend_reason": "the default: Keras 1 files do not record their backend"}
+        return backend.keras1_backend(), f"${backend.ENV_VAR}"
+    return None, None
 
 
 def convert_one(args):
-    """Runs the single-file command `args` (in a worker); (status, stdout, stderr)."""
+    """Runs the single-file command `args` (in a worker); (status, stdout, stderr, the
+    backend it converted for and why)."""
     import keras
     from legacy_conv import cli
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         status = cli.execute(args)
     keras.backend.clear_session()
-    return status, stdout.getvalue(), stderr.getvalue()
+    return status, stdout.getvalue(), stderr.getvalue(), getattr(args, "backend_used", None)
 
 
 def _record(unit, result):
-    status, stdout, stderr = result
+    status, stdout, stderr, unit.backend = result
     unit.status = "converted" if status == EXIT_OK else "failed"
     lines = [line.split(": ", 2) for line in stderr.splitlines()]
     errors = [line[2] for line in lines if line[:2] == [PROG, "error"]]
@@ -297,14 +301,13 @@ def run(args, progress, notes):
         units = find(args.input, skip and os.path.join(
             args.input, os.path.relpath(out_root, root)))
     if not units:
-        raise UsageError(f"{args.input}: holds no Keras 1 model file (.json, .yaml, .yml, "
-                         ".h5, .hdf5)")
+        raise CliError(f"{args.input}: holds no Keras 1 model file (.json, .yaml, .yml, "
+                       ".h5, .hdf5)")
     _place(units, args.input, args.out, FORMATS[args.format])
     if args.jobs is None:
         args.jobs = min(MAX_JOBS, len(os.sched_getaffinity(0)))
     _run_all(args, units, progress)
-    backend_used = _backend_used(args)
-    rows = [u.row(args.input, args.out, backend_used) for u in units]
+    rows = [u.row(args.input, args.out, _chosen(args)) for u in units]
     counts = {s: sum(r["status"] == s for r in rows) for s in ("converted", "failed")}
     report_path = args.report or os.path.join(args.out, REPORT)
     os.makedirs(args.out, exist_ok=True)

@@ -75,6 +75,7 @@ def run(args, progress, notes):
                 make_parents=args.serving_name is not None or args.make_parents) as tmp:
             what = writing.WRITERS[kind](tmp, config, model)
         rows = inspection.layer_rows(converted, model, plan)
+    args.backend_used = reading.backend_used(converted, args)  # the folder mode's report
     warning = reading.backend_warning(converted, args)
     if warning:
         notes.append(warning)

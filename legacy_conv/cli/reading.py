@@ -304,6 +304,17 @@ def backend_warning(converted, args):
 
 
 
+def backend_used(converted, args):
+    """(backend, why): the Keras 1 backend `converted` was converted for, and why that one."""
+    if args.keras1_backend is not None:
+        return args.keras1_backend, "--keras1-backend"
+    if evidence.chosen(None) is not None:
+        return converted.ctx.keras1_backend, f"${backend.ENV_VAR}"
+    if converted.evidence is not None:
+        return converted.evidence
+    return converted.ctx.keras1_backend, "the default: the file does not record its backend"
+
+
 def check_keep_legacy(args):
     if args.keep_legacy and args.target != "native":
         raise UsageError("--keep-legacy applies only with --target native")
