@@ -16,3 +16,4 @@ from legacy_conv.keras1 import callbacks, models  # noqa: F401
 from legacy_conv.keras1 import activations, constraints, datasets  # noqa: F401
 from legacy_conv.keras1 import initializations, preprocessing, regularizers  # noqa: F401
 from legacy_conv.keras1 import utils, wrappers  # noqa: F401
+from legacy_conv.keras1 import backend  # noqa: F401
