@@ -233,3 +233,73 @@ def test_import_keras_of_a_submodule_imports_it():
         """), to="legacy")
     assert result.new_source.splitlines()[0] == (
         "import legacy_conv.keras1.layers.convolutional, legacy_conv.keras1 as keras")
+
+
+# -- --check: the rest of the Keras 1 API (spec.api) ---------------------------------------------
+API_CASES = [
+    pytest.param("model.fit(X, Y, batch_size=32, nb_epoch=12)",
+                 ("trap", "Keras 3's fit has no `nb_epoch` (TypeError); Keras 3 names it epochs"),
+                 id="fit"),
+    pytest.param("model.fit_generator(gen, samples_per_epoch=100, nb_epoch=2, nb_val_samples=10)",
+                 ("trap", "Keras 3's Model has no fit_generator (AttributeError)"),
+                 id="fit_generator"),
+    pytest.param("sgd = SGD(lr=0.01)",
+                 ("trap", "SGD(lr=): Keras 3's optimizers raise ValueError for lr="), id="lr"),
+    pytest.param("adam = Adam(decay=1e-6)",
+                 ("trap", "Adam(decay=): Keras 3's optimizers ignore decay="), id="decay"),
+    pytest.param("model.compile(loss='mse', optimizer='adadelta')",
+                 ("trap", "Keras 1's Adadelta defaults to lr=1.0; Keras 3's to "
+                          "learning_rate=0.001"), id="string-optimizer"),
+    pytest.param("model.compile('adadelta', 'mse')",
+                 ("trap", "Keras 1's Adadelta defaults to lr=1.0"), id="positional-optimizer"),
+    pytest.param("opt = Adadelta()", ("trap", "Keras 1's Adadelta defaults to lr=1.0"),
+                 id="optimizer-defaults"),
+    pytest.param("Y = np_utils.to_categorical(y, 10)",
+                 ("trap", "Keras 3 has no keras.utils.np_utils.to_categorical"),
+                 id="to_categorical"),
+    pytest.param("if K.image_dim_ordering() == 'th': pass",
+                 ("trap", "Keras 3 has no keras.backend.image_dim_ordering"),
+                 id="image_dim_ordering"),
+    pytest.param("g = ImageDataGenerator(dim_ordering='th')",
+                 ("trap", "Keras 3 has no keras.preprocessing.image.ImageDataGenerator"),
+                 id="ImageDataGenerator"),
+    pytest.param("c = ModelCheckpoint('w.h5', period=2)",
+                 ("trap", "Keras 3's ModelCheckpoint raises TypeError for period="),
+                 id="checkpoint-period"),
+    pytest.param("p = model.predict_classes(X)",
+                 ("warning", "(Manual check required) if this is a Keras model: Keras 3's "
+                             "Model has no predict_classes"), id="predict_classes"),
+]
+API_HEADER = dedent("""
+    from keras.optimizers import SGD, Adam, Adadelta
+    from keras import backend as K
+    from keras.callbacks import ModelCheckpoint
+    """)
+IMPORT_TRAPS = ("np_utils", "ImageDataGenerator")
+
+
+@pytest.mark.parametrize("line, expected", API_CASES)
+def test_check_reports_keras1_calls_beyond_layers(line, expected):
+    header = API_HEADER + "".join(f"from {m} import {n}\n" for m, n in (
+        ("keras.utils", "np_utils"), ("keras.preprocessing.image", "ImageDataGenerator"))
+                                  if n in line)
+    entries = check_source(header + line + "\n").report_entries
+    on_line = [(e.kind, e.reason) for e in entries if e.line == header.count("\n") + 1]
+    assert any(kind == expected[0] and expected[1] in reason for kind, reason in on_line), \
+        on_line
+    imported = [e for e in entries if e.line <= header.count("\n")]
+    assert [e.old for e in imported] == [n for n in IMPORT_TRAPS if n in line]
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param("model.fit(X, Y, epochs=3)\n", id="keras3-fit"),
+    pytest.param("from keras.optimizers import SGD\nopt = SGD(learning_rate=0.01)\n",
+                 id="keras3-optimizer"),
+    pytest.param("model.compile(loss='mse', optimizer='sgd')\n", id="same-defaults"),
+    pytest.param("from legacy_conv.keras1.models import Sequential\n"
+                 "model.fit(X, Y, nb_epoch=3)\n", id="on-the-namespace"),
+    pytest.param("from keras.utils import to_categorical\nY = to_categorical(y, 10)\n",
+                 id="keras3-to_categorical"),
+])
+def test_check_leaves_what_runs_the_same(source):
+    assert check_source(source).report_entries == []

@@ -102,6 +102,13 @@ def analyze(wrapper, options):
             plan.keras3_uses[key] = plan.keras3_uses.get(key, 0) + 1
             if id(reference.node) not in plan.converted_funcs:
                 plan.keras3_calls[key] = plan.keras3_calls.get(key, 0) + 1
+    if options.mode == "check":
+        for kind, node, text in checks.api_entries(wrapper.module, resolver, options.path):
+            line, col = resolver.position(node)
+            shown = node.with_changes(comma=cst.MaybeSentinel.DEFAULT) if isinstance(
+                node, cst.Arg) else node
+            plan.entries.append(entry((options.path, line, col, _code(shown)), kind, None, text))
+            plan.traps += kind == "trap"
     plan.entries.sort(key=lambda e: (e.line, e.col))
     plan.resolver = resolver
     return plan

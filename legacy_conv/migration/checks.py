@@ -12,8 +12,11 @@ import inspect
 import keras
 import libcst as cst
 
+from legacy_conv.migration import imports
 from legacy_conv.migration import rules
 from legacy_conv.migration import translate
+from legacy_conv.spec import api
+from legacy_conv.spec import training
 
 
 def _code(node):
@@ -127,3 +130,130 @@ def _drift(name, call):
                 rules.VALUE_DRIFT:
             return rules.VALUE_DRIFT[(key, value.evaluated_value)]
     return ""
+
+
+# -- the rest of the Keras 1 API (`spec.api`) ----------------------------------------------------
+def api_entries(module, resolver, path):
+    """[('trap' | 'warning', node, text)] for the non-layer Keras 1 calls of a module that
+    raise on Keras 3 or mean something else there: names Keras 3 lacks (imported or called),
+    keywords it refuses or ignores, optimizers whose defaults differ, and Model methods it
+    dropped (`spec.api`)."""
+    visitor = _ApiCalls(resolver, path)
+    module.visit(visitor)
+    return visitor.found
+
+
+class _ApiCalls(cst.CSTVisitor):
+    def __init__(self, resolver, path):
+        super().__init__()
+        self.resolver, self.path, self.found = resolver, path, []
+        self.namespace = False  # code on the Keras 1 namespace: its methods are Keras 1's
+
+    def visit_ImportFrom(self, node):
+        module = _module_of(node)
+        if module == imports.NAMESPACE or module.startswith(imports.NAMESPACE + "."):
+            self.namespace = True
+        if not _is_keras(module) or isinstance(node.names, cst.ImportStar):
+            return False
+        for alias in node.names:
+            name = f"{module}.{imports.dotted(alias.name)}"
+            if not _keras3_has(name):
+                self.found.append(("trap", alias, f"Keras 3 has no {name} (ImportError)"))
+        return False
+
+    def leave_Call(self, node):
+        qualified = self.resolver.qualified(node.func)
+        keywords = {a.keyword.value: a for a in node.args if a.keyword is not None}
+        if _is_keras(qualified):
+            self._keras_call(node, qualified, keywords)
+        elif isinstance(node.func, cst.Attribute) and qualified is None and not self.namespace:
+            self._method_call(node, node.func.attr.value, keywords)
+
+    def _keras_call(self, node, qualified, keywords):
+        if not _keras3_has(qualified):
+            self.found.append(("trap", node, f"Keras 3 has no {qualified} (AttributeError)"))
+            return
+        module, name = qualified.rsplit(".", 1)
+        if module == "keras.optimizers" and name in training.OPTIMIZERS:
+            for keyword in sorted(set(keywords) & set(api.OPTIMIZER_KEYWORDS)):
+                kind, text = api.OPTIMIZER_KEYWORDS[keyword]
+                self.found.append((kind, keywords[keyword], f"{name}({keyword}=): {text}"))
+            self._optimizer_defaults(node, name, set(keywords))
+        for keyword, (kind, text) in api.CLASS_KEYWORDS.get(qualified, {}).items():
+            if keyword in keywords:
+                self.found.append((kind, keywords[keyword], text))
+
+    def _method_call(self, node, method, keywords):
+        stated = [k for k in api.METHOD_KEYWORDS.get(method, {}) if k in keywords]
+        if method in api.METHODS_GONE:  # one entry: certain where Keras 1 keywords show
+            self.found.append(("trap" if stated else "warning", node, (
+                "" if stated else "(Manual check required) if this is a Keras model: ") +
+                f"Keras 3's Model has no {method} (AttributeError); {api.METHODS_GONE[method]}"))
+        else:
+            for keyword in stated:
+                self.found.append(("trap", keywords[keyword], (
+                    f"Keras 3's {method} has no `{keyword}` (TypeError); Keras 3 names it "
+                    f"{api.METHOD_KEYWORDS[method][keyword]}")))
+        method_name, keyword, index = api.COMPILE_OPTIMIZER
+        if method == method_name:
+            given = keywords.get(keyword) or next((a for i, a in enumerate(node.args)
+                                                   if a.keyword is None and i == index), None)
+            if given is not None and isinstance(given.value, cst.SimpleString):
+                name = training.OPTIMIZER_ALIASES.get(given.value.evaluated_value)
+                if name is not None:
+                    self._optimizer_defaults(given, name, set())
+
+    def _optimizer_defaults(self, node, name, given):
+        for kind, text in _default_drift(name, frozenset(given)):
+            self.found.append((kind, node, text))
+
+
+def _module_of(node):
+    return imports.module_name(node) or ""
+
+
+def _is_keras(qualified):
+    return bool(qualified) and qualified.startswith("keras.")
+
+
+def _keras3_has(qualified):
+    """Whether Keras 3 has the dotted name (a module, or an attribute of one)."""
+    import importlib
+
+    parts = qualified.split(".")
+    obj = None
+    for index in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:index]))
+        except ImportError:
+            continue
+        for part in parts[index:]:
+            if not hasattr(obj, part):
+                return False
+            obj = getattr(obj, part)
+        return True
+    return False
+
+
+def _default_drift(name, given):
+    """[(kind, text)]: Keras 1's default rate and epsilon of optimizer `name` where Keras 3's
+    differ (left out of the call: `given` holds its keywords)."""
+    import keras
+
+    keras1 = dict(training.OPTIMIZERS[name].arguments)
+    config = getattr(keras.optimizers, name)().get_config()
+    out = []
+    if "lr" not in given and "learning_rate" not in given and not _same(
+            keras1["lr"], config.get("learning_rate")):
+        out.append(("trap", f"Keras 1's {name} defaults to lr={keras1['lr']}; Keras 3's to "
+                            f"learning_rate={config.get('learning_rate'):g}"))
+    if "epsilon" in keras1 and "epsilon" not in given and not _same(
+            keras1["epsilon"], config.get("epsilon")):
+        out.append(("warning", f"(Manual check required) Keras 1's {name} defaults to "
+                               f"epsilon={keras1['epsilon']:g}; Keras 3's to "
+                               f"epsilon={config.get('epsilon'):g}"))
+    return out
+
+
+def _same(a, b):
+    return b is not None and abs(float(a) - float(b)) <= 1e-9 * max(abs(float(a)), 1.0)
