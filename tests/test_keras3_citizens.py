@@ -41,7 +41,7 @@ def _x(shape, batch=2, seed=0):
 
 
 def test_every_keras1_layer_and_alias_is_exported():
-    assert len(lc.LAYERS) == 27  # 16 convolutional layers and 11 other Keras 1 layers
+    assert len(lc.LAYERS) == 36  # 16 convolutional layers and 20 other Keras 1 layers
     aliases = {"Conv1D": "Convolution1D", "Conv2D": "Convolution2D", "Conv3D": "Convolution3D",
                "Deconv2D": "Deconvolution2D", "AtrousConv1D": "AtrousConvolution1D",
                "AtrousConv2D": "AtrousConvolution2D", "SeparableConv2D": "SeparableConvolution2D"}

@@ -612,8 +612,13 @@ def test_python_dash_m_runs_it(tree, monkeypatch, capsys):
 # -- the tables against the signatures they come from -------------------------------------------
 @pytest.mark.parametrize("name", sorted(rules.LEGACY_LAYERS))
 def test_our_signatures_start_with_keras1s(name):
-    ours = list(rules.keras1_params(name))
+    ours = [p for p in rules.keras1_params(name) if p[0] not in OLDER_RELEASES.get(name, ())]
     assert ours == list(keras1_signatures.LAYERS[name][0])
+
+
+# Arguments of our layers that an older Keras 1 release had and 1.2.2 dropped (its files
+# still hold them).
+OLDER_RELEASES = {"Highway": ("transform_bias",)}  # Keras 1.1.2
 
 
 def test_the_example_migrates_a_keras1_codebase_in_two_steps(capsys):

@@ -17,10 +17,6 @@ from legacy_conv.errors import ConversionError
 from legacy_conv.errors import layer_label
 
 TF_SUFFIX = ":0"
-# (class, argument, value) that only Keras 1's Theano backend computed.
-THEANO_ONLY = tuple((cls, "border_mode", "full") for cls in (
-    "Convolution1D", "Convolution2D", "Convolution3D", "AtrousConvolution1D",
-    "AtrousConvolution2D"))
 
 
 def _from_weights(k1file):
@@ -38,7 +34,7 @@ def _from_weights(k1file):
 
 def _only_on(class_name, config):
     """The backend a layer config needs, and why; else None."""
-    for cls, arg, value in THEANO_ONLY:
+    for cls, arg, value in spec.THEANO_ONLY:
         if class_name == cls and config.get(arg) == value:
             return "theano", f"has {arg}={value!r}, which only Keras 1's Theano backend computed"
     record = spec.LAYERS.get(spec.canonical(class_name)) if isinstance(class_name, str) \

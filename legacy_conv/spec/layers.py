@@ -74,6 +74,12 @@ ABSTRACT = {"Layer": "the base of every layer", "Recurrent": "the base of the re
 
 FLOAT32_MAX = 3.4028234663852886e38
 
+# (class, argument, value) that only Keras 1's Theano backend computed (observed with Keras
+# 1.2.2: its TensorFlow backend raised "Invalid border mode").
+THEANO_ONLY = tuple((name, "border_mode", "full") for name in (
+    "Convolution1D", "Convolution2D", "Convolution3D", "AtrousConvolution1D",
+    "AtrousConvolution2D"))
+
 
 def outside(low, high):
     """A `legacy_when` test: a number not in [low, high] (NaN included). Anything else is
