@@ -646,7 +646,7 @@ def test_migrate_command(capsys, tmp_path):
     assert status == 1 and "Convolution2D" in err
     status, _, err = run(capsys, "migrate", "--to", "legacy", "--write", source)
     assert status == 0, err
-    assert "from legacy_conv import Convolution2D  # Keras 1" in source.read_text()
+    assert "from legacy_conv.keras1.layers import Convolution2D  # Keras 1" in source.read_text()
     status, _, err = run(capsys, "migrate", "--check", source)
     assert status == 0, err
     status, out, _ = run(capsys, "migrate", "--to", "legacy", source)
