@@ -233,3 +233,17 @@ def test_keras1_layer_errors():
     with pytest.raises(ValueError, match="does not support masking, but was passed an "
                                          "input_mask"):
         layer(masked)
+
+
+@pytest.mark.parametrize("backend", _fixtures.BACKENDS)
+def test_keras1_file_with_a_custom_layer_loads(backend):
+    """A Keras 1 model file holding a custom layer: its class from `custom_objects`."""
+    arrays, record = _arrays(backend), _record(backend)
+    with keras1_modules() as C:
+        model = legacy_conv.model_from_json(record["mylayer_json"],
+                                            custom_objects={"MyLayer": C.MyLayer})
+    legacy_conv.load_weights(model, HERE / f"mylayer_{backend}.h5", keras1_backend=backend,
+                             custom_objects={"MyLayer": C.MyLayer})
+    np.testing.assert_allclose(model.predict(arrays["layer.mylayer.x"], verbose=0),
+                               arrays["layer.mylayer.y"], **TOL)
+    assert model.layers[-1].get_config()["output_dim"] == 2
