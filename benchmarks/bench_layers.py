@@ -143,8 +143,9 @@ class Case:
     """One legacy layer, one configuration, and the native layer doing the same math."""
 
     def __init__(self, legacy_name, native_name, config, make, shape_key, rank,
-                 channels_first=False, expect_match=True, note=""):
+                 channels_first=False, expect_match=True, note="", variant=""):
         self.legacy_name, self.native_name = legacy_name, native_name
+        self.variant = variant  # e.g. "4x4/2": a second case of the same layer
         self.config = config
         self.make = make  # sizes -> (legacy layer, native layer)
         self.shape_key = shape_key
@@ -202,6 +203,14 @@ def build_cases():
                 lc.Convolution2D(s["img_filters"], 3, 3, border_mode="same", **kw),
                 k3.Conv2D(s["img_filters"], 3, padding="same")),
             "img", 2, channels_first=cf)
+        if config != "b":  # Theano pads k//2 on both sides and crops: not TensorFlow's SAME
+            add("Convolution2D", "Conv2D", config,
+                lambda s, kw=kw: (
+                    lc.Convolution2D(s["img_filters"], 4, 4, border_mode="same",
+                                     subsample=(2, 2), **kw),
+                    k3.Conv2D(s["img_filters"], 4, strides=2, padding="same")),
+                "img", 2, expect_match=config != "c", variant="4x4/2",
+                note="Theano's 'same' pads 2 before and crops; TensorFlow's SAME pads 1/1")
         add("AtrousConvolution2D", "Conv2D(dilation_rate=2)", config,
             lambda s, kw=kw: (
                 lc.AtrousConvolution2D(s["img_filters"], 3, 3, atrous_rate=(2, 2),
@@ -407,11 +416,12 @@ def run_case(case, args, rng):
         t0 = time.perf_counter()
         tl, tn, ratio, rounds, traced = time_pair(f_legacy, in_legacy, f_native, in_native,
                                                   args)
-        log(f"  {case.legacy_name:<24} {case.label:<20} {pass_:<8} legacy {tl * 1e3:9.3f} ms"
+        log(f"  {case.legacy_name + ' ' + case.variant:<24} {case.label:<20} {pass_:<8} legacy {tl * 1e3:9.3f} ms"
             f"  native {tn * 1e3:9.3f} ms  ratio {ratio:5.3f} (of medians {tl / tn:5.3f})  "
             f"({rounds} rounds, "
             f"trace {traced[0]:.2f}/{traced[1]:.2f} s, {time.perf_counter() - t0:.1f} s)")
-        results.append(dict(layer=case.legacy_name, native=case.native_name,
+        results.append(dict(layer=case.legacy_name + (f" {case.variant}" if case.variant else ""),
+                            native=case.native_name,
                             config=f"{case.label}, {pass_}", legacy_ms=tl * 1e3,
                             native_ms=tn * 1e3, ratio=ratio, check=check,
                             case_config=case.config, rounds=rounds))
@@ -450,6 +460,7 @@ def header(args, elapsed):
         f"{s['vol_filters']} filters (3x3x3); deconvolution {s['deconv_in']} -> "
         f"{s['deconv_filters']} filters, 3x3, stride 2, to "
         f"{2 * s['deconv_in'][1]}x{2 * s['deconv_in'][2]}; all 'same'; atrous rate 2; "
+        "Convolution2D 4x4/2: a 4x4 kernel at stride 2; "
         "Cropping (2, 2) per axis (3D: 1, 2, 2), UpSampling x2, ZeroPadding 2 (3D: 1, 2, 2)",
         f"- Method: warm-up (trace + {args.warmup} calls each), then legacy and native calls "
         f"interleaved ABBA for max({args.min_rounds}, {args.budget:g} s / round time) rounds "
@@ -482,7 +493,7 @@ def main(argv=None):
     start = time.perf_counter()
     rows = []
     for n, case in enumerate(cases, 1):
-        log(f"[{n}/{len(cases)}] {case.legacy_name} vs {case.native_name}, {case.label}")
+        log(f"[{n}/{len(cases)}] {case.legacy_name} {case.variant} vs {case.native_name}, {case.label}")
         rows.extend(run_case(case, args, rng))
         keras.backend.clear_session()
     elapsed = time.perf_counter() - start

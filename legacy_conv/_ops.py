@@ -48,11 +48,18 @@ def convolve(x, kernel, kernel_size, strides, dilations, border_mode, keras1_bac
     plan = plans.conv(kernel_size, strides, dilations, border_mode, theano_same)
     if plan.same:
         return tf.nn.convolution(x, kernel, padding="SAME", dilations=dilations)
-    y = tf.nn.convolution(_spatial_pad(x, plan.pads), kernel, strides=plan.strides,
+    pads, crops = plan.pads, None
+    if not plan.subsample and all(x.shape[1 + j] is not None for j in plans.needs_length(plan)):
+        # The crop folded into less padding after; conv2d's explicit padding would fold the
+        # padding too, but its gradients are slower on CPU than tf.pad's.
+        pads, crops = plans.fitted(plan, kernel_size, dilations, list(x.shape[1:-1]))
+    y = tf.nn.convolution(_spatial_pad(x, pads), kernel, strides=plan.strides,
                           padding="VALID", dilations=dilations)
     if plan.subsample:  # tf.nn cannot stride a dilated convolution; Theano did.
         y = y[(slice(None),) + tuple(slice(None, None, s) for s in plan.subsample)]
-    return _crop_to_ceil(y, x, plan.crop_axes, plan.steps)
+    if crops is None:
+        return _crop_to_ceil(y, x, plan.crop_axes, plan.steps)
+    return crop(y, crops) if any(any(c) for c in crops) else y
 
 
 def separable_convolve(x, depthwise, pointwise, strides, border_mode):
@@ -63,7 +70,12 @@ def separable_convolve(x, depthwise, pointwise, strides, border_mode):
 
 
 def deconvolve(x, kernel, output_size, filters, batch, strides, border_mode, keras1_backend):
-    """Keras 1's Deconvolution2D: `kernel` is (rows, cols, out, in)."""
+    """Keras 1's Deconvolution2D: `kernel` is (rows, cols, out, in).
+
+    Theano's: the op's explicit padding, then the crop. (A 'valid' transposed convolution
+    and a crop, `theano_plans.deconv_axis`, is faster forward but its gradients are 3x
+    slower on CPU.)
+    """
     if keras1_backend == "tensorflow":
         padding = PADDING[border_mode]
     else:
