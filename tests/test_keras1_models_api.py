@@ -134,6 +134,8 @@ def test_keras1_errors():
         callbacks.ReduceLROnPlateau(factor=1.0)
     with pytest.raises(ValueError, match="sample_weight_mode"):
         model.compile("sgd", "mse", sample_weight_mode="timestep")
+    with pytest.raises(RuntimeError, match="needs to be compiled"):
+        models.Sequential([keras1.layers.Dense(2, input_dim=4)]).fit(x, y, verbose=0)
     with pytest.raises(ValueError, match="should be float"):
         model.fit(x, y, nb_epoch=1, verbose=0,
                   callbacks=[callbacks.LearningRateScheduler(lambda epoch: 1)])

@@ -82,6 +82,8 @@ class Keras1Training:
     """Keras 1's `compile`, training, evaluation and prediction loops, saving and loading, on
     a Keras 3 model (the mixin of `Model` and `Sequential`)."""
 
+    sample_weight_mode = None
+
     # -- compile ------------------------------------------------------------------------
     def compile(self, optimizer, loss, metrics=None, loss_weights=None, sample_weight_mode=None,
                 **kwargs):
@@ -211,6 +213,10 @@ class Keras1Training:
             return None
         return [one(w) for w in weights] if isinstance(weights, list) else one(weights)
 
+    def _check_compiled(self):
+        if not self.compiled:
+            raise RuntimeError("The model needs to be compiled before being used.")  # Keras 1's
+
     def _outs(self, logs):
         values = [float(logs[name]) for name in self.metrics_names]
         return values[0] if len(values) == 1 else values
@@ -218,11 +224,13 @@ class Keras1Training:
     # -- one batch ---------------------------------------------------------------------
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         """One update; the batch's loss (and metrics) before it, as Keras 1 returned them."""
+        self._check_compiled()
         weights = self._normalized(self._weights(y, sample_weight, class_weight))
         return self._outs(super().train_on_batch(x, y, sample_weight=weights,
                                                  return_dict=True))
 
     def test_on_batch(self, x, y, sample_weight=None):
+        self._check_compiled()
         weights = self._normalized(self._weights(y, sample_weight, None))
         return self._outs(super().test_on_batch(x, y, sample_weight=weights,
                                                 return_dict=True))
