@@ -144,6 +144,25 @@ def test_function_gradients_updates_and_learning_phase(backend):
     assert list(K.int_shape(W)) == record["int_shape_W"]
 
 
+@pytest.mark.parametrize("backend", _fixtures.BACKENDS)
+@pytest.mark.parametrize("case", ["plain", "masked", "backwards"])
+def test_rnn(backend, case):
+    legacy_conv.set_keras1_backend(backend)
+    arrays = _arrays(backend)
+    U = K.variable(arrays["rnn.U"])
+
+    def step(x_t, states):
+        h = K.tanh(K.dot(x_t, U) + states[0] * 0.5)
+        return h * 2.0 - 0.25, [h]
+
+    kwargs = {"plain": {}, "masked": {"mask": K.variable(arrays["rnn.mask"])},
+              "backwards": {"mask": K.variable(arrays["rnn.mask"]), "go_backwards": True}}
+    last, outputs, states = K.rnn(step, K.variable(arrays["rnn.x"]), [K.zeros((2, 3))],
+                                  **kwargs[case])
+    for name, value in (("last", last), ("outputs", outputs), ("state", states[0])):
+        np.testing.assert_allclose(K.eval(value), arrays[f"rnn.{case}.{name}"], **TOL)
+
+
 # -- custom layers -----------------------------------------------------------------------------
 @contextlib.contextmanager
 def keras1_modules():

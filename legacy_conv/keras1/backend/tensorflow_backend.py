@@ -720,22 +720,25 @@ def function(inputs, outputs, updates=[], **kwargs):
 # -- recurrence ------------------------------------------------------------------------------
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
         unroll=False, input_length=None):
-    """Keras 1's `rnn(step_function, inputs, initial_states, go_backwards, mask, constants)`:
-    (last output, outputs (samples, time, ...), new states). Unrolled in Python over the
-    static number of time steps; masked steps keep the previous output and states."""
+    """Keras 1's `rnn(step_function, inputs, initial_states, go_backwards, mask, constants,
+    unroll, input_length)`: (last output, outputs (samples, time, ...), new states), the outputs
+    in the order the steps ran. Runs in Python over the static number of time steps. A masked
+    step keeps the states, and gives the previous output (zeros first) on Theano or unrolled,
+    the previous first state on TensorFlow (Keras 1's `tf.while_loop`)."""
     inputs = _t(inputs)
-    steps = inputs.shape[1]
     constants = list(constants or [])
-    states = list(initial_states)
-    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
-    outputs, last = [], None
+    states = [_t(s) for s in initial_states]
+    order = range(inputs.shape[1])[::-1] if go_backwards else range(inputs.shape[1])
+    previous_state = _keras1_backend() == "tensorflow" and not unroll
+    outputs = []
     for t in order:
         output, new_states = step_function(inputs[:, t], states + constants)
         if mask is not None:
-            keep = tf.cast(mask[:, t], tf.bool)[:, None]
-            previous = tf.zeros_like(output) if last is None else last
+            keep = tf.cast(_t(mask)[:, t], tf.bool)[:, None]
+            previous = (states[0] if previous_state else
+                        outputs[-1] if outputs else tf.zeros_like(output))
             output = tf.where(keep, output, previous)
             new_states = [tf.where(keep, n, s) for n, s in zip(new_states, states)]
         outputs.append(output)
-        last, states = output, list(new_states)
-    return last, tf.stack(outputs, axis=1), states
+        states = list(new_states)
+    return outputs[-1], tf.stack(outputs, axis=1), states
