@@ -97,6 +97,20 @@ def test_save_and_load_model_round_trip(kind, suffix, tmp_path):
     assert sorted(history.history) == ["acc", "loss"]
 
 
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_training_resumes_after_save_and_load(suffix, tmp_path):
+    """Keras 1's `save` kept the optimizer's weights: training goes on where it stopped."""
+    model = _model("functional")
+    x, y = _xy()
+    model.fit(x, y, nb_epoch=2, verbose=0, shuffle=False)
+    model.save(str(tmp_path / f"m{suffix}"))
+    again = models.load_model(str(tmp_path / f"m{suffix}"))
+    ours = model.fit(x, y, nb_epoch=2, verbose=0, shuffle=False).history
+    theirs = again.fit(x, y, nb_epoch=2, verbose=0, shuffle=False).history
+    for key in ours:
+        np.testing.assert_allclose(theirs[key], ours[key], rtol=RTOL, atol=ATOL, err_msg=key)
+
+
 @pytest.mark.parametrize("name", ["w.h5", "w.hdf5", "w"])
 def test_save_weights_and_load_weights(name, tmp_path):
     model, other = _model("sequential"), _model("sequential")

@@ -71,10 +71,10 @@ def load_model(filepath, custom_objects=None, **kwargs):
             config = f.attrs.get(KERAS1_COMPILE)
         if config is not None:
             model.compile_from_config({"keras1": json.loads(config)})
+            _load_optimizer_state(model, path)
         return model
     from legacy_conv import loading
     from legacy_conv.load import hdf5
-    from legacy_conv.keras1 import optimizers
 
     model = _ours(loading.load_model(path, custom_objects=custom_objects, compile=False,
                                      **kwargs))
@@ -82,14 +82,22 @@ def load_model(filepath, custom_objects=None, **kwargs):
         config = k1file.training_config()
     if config is not None:
         _compile_keras1(model, config)
-        with h5py.File(path, "r") as f:
-            group = f.get("optimizer_weights")
-            if group is not None and model.optimizer is not None:
-                names = [n.decode("utf8") if isinstance(n, bytes) else n
-                         for n in group.attrs["weight_names"]]
-                optimizers.set_keras1_weights(model.optimizer, [group[n][()] for n in names],
-                                              model.trainable_weights)
+        _load_optimizer_state(model, path)
     return model
+
+
+def _load_optimizer_state(model, path):
+    """A file's `optimizer_weights` (Keras 1's, or `save`'s) into the model's optimizer."""
+    from legacy_conv.keras1 import optimizers
+
+    with h5py.File(path, "r") as f:
+        group = f.get("optimizer_weights")
+        if group is None or not isinstance(model.optimizer, optimizers.Keras1Optimizer):
+            return
+        names = [n.decode("utf8") if isinstance(n, bytes) else n
+                 for n in group.attrs["weight_names"]]
+        optimizers.set_keras1_weights(model.optimizer, [group[n][()] for n in names],
+                                      model.trainable_weights)
 
 
 def save_model(model, filepath, overwrite=True):

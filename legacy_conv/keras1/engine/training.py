@@ -413,8 +413,8 @@ class Keras1Training:
     # -- files -------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
         """A `.keras` file for a name ending in .keras, else an HDF5 model file that
-        `legacy_conv.keras1.models.load_model` reads back (the model, its weights and its
-        compile arguments; the optimizer's state only in a `.keras` file)."""
+        `legacy_conv.keras1.models.load_model` reads back: the model, its weights, its
+        compile arguments and, as Keras 1's file did, its optimizer's weights."""
         if not _may_write(filepath, overwrite):
             return
         if str(filepath).endswith(".keras"):
@@ -426,6 +426,19 @@ class Keras1Training:
         if getattr(self, "_keras1_compile", None) is not None:
             with h5py.File(filepath, "a") as f:
                 f.attrs[KERAS1_COMPILE] = json.dumps(self._keras1_compile)
+                self._save_optimizer_state(f)
+
+    def _save_optimizer_state(self, f):
+        """Keras 1's `optimizer_weights` group: the optimizer's `get_weights()` in order."""
+        state = getattr(self.optimizer, "keras1_state", None)
+        if state is None or not self.optimizer.built:
+            return
+        group = f.create_group("optimizer_weights")
+        names = []
+        for i, variable in enumerate(state()):
+            names.append(f"{variable.name}_{i}")
+            group[names[-1]] = keras.ops.convert_to_numpy(variable)
+        group.attrs["weight_names"] = [n.encode("utf8") for n in names]
 
     def save_weights(self, filepath, overwrite=True):
         """Keras 1's `save_weights`: an HDF5 file of every layer's weights, whatever the
