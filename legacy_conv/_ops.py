@@ -107,10 +107,22 @@ def crop(x, crops, first_axis=1):
 
 
 def upsample(x, sizes, first_axis=1):
-    """Repeats each step of spatial axes `first_axis`, ... `sizes[j]` times (nearest neighbour)."""
-    for axis, size in enumerate(sizes, start=first_axis):
-        if size != 1:
+    """Repeats each step of spatial axes `first_axis`, ... `sizes[j]` times (nearest neighbour).
+
+    Each axis but the tensor's last is repeated as whole blocks (a broadcast, cheaper than
+    `tf.repeat`); the last one ('th' columns) element by element, first, while smallest.
+    """
+    rank = len(x.shape)
+    for axis, size in reversed(list(enumerate(sizes, start=first_axis))):
+        if size == 1:
+            continue
+        if axis == rank - 1:
             x = tf.repeat(x, size, axis=axis)
+            continue
+        dims = [_length(x, a) for a in range(rank)]
+        y = tf.broadcast_to(tf.expand_dims(x, axis + 1),
+                            tf.stack(dims[:axis + 1] + [size] + dims[axis + 1:]))
+        x = tf.reshape(y, tf.stack(dims[:axis] + [dims[axis] * size] + dims[axis + 1:]))
     return x
 
 
