@@ -136,9 +136,10 @@ def test_function_gradients_updates_and_learning_phase(backend):
         np.testing.assert_allclose(out, arrays[f"fn.out{i}"], **TOL)
     np.testing.assert_allclose(second[0], arrays["fn.second"], **TOL)
     np.testing.assert_allclose(K.get_value(counter), arrays["fn.counter"], **TOL)
-    phase = K.function([x, K.learning_phase()], [K.in_train_phase(x * 2, x - 1)])
-    np.testing.assert_allclose(phase([arrays["fn.x"], 1])[0], arrays["fn.phase1"])
-    np.testing.assert_allclose(phase([arrays["fn.x"], 0])[0], arrays["fn.phase0"])
+    for chosen in (K.in_train_phase(x * 2, x - 1), K.switch(K.learning_phase(), x * 2, x - 1)):
+        phase = K.function([x, K.learning_phase()], [chosen])
+        np.testing.assert_allclose(phase([arrays["fn.x"], 1])[0], arrays["fn.phase1"])
+        np.testing.assert_allclose(phase([arrays["fn.x"], 0])[0], arrays["fn.phase0"])
     assert (K.ndim(x), list(K.int_shape(x)), K.dtype(x)) == (
         record["ndim"], record["int_shape"], record["dtype"])
     assert list(K.int_shape(W)) == record["int_shape_W"]

@@ -457,10 +457,17 @@ def in_top_k(predictions, targets, k):
     return tf.math.in_top_k(targets, predictions, k)
 
 
-@_symbolic
 def switch(condition, then_expression, else_expression):
     """Keras 1's `switch(condition, then_expression, else_expression)` (elementwise where the
-    condition is a tensor of the expressions' shape, as on Theano)."""
+    condition is a tensor of the expressions' shape, as on Theano); `learning_phase()` as the
+    condition is `in_train_phase`."""
+    if condition is LEARNING_PHASE:
+        return in_train_phase(then_expression, else_expression)
+    return _where(condition, then_expression, else_expression)
+
+
+@_symbolic
+def _where(condition, then_expression, else_expression):
     return tf.where(tf.cast(condition, tf.bool), then_expression, else_expression)
 
 
