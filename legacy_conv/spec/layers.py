@@ -243,7 +243,7 @@ _RECORDS = [
     Layer("ActivityRegularization", "core", "ours", "core", "ActivityRegularization",
           {"l1": ("l1", "float"), "l2": ("l2", "float")},
           native="a non-zero l1 or l2 (Keras 3's ActivityRegularization divides the penalty "
-                 "by the batch size)"),
+                 "by the batch size; with both 0 the native layer is an Identity)"),
     Layer("MaxoutDense", "core", "ours", "core", None, {
         "output_dim": (None, "int"), "nb_feature": (None, "int"),
         **{k: (None, kind) for k, (_, kind) in _DENSE_LIKE.items() if k != "activation"},

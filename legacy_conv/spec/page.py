@@ -79,6 +79,9 @@ def native(layer):
         return "—"
     if layer.converts == "graph":
         return "yes"
+    always = f"any {layer.name}: "  # a record's `native` for a class refused whatever its arguments
+    if layer.native.startswith(always):
+        return f"no: {layer.native[len(always):]}"
     built_in = f"`{layer.keras3}`" if layer.keras3 else "yes"
     return built_in + (f"; refused for {layer.native}" if layer.native else "")
 
