@@ -18,21 +18,44 @@ def _length(x, axis):
     return static if static is not None else tf.shape(x)[axis]
 
 
+def _slice(x, starts, sizes):
+    """`x` from `starts` ({axis: start}) for `sizes` ({axis: size}) steps, by `tf.slice`:
+    its gradient is a pad, a strided slice's is a StridedSliceGrad, several times slower."""
+    rank = len(x.shape)
+    begin = [starts.get(a, 0) for a in range(rank)]
+    size = [sizes.get(a, -1) for a in range(rank)]
+    static = [k if not isinstance(k, tf.Tensor) and k != -1  # the result's known sizes
+              else None if isinstance(k, tf.Tensor) or n is None else n - b
+              for n, b, k in zip(x.shape, begin, size)]
+    if any(isinstance(k, tf.Tensor) for k in size):
+        size = tf.stack(size)
+    y = tf.slice(x, begin, size)
+    y.set_shape(static)
+    return y
+
+
 def _crop_to_ceil(y, x, axes, strides):
     """Theano's crop of spatial axes `axes` to ceil(input length / stride)."""
     if not axes:
         return y
-    slices = [slice(None)] * len(y.shape)
+    sizes = {}
     for j in axes:
-        slices[1 + j] = slice(0, (_length(x, 1 + j) + strides[j] - 1) // strides[j])
-    return y[tuple(slices)]
+        ceil, n = (_length(x, 1 + j) + strides[j] - 1) // strides[j], _length(y, 1 + j)
+        both_known = not isinstance(ceil, tf.Tensor) and not isinstance(n, tf.Tensor)
+        sizes[1 + j] = min(ceil, n) if both_known else tf.minimum(ceil, n)
+    return _slice(y, {}, sizes)
+
+
+def _explicit(pads):
+    """A `tf.nn` op's explicit padding of spatial `pads`, ((before, after), ...)."""
+    return [[0, 0]] + [list(p) for p in pads] + [[0, 0]]
 
 
 def _spatial_pad(x, pads):
     """Pads spatial axes by `pads`, ((before, after), ...)."""
     if not any(any(p) for p in pads):
         return x
-    return tf.pad(x, [[0, 0]] + [list(p) for p in pads] + [[0, 0]])
+    return tf.pad(x, _explicit(pads))
 
 
 def convolve(x, kernel, kernel_size, strides, dilations, border_mode, keras1_backend,
@@ -72,21 +95,30 @@ def separable_convolve(x, depthwise, pointwise, strides, border_mode):
 def deconvolve(x, kernel, output_size, filters, batch, strides, border_mode, keras1_backend):
     """Keras 1's Deconvolution2D: `kernel` is (rows, cols, out, in).
 
-    Theano's: the op's explicit padding, then the crop. (A 'valid' transposed convolution
-    and a crop, `theano_plans.deconv_axis`, is faster forward but its gradients are 3x
-    slower on CPU.)
+    Theano's, for known input lengths: a 'valid' transposed convolution and a crop
+    (`theano_plans.deconv_axis`), faster than the op's explicit padding.
     """
+    if batch is None:
+        batch = tf.shape(x)[0]
+    strides = (1,) + tuple(strides) + (1,)
+    lengths, kernel_size = list(x.shape[1:3]), kernel.shape[:2]
+    if keras1_backend == "theano" and None not in lengths:
+        axes = [plans.deconv_axis(n, k, s, o, border_mode, keras1_backend)
+                for n, k, s, o in zip(lengths, kernel_size, strides[1:], output_size)]
+        full = [(n - 1) * s + k + padding
+                for n, k, s, (padding, _) in zip(lengths, kernel_size, strides[1:], axes)]
+        y = tf.nn.conv2d_transpose(x, kernel, tf.stack([batch, *full, filters]), strides,
+                                   "VALID")
+        return crop(y, [c for _, c in axes])
     if keras1_backend == "tensorflow":
         padding = PADDING[border_mode]
     else:
-        pads = [plans.theano_pad(k, border_mode) for k in kernel.shape[:2]]
-        padding = [[0, 0]] + [[p, p] for p in pads] + [[0, 0]]
-    if batch is None:
-        batch = tf.shape(x)[0]
+        padding = _explicit((p, p) for p in (plans.theano_pad(k, border_mode)
+                                             for k in kernel_size))
     shape = tf.stack([batch, output_size[0], output_size[1], filters])
-    y = tf.nn.conv2d_transpose(x, kernel, shape, (1,) + tuple(strides) + (1,), padding=padding)
+    y = tf.nn.conv2d_transpose(x, kernel, shape, strides, padding=padding)
     if keras1_backend == "theano":
-        y = _crop_to_ceil(y, x, plans.theano_crops(kernel.shape[:2], border_mode), strides)
+        y = _crop_to_ceil(y, x, plans.theano_crops(kernel_size, border_mode), strides[1:])
     return y
 
 
@@ -100,10 +132,10 @@ def pad(x, pads, first_axis=1):
 
 def crop(x, crops, first_axis=1):
     """Cropping of spatial axes `first_axis`, ...; `crops` = ((before, after), ...)."""
-    slices = [slice(None)] * len(x.shape)
-    for axis, (before, after) in enumerate(crops, start=first_axis):
-        slices[axis] = slice(before, _length(x, axis) - after if after else None)
-    return x[tuple(slices)]
+    axes = list(enumerate(crops, start=first_axis))
+    return _slice(x, {axis: before for axis, (before, _) in axes},
+                  {axis: _length(x, axis) - before - after for axis, (before, after) in axes
+                   if after})
 
 
 def upsample(x, sizes, first_axis=1):
@@ -158,7 +190,7 @@ def _theano_same_pool(x, pool_size, strides, pads, pool_mode):
         ones = tf.ones_like(x[..., :1])
         y = (tf.nn.avg_pool(tf.pad(x, paddings), pool_size, strides, "VALID")
              / tf.nn.avg_pool(tf.pad(ones, paddings), pool_size, strides, "VALID"))
-    return y[(slice(None),) + tuple(slice(0, out) for out in outs)]
+    return _slice(y, {}, dict(enumerate(outs, start=1)))
 
 
 def _theano_unit_pool3d(x, pool_size, strides, pads, pool_mode):
