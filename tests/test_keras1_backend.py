@@ -59,7 +59,9 @@ def _call(arrays, function, args, kwargs):
 
 
 # Keras 1 on TensorFlow refused a non-scalar `switch` condition; ours is elementwise (Theano's).
-COMPUTED_WHERE_KERAS1_REFUSED = {("tensorflow", "switch")}
+# Keras 1.2.2's Theano batch_normalization passes Theano a `range` of axes, which Theano
+# 1.0.5 refuses under Python 3 ("invalid axes"); ours computes TensorFlow's formula.
+COMPUTED_WHERE_KERAS1_REFUSED = {("tensorflow", "switch"), ("theano", "batch_normalization")}
 # Keras 1 on Theano accepted border_mode='full' in conv2d; ours refuses it on both.
 REFUSED_WHERE_KERAS1_COMPUTED = {("theano", "conv2d_bad_border")}
 

@@ -430,6 +430,29 @@ def categorical_crossentropy(output, target, from_logits=False):
 
 
 @_symbolic
+def sparse_categorical_crossentropy(output, target, from_logits=False):
+    """Keras 1's `sparse_categorical_crossentropy(output, target, from_logits=False)`: integer
+    targets; on Theano the categorical one of their one-hot rows, on TensorFlow the softmax
+    cross-entropy of log(clipped output)."""
+    output, target = _t(output), tf.reshape(tf.cast(target, tf.int64), [-1])
+    if _keras1_backend() == "theano":
+        one_hot_target = tf.reshape(tf.one_hot(target, output.shape[-1]), tf.shape(output))
+        return categorical_crossentropy(output, one_hot_target, from_logits)
+    if not from_logits:
+        output = tf.math.log(tf.clip_by_value(output, epsilon(), 1 - epsilon()))
+    res = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=target, logits=tf.reshape(output, [-1, output.shape[-1]]))
+    return tf.reshape(res, tf.shape(output)[:-1]) if len(output.shape) == 3 else res
+
+
+@_symbolic
+def batch_normalization(x, mean, var, beta, gamma, epsilon=1e-3):
+    """Keras 1's `batch_normalization(x, mean, var, beta, gamma, epsilon=1e-3)`:
+    (x - mean) / sqrt(var + epsilon) * gamma + beta."""
+    return tf.nn.batch_normalization(x, mean, var, beta, gamma, epsilon)
+
+
+@_symbolic
 def binary_crossentropy(output, target, from_logits=False):
     """Keras 1's `binary_crossentropy(output, target, from_logits=False)`."""
     output, target = _t(output), _t(target)
@@ -682,6 +705,24 @@ def _index(inputs, tensor):
 
 def stop_gradient(variables):
     return _symbolic(tf.stop_gradient)(variables)
+
+
+def update(x, new_x):
+    """Keras 1's `update(x, new_x)`: an update for `function(updates=...)`."""
+    return (x, new_x)
+
+
+def update_add(x, increment):
+    return (x, x + increment)
+
+
+def update_sub(x, decrement):
+    return (x, x - decrement)
+
+
+def moving_average_update(variable, value, momentum):
+    """Keras 1's `moving_average_update`: variable * momentum + value * (1 - momentum)."""
+    return (variable, variable * momentum + value * (1.0 - momentum))
 
 
 class Function:
