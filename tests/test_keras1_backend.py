@@ -251,6 +251,10 @@ def test_keras1_layer_errors():
         topology.Layer(output_dim=3)
     with keras1_modules() as C:
         layer = C.MyLayer(2)
+    with pytest.warns(UserWarning, match="`regularizers` property of layers/models is "
+                                         "deprecated"):
+        layer.regularizers.append(legacy_conv.regularizers.l2(0.1))
+    assert layer.regularizers == []
     masked = keras.layers.Masking(0.0)(keras.Input((4, 3)))
     with pytest.raises(ValueError, match="does not support masking, but was passed an "
                                          "input_mask"):

@@ -54,6 +54,21 @@ class _Constraints(dict):
         return list(super().values())
 
 
+_REGULARIZERS_DEPRECATED = (
+    "The `regularizers` property of layers/models is deprecated. Regularization losses are "
+    "now managed via the `losses` layer/model property.")
+
+
+class _LostRegularizers(list):
+    """What Keras 1.2.2's `layer.regularizers` gave: a new empty list each time; adding to it
+    warns as Keras 1.2.2 did (here only then, not whenever Keras 3 reads the attribute)."""
+
+    def _lost(self, *args):
+        warnings.warn(_REGULARIZERS_DEPRECATED)
+
+    append = extend = __iadd__ = _lost
+
+
 def _with_learning_phase(call):
     """A Keras 1 `call(x, mask=None)` as a Keras 3 call: Keras 3's `training` flag is Keras 1's
     learning phase while it runs (`K.in_train_phase`), and a mask given to a layer that does not
@@ -93,8 +108,9 @@ class Layer(keras.layers.Layer):
         - `add_weight(shape, initializer, name, trainable, regularizer, constraint)` takes
           Keras 1's order and initializer names ('uniform' is U(-0.05, 0.05));
         - `supports_masking` is False unless set; a masked input then raises;
-        - `regularizers` is Keras 1.2.2's deprecated property: always [] (what was appended
-          to it is lost, as in Keras 1.2.2); penalties come from `add_weight` or `add_loss`;
+        - `regularizers` is Keras 1.2.2's deprecated property: always [] (what is appended
+          to it is lost, with Keras 1.2.2's warning); penalties come from `add_weight` or
+          `add_loss`;
         - `get_config()` is Keras 1's: name, trainable (and the input shape and dtype given).
     """
 
@@ -170,16 +186,12 @@ class Layer(keras.layers.Layer):
 
     @property
     def regularizers(self):
-        warnings.warn("The `regularizers` property of layers/models is deprecated. "
-                      "Regularization losses are now managed via the `losses` layer/model "
-                      "property.")
-        return []
+        """Keras 1.2.2's deprecated property: an empty list; what is added to it is lost."""
+        return _LostRegularizers()
 
     @regularizers.setter
     def regularizers(self, _):
-        warnings.warn("The `regularizers` property of layers/models is deprecated. "
-                      "Regularization losses are now managed via the `losses` layer/model "
-                      "property.")
+        warnings.warn(_REGULARIZERS_DEPRECATED)
 
     def add_loss(self, losses, inputs=None):
         """Keras 1's `add_loss(losses, inputs=None)`: a tensor or a list of them."""
