@@ -233,3 +233,9 @@ def test_the_table_finder_finds_tables(tmp_path):
                       'B = {"W_regularizer": 1, "nb_filter": 2, "border_mode": 3}\n'
                       'C = ("Dense", "Dropout", "Flatten")  # Keras 3 names too\n')
     assert [owner for _, owner, _ in _tables(module)] == ["A", "B"]
+
+
+def test_the_legacy_subclasses_are_the_records():
+    from legacy_conv.convert import layer_rules
+    assert {name: cls.__name__ for name, cls in layer_rules.SUBCLASSES.items()} == {
+        name: layer.subclass[0] for name, layer in spec.LAYERS.items() if layer.subclass}

@@ -30,6 +30,8 @@ the generated `keras1_signatures` (`signature`, `defaults`). Fields:
 - `native`: where the native target (Keras 3 built-ins only) refuses it (no built-in is exact);
 - `drift`: (argument, why): a Keras 1 default that the Keras 3 layer of the same name does
   not share (a call that leaves it out means something else in each).
+- `subclass`: (name, what it adds): this package's subclass of `keras3` that the legacy
+  target always gives (`convert.layer_rules.SUBCLASSES` holds the classes).
 
 The native target also refuses any layer whose activation has no Keras 3 formula, or that
 has an activity penalty (Keras 3 divides those by the batch size).
@@ -43,9 +45,9 @@ from legacy_conv.spec.activations import HARD_SIGMOID
 
 Layer = namedtuple("Layer", "name module converts ours keras3 args fixed legacy_when ordered "
                             "backend weights base input_args from_weights training_note "
-                            "aliases why native drift")
+                            "aliases why native drift subclass")
 Layer.__new__.__defaults__ = (None, None, None, {}, {}, None, False, False, (), None, (), None,
-                              None, (), "", "", None)
+                              None, (), "", "", None, None)
 
 REQUIRED = _k1.REQUIRED
 KERAS_VERSION = _k1.KERAS_VERSION
@@ -348,14 +350,17 @@ _RECORDS = [
                                     f"hard_sigmoid ({HARD_SIGMOID}), Keras 3's to sigmoid")),
         native="Theano's 'same' convolutions that are not TensorFlow's: kernels of even "
                "size with border_mode 'valid' (its recurrent convolution is always "
-               "'same'), and 'same' with subsample"),
+               "'same'), and 'same' with subsample",
+        subclass=("Keras1ConvLSTM2D", "Theano's 'same' padding on Theano")),
     # keras.layers.wrappers
     Layer("TimeDistributed", "wrappers", "builtin", None, "TimeDistributed",
-          {"layer": ("layer", "layer")}, base="Wrapper"),
+          {"layer": ("layer", "layer")}, base="Wrapper",
+          subclass=("Keras1TimeDistributed", "a wrapped Dense run once over all steps")),
     Layer("Bidirectional", "wrappers", "builtin", None, "Bidirectional", {
         "layer": ("layer", "layer"), "merge_mode": ("merge_mode", "bidirectional_merge")},
         base="Wrapper", native="masked inputs where it returns sequences (Keras 3 outputs "
-                               "zeros at masked steps, Keras 1 the previous step's output)"),
+                               "zeros at masked steps, Keras 1 the previous step's output)",
+        subclass=("Keras1Bidirectional", "Keras 1's outputs at masked steps")),
     # keras.layers.local
     Layer("LocallyConnected1D", "local", "ours", "local", None, _CONV_1D,
           weights=_DENSE_WEIGHTS, input_args=("input_length", "input_dim"),

@@ -68,6 +68,9 @@ def becomes(layer):
             "the Keras 3 merge layer of its mode"
         if layer.legacy_when:
             keras3 += f"; `legacy_conv.{layer.name}` where {_condition(layer.legacy_when)}"
+        if layer.subclass:
+            name, adds = layer.subclass
+            keras3 = f"`legacy_conv.{name}`: {keras3} with {adds}"
         return keras3
     if layer.converts == "graph":
         return f"`keras.layers.{layer.keras3}`: {layer.why}"
