@@ -7,14 +7,15 @@ reproduced where Keras 1's Theano and TensorFlow backends differed (convolution,
 `batch_dot`) is `legacy_conv.keras1_backend()`.
 """
 
-from legacy_conv.keras1.backend.common import *  # noqa: F401,F403
-from legacy_conv.keras1.backend.common import (  # noqa: F401
-    floatx, epsilon, image_dim_ordering, set_image_dim_ordering)
-from legacy_conv.keras1.backend.tensorflow_backend import *  # noqa: F401,F403
+import inspect
+
+from legacy_conv.keras1.backend import common as _common
 from legacy_conv.keras1.backend import tensorflow_backend as _functions
 
-globals().update({name: getattr(_functions, name) for name in dir(_functions)
-                  if not name.startswith("_") and name not in ("tf", "np", "keras")})
+for _module in (_common, _functions):
+    globals().update({name: value for name, value in vars(_module).items()
+                      if not name.startswith("_") and not inspect.ismodule(value)})
+del inspect, _module
 
 
 def backend():

@@ -16,11 +16,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from legacy_conv import _ops
-from legacy_conv import _validation
+from legacy_conv import _ops, _validation
 from legacy_conv import backend as _settings
 from legacy_conv.keras1.backend.common import (
-    epsilon, floatx, get_uid, image_dim_ordering, reset_uids)
+    epsilon,
+    floatx,
+    get_uid,
+    image_dim_ordering,
+    reset_uids,
+)
 from legacy_conv.spec import activations as activation_spec
 from legacy_conv.spec import backend as spec
 
@@ -760,7 +764,7 @@ class Function:
         return [eval(o) for o in outputs]
 
 
-def function(inputs, outputs, updates=[], **kwargs):
+def function(inputs, outputs, updates=(), **kwargs):
     """Keras 1's `function(inputs, outputs, updates=[])`."""
     return Function(inputs, outputs, updates=updates)
 
