@@ -185,7 +185,7 @@ def test_installed_command_converts_a_folder_in_parallel_workers(tree, tmp_path)
      ["record_2_modelWeights.h5", "record_4_modelWeights.h5"],
      {"record_2_modelYaml.yaml": "record_2_modelWeights.h5",
       "record_4_modelYaml.yaml": "record_4_modelWeights.h5"}),
-    (["test_architecture.json"], ["test_best_weights.h5", "test_last_weights.h5"], {}),
+    (["model.json"], ["model_best.h5", "model_last.h5"], {}),
     (["my_nn_arch.json"], ["my_nn_weights.h5"], {"my_nn_arch.json": "my_nn_weights.h5"}),
     (["a.json", "b.json"], ["a_weights.h5", "x.h5"], {"a.json": "a_weights.h5"}),
 ], ids=["shared-beginning", "two-equal-candidates", "only-ones", "by-name-then-no-match"])
@@ -194,8 +194,12 @@ def test_pairing_rules(configs, weights, pairs):
     found = {os.path.basename(u.path): os.path.basename(u.weights)
              for u in units if u.weights is not None}
     assert found == pairs
-    lone = {os.path.basename(u.path) for u in units if u.reason}
-    assert lone == set(weights) - set(pairs.values())
+    lone = {os.path.basename(u.path): u.reason for u in units if u.reason}
+    assert set(lone) == set(weights) - set(pairs.values())
+    if not pairs:  # two equal candidates: each says so and how to convert it
+        assert all("weights files whose names match model.json's equally"
+                   in reason and f"--weights {name}'" in reason
+                   for name, reason in lone.items())
 
 
 def test_each_file_is_converted_for_the_backend_it_shows(tmp_path, capsys, monkeypatch):

@@ -100,20 +100,23 @@ def _shared(a, b):
 
 
 def _by_prefix(alone, left):
-    """(config unit, weights file, shared beginning): each config and the weights file
+    """[(config unit, weights file, shared beginning)]: each config and the weights file
     whose names share the longest beginning, where each is the other's only best match
-    (record_2_modelYaml.yaml with record_2_modelWeights.h5, not record_4_...)."""
-    pairs = []
+    (record_2_modelYaml.yaml with record_2_modelWeights.h5, not record_4_...); and
+    {weights file: (config, its equal matches)} where a config has several."""
+    pairs, tied = [], {}
     for unit in alone:
         shared = {w: _shared(_stem(unit.path), _stem(w)) for w in left}
         best = max(map(len, shared.values()), default=0)
         tops = [w for w in left if len(shared[w]) == best]
+        if best and len(tops) > 1:
+            tied.update({w: (os.path.basename(unit.path), tops) for w in tops})
         if not best or len(tops) != 1 or any(
                 len(_shared(_stem(other.path), _stem(tops[0]))) >= best
                 for other in alone if other is not unit):
             continue
         pairs.append((unit, tops[0], shared[tops[0]]))
-    return pairs
+    return pairs, tied
 
 
 def _pair(folder, configs, weights):
@@ -132,7 +135,8 @@ def _pair(folder, configs, weights):
             units[-1].paired = f"by name ({found[0]} beside {config})"
     alone = [u for u in units if u.weights is None]
     left = [w for w in weights if w not in claimed]
-    for unit, name, shared in _by_prefix(alone, left):
+    pairs, tied = _by_prefix(alone, left)
+    for unit, name, shared in pairs:
         unit.weights = os.path.join(folder, name)
         unit.paired = f"by the beginning of their names ({shared!r})"
         left.remove(name)
@@ -143,9 +147,15 @@ def _pair(folder, configs, weights):
         left = []
     for name in left:
         unit = Unit(os.path.join(folder, name))
-        unit.reason = (f"a weights file (model.save_weights) with no config beside it: name "
-                       f"its JSON or YAML {os.path.splitext(name)[0]}.json, or convert it "
-                       f"with --weights")
+        if name in tied:
+            config, matches = tied[name]
+            unit.reason = (f"one of {len(matches)} weights files whose names match {config}'s "
+                           f"equally ({', '.join(matches)}): convert each with "
+                           f"'{PROG} convert {config} OUT --weights {name}'")
+        else:
+            unit.reason = (f"a weights file (model.save_weights) with no config beside it: "
+                           f"name its JSON or YAML {os.path.splitext(name)[0]}.json, or "
+                           f"convert it with --weights")
         units.append(unit)
     return units
 
