@@ -1,4 +1,9 @@
-"""The command line's start: TensorFlow's logs kept out of its one-line errors.
+"""The command line's start: without TensorFlow until a command needs it, and then
+TensorFlow's logs kept out of its one-line errors.
+
+`import legacy_conv` imports Keras and every layer (`full_package()`), except in the
+`legacy-conv` command, whose help, version and argument errors need neither: a command that
+does calls `import_package()` before it runs.
 
 `quiet()` sets TF_CPP_MIN_LOG_LEVEL to 3 unless the user set it (no runtime log lines such
 as a failed CUDA initialization on a machine without a GPU: the command needs none), and
@@ -8,6 +13,7 @@ stderr goes to a temporary file meanwhile, and every other line is passed on.
 """
 
 import contextlib
+import importlib
 import os
 import re
 import sys
@@ -24,6 +30,24 @@ def command_line():
     script = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv else ""))[0]
     return script == "legacy-conv" or any(
         flag == "-m" and name == "legacy_conv" for flag, name in zip(argv, argv[1:]))
+
+
+_wanted = []  # [True] once the command has asked for the whole package
+
+
+def full_package():
+    """Whether `legacy_conv/__init__.py` imports Keras and every layer now."""
+    return bool(_wanted) or not command_line()
+
+
+def import_package():
+    """The whole package (Keras, every layer, every name of `legacy_conv.__all__`), for a
+    command that needs it; at most once."""
+    package = sys.modules["legacy_conv"]
+    if not _wanted:
+        _wanted.append(True)
+        importlib.reload(package)
+    return package
 
 
 @contextlib.contextmanager

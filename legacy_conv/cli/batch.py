@@ -15,11 +15,8 @@ import json
 import multiprocessing
 import os
 
-import h5py
-
 from legacy_conv import _atomic
 from legacy_conv import backend
-from legacy_conv.cli import reading
 from legacy_conv.cli.errors import EXIT_FAILED
 from legacy_conv.cli.errors import EXIT_OK
 from legacy_conv.cli.errors import PROG
@@ -65,6 +62,7 @@ class Unit:
 def _hdf5_kind(path):
     """'weights' for a `save_weights()` file, else 'model' (a failure to read it is the
     conversion's to report)."""
+    import h5py  # imported when a command runs, as Keras is
     with contextlib.suppress(Exception), h5py.File(path, "r") as f:
         if "model_config" not in f.attrs and "layer_names" in f.attrs:
             return "weights"
@@ -74,6 +72,7 @@ def _hdf5_kind(path):
 def _config_kind(path):
     """'config', or None for a .json/.yaml that cannot be a model config (a class index, a
     manifest: every Keras model config names a `class_name`)."""
+    from legacy_conv.cli import reading  # Keras: imported when a command runs
     with contextlib.suppress(OSError), open(path, "rb") as f:
         if b"class_name" not in f.read(reading.MAX_TEXT_BYTES + 1):
             return None
@@ -82,6 +81,7 @@ def _config_kind(path):
 
 def _kind(path):
     """'config', 'model', 'weights', or None for a file that is no Keras model file."""
+    from legacy_conv.cli import reading
     try:
         fmt = reading._input_format(path)
     except Exception:  # noqa: BLE001 — not a model file by its name or its first bytes
@@ -304,6 +304,7 @@ def _check(args):
 
 def run(args, progress, notes):
     """`convert DIR OUTDIR`: every Keras 1 file in DIR's tree to OUTDIR, same layout."""
+    from legacy_conv.cli import reading
     root, out_root = _check(args)
     reading.check_keep_legacy(args)
     skip = out_root if out_root.startswith(root + os.sep) else None

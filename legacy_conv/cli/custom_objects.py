@@ -12,7 +12,6 @@ import types
 
 from legacy_conv.cli.errors import CliError
 from legacy_conv.errors import ConversionError
-from legacy_conv.native.converter import KEEP_HINT
 
 OPTION = "--custom-objects"
 HELP = ("a Python file of yours whose top-level names (functions, lambdas, Keras 3 layer "
@@ -70,6 +69,7 @@ def for_command_line(error):
     supported-layers page named so that it can be found from an installed package."""
     if not isinstance(error, ConversionError) or not error.hint:
         return error
+    from legacy_conv.native.converter import KEEP_HINT  # Keras: imported when needed
     hint = error.hint
     if hint == KEEP_HINT:
         hint = (f"What every Keras 1 class becomes natively: {PAGE}. Pass --keep-legacy "

@@ -261,20 +261,3 @@ def run(args, progress, notes):
         raise CliError(f"{args.weights}: the weights of {len(unfit)} layers do not fit the "
                        f"model ({', '.join(unfit)}); see the weights column")
     return EXIT_OK
-
-
-def add_parser(commands, common):
-    """The `inspect` subcommand; `common` holds the conversion and output options."""
-    parser = commands.add_parser(
-        "inspect", parents=[common], help="show what each layer converts to",
-        description="Show each layer of a Keras 1 model file: its Keras 1 class, what it "
-                    "converts to, whether exactly, and its parameter count; for an .h5 also "
-                    "its Keras version, training config and weights. A weights file alone "
-                    "(model.save_weights) lists its layers, weight names and shapes.")
-    parser.add_argument("input", metavar="IN", help="Keras 1 model (.json, .yaml/.yml, "
-                        ".h5/.hdf5) or weights file")
-    parser.add_argument("--weights", metavar="W.h5", default=None,
-                        help="a Keras 1 weights file (model.save_weights): check, layer by "
-                             "layer, that it fits the model")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.set_defaults(run=run)

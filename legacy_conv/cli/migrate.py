@@ -13,11 +13,10 @@ import os
 import sys
 
 from legacy_conv import _startup
-
-from legacy_conv.migration import report
-from legacy_conv.migration import run as runner
+from legacy_conv.backend import DIM_ORDERINGS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+TARGETS = ("legacy", "native")  # `migration.run.TARGETS`: the parser imports no Keras
 
 DESCRIPTION = (
     "Rewrite the Python sources of a Keras 1 codebase (comments and formatting kept). "
@@ -36,7 +35,7 @@ def add_parser(subparsers):
                                    description=DESCRIPTION)
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="Python files, or folders (every *.py below them)")
-    parser.add_argument("--to", choices=runner.TARGETS, default="legacy",
+    parser.add_argument("--to", choices=TARGETS, default="legacy",
                         help="legacy (default): the Keras 1 namespace legacy_conv.keras1; "
                              "native: Keras 3 built-ins where exact")
     parser.add_argument("--write", action="store_true",
@@ -50,7 +49,7 @@ def add_parser(subparsers):
                         help="the backend the code ran on in Keras 1 (default: the package "
                              "default, legacy_conv.keras1_backend(), 'tensorflow' unless "
                              "set); --to legacy sets it after the imports")
-    parser.add_argument("--image-dim-ordering", choices=runner.DIM_ORDERINGS, default=None,
+    parser.add_argument("--image-dim-ordering", choices=DIM_ORDERINGS, default=None,
                         help="what keras.json's image_dim_ordering was where the code ran "
                              "(what dim_ordering='default' meant); without it --to native "
                              "keeps the calls that depend on it")
@@ -71,6 +70,7 @@ def _default_jobs():
 def run(args, progress=None, notes=None, stdout=None, stderr=None):
     """Runs `migrate` for parsed `args`; returns the exit status (`progress` and `notes`:
     unused, for `legacy_conv.cli`'s calling convention)."""
+    from legacy_conv.migration import run as runner  # Keras: imported when migrate runs
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
@@ -97,6 +97,7 @@ def run(args, progress=None, notes=None, stdout=None, stderr=None):
 def _report(args, outcomes, stderr):
     """Writes the report of `outcomes` to `stderr`; returns its entries."""
     from legacy_conv import backend
+    from legacy_conv.migration import report
     entries = [e for outcome in outcomes for e in outcome.entries]
     mode = "check" if args.check else args.to
     head = report.header(mode, args.keras1_backend or backend.keras1_backend(),
