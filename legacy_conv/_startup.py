@@ -44,7 +44,7 @@ def import_package():
     """The whole package (Keras, every layer, every name of `legacy_conv.__all__`), for a
     command that needs it; at most once."""
     package = sys.modules["legacy_conv"]
-    if not _wanted:
+    if not full_package():  # the command line's light package: its imports run now
         _wanted.append(True)
         importlib.reload(package)
     return package

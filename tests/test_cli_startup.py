@@ -60,3 +60,12 @@ def test_the_parser_knows_the_choices_of_what_it_does_not_import():
     assert cli.TARGETS == loading.TARGETS
     assert migrate_cli.TARGETS == runner.TARGETS
     assert migrate_cli.DIM_ORDERINGS == runner.DIM_ORDERINGS
+
+
+def test_a_command_run_from_python_keeps_the_imported_package():
+    import legacy_conv
+    from legacy_conv import _startup
+
+    layers = legacy_conv.LAYERS
+    assert _startup.import_package() is legacy_conv
+    assert legacy_conv.LAYERS is layers  # not imported again
