@@ -36,8 +36,10 @@ def test_kerasjs_case(case):
     outputs = checker.run_case(EXTRACT["notebooks"][case["notebook"]], case["code"],
                                case["weight_shapes"])
     assert checker.compare(case["expected"], outputs["legacy"]) == "pass"
-    native = outputs.get("native")
-    if native is not None and not isinstance(native, Exception):
+    native = outputs.get("native")  # None: the activation functions, no model
+    if isinstance(native, Exception):
+        assert "has no exact Keras 3 built-in form" in str(native)
+    elif native is not None:
         assert checker.compare(case["expected"], native) == "pass"
 
 
