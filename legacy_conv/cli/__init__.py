@@ -18,6 +18,7 @@ parser's need neither Keras nor the layers, which a command imports as it starts
 
 import argparse
 import contextlib
+import functools
 import importlib
 import importlib.metadata
 import logging
@@ -100,11 +101,10 @@ def _conversion_options():
 
 
 
-def _later(module):
-    """The `run` of a command's module, imported when the command runs (with TensorFlow)."""
-    def run(args, progress, notes):
-        return importlib.import_module(f"legacy_conv.cli.{module}").run(args, progress, notes)
-    return run
+def _run(module, args, progress, notes):
+    """The `run` of a command's module, imported when the command runs (with TensorFlow);
+    bound to its module by `functools.partial`, which a folder's worker processes unpickle."""
+    return importlib.import_module(f"legacy_conv.cli.{module}").run(args, progress, notes)
 
 
 EPILOG = """\
@@ -174,7 +174,7 @@ def _add_convert(commands, common):
                              f"the CPUs, at most {batch.MAX_JOBS})")
     folder.add_argument("--report", metavar="FILE.json", default=None,
                         help=f"where the JSON report goes (default: OUTDIR/{batch.REPORT})")
-    parser.set_defaults(run=_later("convert"), make_parents=False)
+    parser.set_defaults(run=functools.partial(_run, "convert"), make_parents=False)
 
 
 def _add_inspect(commands, common):
@@ -191,7 +191,7 @@ def _add_inspect(commands, common):
                         help="a Keras 1 weights file (model.save_weights): check, layer by "
                              "layer, that it fits the model")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.set_defaults(run=_later("inspection"))
+    parser.set_defaults(run=functools.partial(_run, "inspection"))
 
 
 
