@@ -5,7 +5,7 @@ from legacy_conv import _startup
 __version__ = "0.1.0"
 
 # The command line starts without TensorFlow: it imports the rest (`_startup.full_package`)
-# for the commands that need it.
+# for the commands that need it. New exports go inside this block.
 if _startup.full_package():
     import contextlib as _contextlib
 
