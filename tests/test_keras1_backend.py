@@ -42,8 +42,11 @@ def _arrays(backend):
 
 @pytest.fixture(autouse=True)
 def _no_leak():
+    """Settings as they were (`image_dim_ordering` unset again, not set to its value)."""
+    settings, floatx = dict(legacy_conv.backend._state), K.floatx()
     yield
-    legacy_conv.set_keras1_backend(None)
+    legacy_conv.backend._state.update(settings)
+    K.set_floatx(floatx)
 
 
 def _resolve(arrays, value):
@@ -96,13 +99,8 @@ def test_bad_arguments_raise_as_in_keras1(case, function, args, kwargs):
     for backend in _fixtures.BACKENDS:
         if (backend, case) not in REFUSED_WHERE_KERAS1_COMPUTED:
             assert _record(backend)["errors"][case]["error"] == "ValueError"
-    floatx, ordering = K.floatx(), K.image_dim_ordering()
-    try:
-        with pytest.raises(ValueError, match=function):
-            K.eval(_call(_arrays("tensorflow"), function, args, kwargs))
-    finally:
-        K.set_floatx(floatx)
-        K.set_image_dim_ordering(ordering)
+    with pytest.raises(ValueError, match=function):
+        K.eval(_call(_arrays("tensorflow"), function, args, kwargs))
 
 
 def test_settings():
@@ -111,12 +109,8 @@ def test_settings():
     assert K.epsilon() == pytest.approx(record["settings"]["epsilon"])
     assert K.backend() == "tensorflow"
     assert K.image_dim_ordering is legacy_conv.image_dim_ordering
-    ordering = K.image_dim_ordering()
-    try:
-        K.set_image_dim_ordering("th")
-        assert legacy_conv.image_dim_ordering() == "th"
-    finally:
-        K.set_image_dim_ordering(ordering)
+    K.set_image_dim_ordering("th")
+    assert legacy_conv.image_dim_ordering() == "th"
     with pytest.raises(ValueError, match=r"set_learning_phase: `value` must be 0 or 1. "
                                          r"Received: value=2"):
         K.set_learning_phase(2)
