@@ -92,6 +92,16 @@ def separable_convolve(x, depthwise, pointwise, strides, border_mode):
     )
 
 
+def separable_convolve_channels_first(x, depthwise, pointwise, strides, border_mode):
+    """`separable_convolve` of channels-last `x` to a channels-first result: the pointwise
+    step as a matmul that writes that layout itself (no transpose of the output)."""
+    z = tf.nn.depthwise_conv2d(x, depthwise, (1,) + tuple(strides) + (1,), PADDING[border_mode])
+    batch, rows, cols, channels = (_length(z, a) for a in range(4))
+    y = tf.linalg.matmul(tf.transpose(pointwise[0, 0]),
+                         tf.reshape(z, [batch, rows * cols, channels]), adjoint_b=True)
+    return tf.reshape(y, [batch, pointwise.shape[-1], rows, cols])
+
+
 def deconvolve(x, kernel, output_size, filters, batch, strides, border_mode, keras1_backend):
     """Keras 1's Deconvolution2D: `kernel` is (rows, cols, out, in).
 

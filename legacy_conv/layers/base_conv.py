@@ -205,14 +205,23 @@ class _BaseConv(Keras1Layer):
         return _ops.convolve(x, kernels[0], self.kernel_size, self.subsample, self.atrous_rate,
                              self.border_mode, self.keras1_backend, self.theano_same)
 
-    def call(self, inputs):
-        x = _ops.to_channels_last(inputs) if self._channels_first else inputs
-        y = self._convolve(x, [self._tf_kernel(*k) for k in self._kernels])
+    def _finish(self, y, data_format="N...C"):
+        """The bias and the activation (elementwise: Keras 1 refused softmax on these ranks)."""
         if self.bias:
-            y = tf.nn.bias_add(y, self.b.value)
-        y = self.activation(y)
+            y = tf.nn.bias_add(y, self.b.value, data_format=data_format)
+        return self.activation(y)
+
+    def _channels_first_output(self, x, kernels):
+        """'th': the output of channels-last `x`, channels-first. The transpose comes after
+        the bias and activation, which TensorFlow fuses with the convolution."""
+        return _ops.to_channels_first(self._finish(self._convolve(x, kernels)))
+
+    def call(self, inputs):
+        kernels = [self._tf_kernel(*k) for k in self._kernels]
         if self._channels_first:
-            y = _ops.to_channels_first(y)
+            y = self._channels_first_output(_ops.to_channels_last(inputs), kernels)
+        else:
+            y = self._finish(self._convolve(inputs, kernels))
         if self.k1_activity_regularizer is not None:
             self.add_loss(self.k1_activity_regularizer(y))
         return y

@@ -63,6 +63,11 @@ class SeparableConvolution2D(_BaseConv):
         return _ops.separable_convolve(x, kernels[0], kernels[1], self.subsample,
                                        self.border_mode)
 
+    def _channels_first_output(self, x, kernels):
+        y = _ops.separable_convolve_channels_first(x, kernels[0], kernels[1], self.subsample,
+                                                   self.border_mode)
+        return self._finish(y, "NC...")
+
     def get_config(self):
         config = super().get_config()
         config["depth_multiplier"] = self.depth_multiplier
