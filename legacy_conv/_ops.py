@@ -175,8 +175,10 @@ def _sum_pairs(y):
 def upsample(x, sizes, first_axis=1):
     """Repeats each step of spatial axes `first_axis`, ... `sizes[j]` times (nearest neighbour).
 
-    Each axis but the tensor's last is repeated as whole blocks (a broadcast, cheaper than
-    `tf.repeat`); the last one ('th' columns) element by element, first, while smallest.
+    Each axis but the tensor's last is repeated as whole blocks, cheaper than `tf.repeat`:
+    channels-last by a broadcast, channels-first by copies concatenated along the next axis
+    (whose gradient, slices of rows, is faster there); the last one ('th' columns) element
+    by element (`_repeat_pairs` for 2), first, while smallest.
     """
     rank = len(x.shape)
     for axis, size in reversed(list(enumerate(sizes, start=first_axis))):
@@ -187,9 +189,12 @@ def upsample(x, sizes, first_axis=1):
             x = _repeat_pairs(x) if pairs else tf.repeat(x, size, axis=axis)
             continue
         dims = [_length(x, a) for a in range(rank)]
-        y = tf.broadcast_to(tf.expand_dims(x, axis + 1),
-                            tf.stack(dims[:axis + 1] + [size] + dims[axis + 1:]))
-        x = tf.reshape(y, tf.stack(dims[:axis] + [dims[axis] * size] + dims[axis + 1:]))
+        if first_axis == 1:  # channels-last
+            y = tf.broadcast_to(tf.expand_dims(x, axis + 1),
+                                dims[:axis + 1] + [size] + dims[axis + 1:])
+        else:
+            y = tf.concat([x] * size, axis + 1)
+        x = tf.reshape(y, dims[:axis] + [dims[axis] * size] + dims[axis + 1:])
     return x
 
 
