@@ -26,6 +26,7 @@ from _fixtures import CONFIGS, CUSTOM_OBJECTS, FIXTURES, MODELS, assert_predicts
 from _fixtures import read_json
 
 import legacy_conv
+from legacy_conv import backend as k1_backend
 from legacy_conv import keras1
 from legacy_conv.convert import layers as converter
 from legacy_conv.convert import model_config
@@ -127,14 +128,14 @@ def keras1_imports(dim_ordering):
     importlib.import_module("legacy_conv.keras1.engine.topology")
     stand_ins = _stand_ins()
     saved = {name: sys.modules.get(name) for name in stand_ins}
-    ordering = legacy_conv.image_dim_ordering()
+    state = dict(k1_backend._state)  # restored as it was: unset stays unset (keras.json)
     sys.modules.update(stand_ins)
     if dim_ordering:
         legacy_conv.set_image_dim_ordering(dim_ordering)
     try:
         yield
     finally:
-        legacy_conv.set_image_dim_ordering(ordering)
+        k1_backend._state.update(state)
         for name, module in saved.items():
             if module is None:
                 sys.modules.pop(name, None)

@@ -37,7 +37,12 @@ TAGS = ("k122_theano", "k122_tensorflow")
 ATOL = 1e-5
 # Models with no exact native form: modernize refuses them, naming the layer and why.
 NO_NATIVE = {"bn_net": "mode=2", "nested_basic": "mode=2", "two_input": "mode='cos'",
-             "nested": "activity_regularizer"}
+             "nested": "activity_regularizer", "highway_maxout": "activity_regularizer",
+             "tdd_actreg": "activity_regularizer", "embedding_dropout": "dropout=0.3",
+             "local2d_th": "a kernel per output position",
+             "local2d_tf": "a kernel per output position",
+             "local1d": "a kernel per output position",
+             "srelu_psoftplus": "its two thresholds and slopes"}
 # One model per backend also goes through `legacy-conv convert --serving-name`; the first
 # is also read by `saved_model_cli show` (a process of ~4 s, so only one).
 CLI_MODELS = {"k122_theano": "two_input", "k122_tensorflow": "text_cnn"}
@@ -74,13 +79,18 @@ def _case(case_id):
 def expected_input_names(spec):
     """Functional models: Keras 1's input names. Sequential models (whose files do not
     name the input): '<first layer>_input', for each branch of a first Merge."""
-    if spec["kind"] == "Model":
-        return spec["input_names"]
-    paths = [layer["path"] for layer in spec["layers"]]
-    if spec["layers"][0]["class_name"] != "Merge":
-        return [paths[0] + "_input"]
-    branches = [p for p in paths if p.count("/") == 1]
-    return [next(p for p in paths if p.startswith(b + "/")).split("/")[-1] + "_input"
+    if spec["kind"] == "Model":  # '/' renamed '_', as the converter renames layers
+        return [name.replace("/", "_") for name in spec["input_names"]]
+    layers = spec["layers"]
+
+    def input_name(layer):  # a Sequential's first layer: an InputLayer names the input
+        name = layer["path"].split("/")[-1]
+        return name if layer["class_name"] == "InputLayer" else name + "_input"
+
+    if layers[0]["class_name"] != "Merge":
+        return [input_name(layers[0])]
+    branches = [layer["path"] for layer in layers if layer["path"].count("/") == 1]
+    return [input_name(next(layer for layer in layers if layer["path"].startswith(b + "/")))
             for b in branches]
 
 

@@ -276,6 +276,8 @@ VOCABULARIES = {  # what a literal may not hold 3 (releases: 2) or more of outsi
 # against the spec below.
 ENGINES = {
     ("legacy_conv/initializers.py", "DRAWS"): "how to draw each distribution",
+    ("legacy_conv/keras1/backend/tensorflow_backend.py", "_ELEMENTWISE"):
+        "the TensorFlow op of each Keras 1 elementwise backend function",
     ("legacy_conv/keras1/initializations.py", "DRAWS"):
         "how Keras 1 drew each distribution with NumPy (its Theano backend's values)",
     ("legacy_conv/native/objects.py", "FIXED"): "each fixed distribution's Keras 3 form",
