@@ -24,9 +24,12 @@ def _slice(x, starts, sizes):
     rank = len(x.shape)
     begin = [starts.get(a, 0) for a in range(rank)]
     size = [sizes.get(a, -1) for a in range(rank)]
-    static = [k if not isinstance(k, tf.Tensor) and k != -1  # the result's known sizes
-              else None if isinstance(k, tf.Tensor) or n is None else n - b
-              for n, b, k in zip(x.shape, begin, size)]
+    static = []  # what tf.slice cannot infer from a size tensor
+    for n, b, k in zip(x.shape, begin, size):
+        if isinstance(k, tf.Tensor):
+            static.append(None)
+        else:
+            static.append(k if k >= 0 else None if n is None else n - b)
     if any(isinstance(k, tf.Tensor) for k in size):
         size = tf.stack(size)
     y = tf.slice(x, begin, size)
@@ -143,9 +146,12 @@ def pad(x, pads, first_axis=1):
 def crop(x, crops, first_axis=1):
     """Cropping of spatial axes `first_axis`, ...; `crops` = ((before, after), ...)."""
     axes = list(enumerate(crops, start=first_axis))
-    return _slice(x, {axis: before for axis, (before, _) in axes},
-                  {axis: _length(x, axis) - before - after for axis, (before, after) in axes
-                   if after})
+    sizes = {}
+    for axis, (before, after) in axes:
+        if after:  # (-1 would be tf.slice's "to the end")
+            n = _length(x, axis) - before - after
+            sizes[axis] = tf.maximum(n, 0) if isinstance(n, tf.Tensor) else max(n, 0)
+    return _slice(x, {axis: before for axis, (before, _) in axes}, sizes)
 
 
 _BOTH_HALVES = 0x100000001  # a 32-bit pattern times this fills both halves of 64 bits
