@@ -170,6 +170,14 @@ def _restore(snapshot):
     keras.backend.clear_session()
 
 
+def _fresh():
+    """legacy_conv's settings as in a fresh process (none set: keras.json and the defaults
+    decide), whatever ran before in this one."""
+    import legacy_conv.backend
+
+    legacy_conv.backend._state.update(dict.fromkeys(legacy_conv.backend._state))
+
+
 def run_snippet(snippet):
     """Runs one block in a fresh namespace, from the repository root; raises what it raises."""
     # Line numbers in tracebacks point into the Markdown file.
@@ -178,6 +186,7 @@ def run_snippet(snippet):
     snapshot = _snapshot()
     try:
         os.chdir(REPO_ROOT)
+        _fresh()
         exec(code, {"__name__": "__snippet__"})
     finally:
         _restore(snapshot)

@@ -166,8 +166,8 @@ def test_word_dropout_drops_whole_words_as_keras1_did(backend, case):
     _check_word_dropout(x, data[f"{cid}/train_output"], table, dropout)  # Keras 1's own
     layer = _ours(backend, case)
     dropped = [_check_word_dropout(x, np.asarray(layer(x, training=True)), table, dropout)
-               for _ in range(3)]
-    assert len({frozenset(d) for d in dropped}) > 1 or dropout in (0.2,)  # new draws
+               for _ in range(20)]  # new draws (20 alike: p < 1e-4 for these rates)
+    assert len({frozenset(d) for d in dropped}) > 1
     np.testing.assert_allclose(np.asarray(layer(x)), data[f"{cid}/output"], RTOL, ATOL)
 
 
