@@ -45,8 +45,11 @@ def legacy_conv_command(*argv, cwd=None):
     """(exit status, stdout, stderr lines) of the installed `legacy-conv`."""
     script = Path(sys.executable).parent / "legacy-conv"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "legacy_conv"]
+    # The tool's own TensorFlow log level (3): a level set for the test run (CI sets 2) would
+    # let the machine's runtime logs (a failed cuInit) into the lines checked here.
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     done = subprocess.run(command + [str(a) for a in argv], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+                          timeout=300, cwd=cwd, env=env)
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, done.stdout, done.stderr.strip().splitlines()
 
