@@ -222,3 +222,11 @@ def test_a_folder_with_no_keras1_file_is_one_error(tmp_path, capsys):
     (tmp_path / "empty" / "notes.txt").write_text("trained in 2016")
     status, out, err = run(capsys, "convert", tmp_path / "empty", tmp_path / "out")
     assert status == 1 and "holds no Keras 1 model file" in err and out == ""
+
+
+def test_a_report_file_of_the_users_is_replaced_only_with_force(tree, tmp_path, capsys):
+    report = tmp_path / "mine.json"
+    report.write_text("kept")
+    status, out, err = run(capsys, "convert", tree, tmp_path / "out", "--report", report)
+    assert status == 1 and "already exists (pass --force to replace it)" in err
+    assert report.read_text() == "kept" and not (tmp_path / "out").exists()

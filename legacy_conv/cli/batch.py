@@ -299,6 +299,9 @@ def _check(args):
                          "conversions to another folder")
     if os.path.lexists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"{args.out}: OUTDIR must be a folder (IN {args.input} is one)")
+    if args.report is not None:  # a file of the user's: replaced only as an OUT would be
+        from legacy_conv.cli import writing
+        writing.check_output(args.report, args.force)
     return root, out_root
 
 
