@@ -204,14 +204,42 @@ def upsample(x, sizes, first_axis=1):
     return x
 
 
-def to_channels_last(x):
+def _channels_last_perm(rank):
+    return [0] + list(range(2, rank)) + [1]
+
+
+def _channels_first_perm(rank):
+    return [0, rank - 1] + list(range(1, rank - 1))
+
+
+def channels_last_source(x):
+    """The channels-last tensor that graph tensor `x` is `to_channels_first` of, else None.
+
+    A 'th' layer's output is its channels-last result transposed; the next 'th' layer of a
+    model reads that result instead of transposing back, so that between consecutive 'th'
+    layers activations stay channels-last (the same numbers: a transpose only moves them).
+    Eager tensors have no op: None.
+    """
+    op = getattr(x, "op", None)
+    if op is None or op.type != "Transpose":
+        return None
+    perm = tf.get_static_value(op.inputs[1])
     rank = len(x.shape)
-    return tf.transpose(x, [0] + list(range(2, rank)) + [1])
+    if perm is None or rank < 3 or list(perm) != _channels_first_perm(rank):
+        return None
+    return op.inputs[0]
+
+
+def to_channels_last(x):
+    """NC... -> N...C; in a graph, without an op where `x` was `to_channels_first(y)`."""
+    source = channels_last_source(x)
+    if source is not None:
+        return source
+    return tf.transpose(x, _channels_last_perm(len(x.shape)))
 
 
 def to_channels_first(x):
-    rank = len(x.shape)
-    return tf.transpose(x, [0, rank - 1] + list(range(1, rank - 1)))
+    return tf.transpose(x, _channels_first_perm(len(x.shape)))
 
 
 # -- pooling ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from legacy_conv.layers._base import Keras1Layer
 class _BaseSpatial(Keras1Layer):
     rank = None
     arg = None  # Keras 1 argument name: 'padding', 'cropping', 'size' or 'length'
+    spatial_op = None  # _ops.pad, crop or upsample: (x, amounts, first_axis=1)
 
     def __init__(self, value, dim_ordering=None, **kwargs):
         super().__init__(**kwargs)
@@ -30,6 +31,15 @@ class _BaseSpatial(Keras1Layer):
 
     def _spatial_axes(self):
         return range(self._first_axis, self._first_axis + self.rank)
+
+    def call(self, inputs):
+        """`spatial_op` in the input's layout; for 'th', channels-last where the input is a
+        channels-last result transposed (in a model, the previous 'th' layer's output), so
+        that no transposes remain between the two layers."""
+        source = _ops.channels_last_source(inputs) if self.dim_ordering == "th" else None
+        if source is not None:
+            return _ops.to_channels_first(self.spatial_op(source, self.amounts))
+        return self.spatial_op(inputs, self.amounts, self._first_axis)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
@@ -54,8 +64,7 @@ class _BaseZeroPadding(_BaseSpatial):
     def new_length(self, length, amount):
         return length + amount[0] + amount[1]
 
-    def call(self, inputs):
-        return _ops.pad(inputs, self.amounts, self._first_axis)
+    spatial_op = staticmethod(_ops.pad)
 
 
 class _BaseCropping(_BaseSpatial):
@@ -73,8 +82,7 @@ class _BaseCropping(_BaseSpatial):
                     f"crops {before + after} steps from input axis {axis}, which has only "
                     f"{length} (input shape {tuple(input_shape)})")
 
-    def call(self, inputs):
-        return _ops.crop(inputs, self.amounts, self._first_axis)
+    spatial_op = staticmethod(_ops.crop)
 
     def config_value(self):
         return self.amounts if self.rank > 1 else self.amounts[0]
@@ -84,8 +92,7 @@ class _BaseUpSampling(_BaseSpatial):
     def new_length(self, length, amount):
         return length * amount
 
-    def call(self, inputs):
-        return _ops.upsample(inputs, self.amounts, self._first_axis)
+    spatial_op = staticmethod(_ops.upsample)
 
     def config_value(self):
         return self.amounts[0] if self.rank == 1 else self.amounts
