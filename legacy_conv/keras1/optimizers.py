@@ -10,6 +10,7 @@ resumes where Keras 1 stopped.
 """
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from legacy_conv import _validation
@@ -51,6 +52,8 @@ class Keras1Optimizer(keras.optimizers.Optimizer):
         return iterations + [v for slot in self._slots for v in slot]
 
     def apply(self, grads, trainable_variables=None):
+        # An Embedding's gradient is sparse (IndexedSlices): Keras 1 updated it densely.
+        grads = [None if g is None else tf.convert_to_tensor(g) for g in grads]
         clipnorm = self.keras1_config.get("clipnorm", 0)
         if clipnorm > 0:
             norm = ops.sqrt(sum(ops.sum(ops.square(g)) for g in grads if g is not None))
