@@ -38,6 +38,9 @@ MODELS_API = FIXTURES / "keras1_models_api"
 UTILS = FIXTURES / "keras1_utils"
 # Keras 1 backend functions, custom layers: cases.py, custom_layers.py, backend_<backend>.json/.npz.
 BACKEND_API = FIXTURES / "keras1_backend"
+NAMES = FIXTURES / "keras1_names"  # Keras 1's auto names: cases.py, names_<backend>.json/.h5/.npz
+# Keras 1 scripts run end to end: scripts/*.py, cases.py, harness.py, <backend>/<name>.<variant>/.
+SCRIPTS = FIXTURES / "keras1_scripts"
 
 BACKENDS = ("theano", "tensorflow")
 TUPLE_KWARGS = ("output_shape", "subsample", "atrous_rate", "cropping", "padding", "size")
