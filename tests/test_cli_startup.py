@@ -1,6 +1,7 @@
 """The command line starts at once: help, --version and bad arguments answer without
 importing TensorFlow (or Keras, or the layers); a command that needs them imports them."""
 
+import io
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from legacy_conv.cli import migrate as migrate_cli
 from legacy_conv.migration import run as runner
 
 SCRIPT = Path(sys.executable).parent / "legacy-conv"
+KERAS1_CODE = Path(__file__).parent / "fixtures" / "migrate" / "keras1_code"
 LIGHT = [  # (argv, exit status)
     (["--help"], 0),
     (["--version"], 0),
@@ -29,6 +31,12 @@ HEAVY = ("tensorflow", "keras", "h5py", "legacy_conv.layers")
 
 def _imported(argv, command):
     """(exit status, the top-level names of the modules the command imported)."""
+    code, names, _ = _run(argv, command)
+    return code, names
+
+
+def _run(argv, command):
+    """(exit status, the names of the modules the command imported, its other stderr)."""
     if command == "script" and not SCRIPT.exists():
         pytest.skip("the console script is not installed next to this Python")
     start = [str(SCRIPT)] if command == "script" else [sys.executable, "-m", "legacy_conv"]
@@ -36,7 +44,9 @@ def _imported(argv, command):
     done = subprocess.run(start + argv, env=env, capture_output=True, text=True, timeout=120)
     names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
              if line.startswith("import time:")}
-    return done.returncode, names
+    rest = "".join(line for line in done.stderr.splitlines(keepends=True)
+                   if not line.startswith("import time:"))
+    return done.returncode, names, rest
 
 
 @pytest.mark.subprocess
@@ -47,6 +57,17 @@ def test_answers_without_tensorflow(argv, status, command):
     assert code == status
     assert "legacy_conv.cli" in names
     assert not [n for n in names if n.startswith(HEAVY)]
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("command", ["script", "module"])
+def test_migrate_check_reads_code_without_tensorflow(command):
+    code, names, report = _run(["migrate", "--check", str(KERAS1_CODE)], command)
+    assert not [n for n in names if n.startswith(HEAVY)]
+    expected = io.StringIO()  # the same report as in a process with the whole package
+    assert code == migrate_cli.main(["--check", str(KERAS1_CODE)], stderr=expected) == 1
+    assert report == expected.getvalue()
+    assert " trap" in report.splitlines()[-1]
 
 
 @pytest.mark.subprocess

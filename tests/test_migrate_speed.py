@@ -186,3 +186,55 @@ def test_worker_processes_give_the_one_process_answer(tmp_path):
     assert printed[0].returncode == printed[1].returncode
     assert printed[0].stdout == printed[1].stdout and printed[0].stdout
     assert printed[0].stderr == printed[1].stderr
+
+
+# -- the Keras 3 facts that the analysis and --check read instead of importing Keras ------------
+def test_the_keras3_facts_are_current():
+    from legacy_conv.spec import keras3_facts
+    from legacy_conv.spec import keras3_generate
+
+    assert pathlib.Path(keras3_facts.__file__).read_text() == keras3_generate.source(), (
+        "run: python -m legacy_conv.spec.keras3_generate")
+
+
+def _keras1_names():
+    from legacy_conv.spec import api
+    from legacy_conv.spec import keras1_signatures as k1
+
+    names = {f"{module}.{name}" for module, members in k1.MODULES.items() for name in members}
+    names |= set(k1.MODULES) | {n for n in api.FUNCTIONS if n.startswith("keras.")}
+    return sorted(names | {"keras", "keras.layers.Dense.from_config", "keras.src.layers",
+                           "keras.layers._private", "keras.nope.x", "keras.optimizers.SGD"})
+
+
+def test_keras3_has_what_importing_keras_says():
+    from legacy_conv.migration import keras3
+
+    wrong = [n for n in _keras1_names() if keras3.has(n) != keras3._has_live(n)]
+    assert not wrong
+
+
+def test_the_helper_signatures_bind_as_keras3s_own():
+    import inspect
+
+    import keras
+
+    from legacy_conv.migration import keras3
+
+    calls = [((), {}), ((0.1,), {}), ((0.1, 0.2), {}), ((), {"l2": 0.1}), ((), {"l": 1}),
+             ((), {"max_value": 2, "axis": 0}), ((2,), {"axis": [0, 1]})]
+    for module in ("keras.regularizers", "keras.constraints"):
+        names = keras3.helper_names(module)
+        assert names == {n for n in dir(getattr(keras, module.split(".")[1]))
+                         if not n.startswith("_")}
+        for name in sorted(names):
+            target = getattr(getattr(keras, module.split(".")[1]), name)
+            for args, kwargs in calls:
+                def binds(signature):
+                    try:
+                        signature.bind(*args, **kwargs)
+                    except TypeError:
+                        return False
+                    return True
+                assert binds(keras3.helper_signature(module, name)) == binds(
+                    inspect.signature(target)), (name, args, kwargs)

@@ -254,7 +254,9 @@ def execute(args):
         with signals_as_interrupts(), _quiet_tensorflow(), \
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            _startup.import_package()
+            needs_package = getattr(args, "needs_package", None)  # a command's own test
+            if needs_package is None or needs_package(args):
+                _startup.import_package()
             status = args.run(args, progress, notes)
     except KeyboardInterrupt as stopped:
         return stopped_status(stopped)

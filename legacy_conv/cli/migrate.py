@@ -57,8 +57,14 @@ def add_parser(subparsers):
                         help="files rewritten at once, each in its own process (default: "
                              "the CPUs; 1: all in this process)")
     parser.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    parser.set_defaults(run=run, quiet=False)
+    parser.set_defaults(run=run, quiet=False, needs_package=_needs_package)
     return parser
+
+
+def _needs_package(args):
+    """Whether the command needs the whole package (Keras, TensorFlow): --check reads
+    only the spec and the generated Keras 3 facts."""
+    return not args.check
 
 
 def _default_jobs():

@@ -14,6 +14,7 @@ from libcst import metadata
 
 from legacy_conv.migration import checks
 from legacy_conv.migration import imports
+from legacy_conv.migration import keras3
 from legacy_conv.migration import layout
 from legacy_conv.migration import report
 from legacy_conv.migration import reuse
@@ -119,16 +120,12 @@ def _helper_use(ref, call):
     of that name and reads the call the same way (Keras 3's MaxNorm, UnitNorm, NonNeg,
     MinMaxNorm, l1 and l2 compute Keras 1's formulas; only some keywords were renamed)."""
     module = ref.qualified.rsplit(".", 1)[0]
-    if module not in rules.LEGACY_HELPER_MODULES or ref.name not in _keras3_names(module):
+    if module not in rules.LEGACY_HELPER_MODULES or ref.name not in keras3.helper_names(module):
         return "keras1"
     if call is None:
         return "keras3"
-    import importlib
-    import inspect
-
-    target = getattr(importlib.import_module(module), ref.name)
     try:
-        inspect.signature(target).bind(*[a.value for a in call.args if a.keyword is None],
+        keras3.helper_signature(module, ref.name).bind(*[a.value for a in call.args if a.keyword is None],
                                        **{a.keyword.value: a.value for a in call.args
                                           if a.keyword is not None})
     except TypeError:
@@ -143,11 +140,6 @@ def _enclosing_layer_call(resolver, node, layer_funcs):
             return parent
         parent = resolver.parents.get(parent)
     return None
-
-
-def _keras3_names(module):
-    import importlib
-    return set(dir(importlib.import_module(module)))
 
 
 def is_legacy_use(plan, reference):

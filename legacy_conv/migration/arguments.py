@@ -10,7 +10,6 @@ out (`render`).
 import functools
 import json
 
-import keras
 import libcst as cst
 
 from collections import namedtuple
@@ -23,7 +22,6 @@ from legacy_conv.migration.probe import Refusal
 from legacy_conv.migration.probe import json_default as _json
 from legacy_conv.migration.probe import literal as _literal
 from legacy_conv.migration.probe import ordering as _ordering
-from legacy_conv.native import plan as native_plan
 
 # layer: Keras 3 class name; args: [(keyword or None, expression node, indices of the call's
 # arguments it comes from)]; inputs: for merge(), the node the new layer is called on;
@@ -35,6 +33,8 @@ Translation.__new__.__defaults__ = (frozenset(),)
 def _several(form):
     """Why the converter needed more than one Keras 3 layer: the most telling role its plan
     gave them (`native.plan.main_step`)."""
+    from legacy_conv.native import plan as native_plan  # TensorFlow: not for `--check`
+
     classes = ", ".join(layer["class_name"] for layer in form["layers"])
     step = native_plan.main_step(form.get("roles", ()))
     if step is None:
@@ -111,6 +111,8 @@ def _sources(mapping, bound, key):
 @functools.lru_cache(maxsize=None)
 def _defaults(cls_name, given):
     """The config Keras 3 makes of `given` (JSON) alone: what the call need not state."""
+    import keras  # TensorFlow: not for `--check`
+
     cls = getattr(keras.layers, cls_name)
     given = json.loads(given)
     try:
@@ -167,6 +169,8 @@ def _reads_the_same(cls_name, config, key, source_value):
         if len(_READS_THE_SAME) >= MAX_KEPT:
             _READS_THE_SAME.clear()
         try:
+            import keras
+
             cls = getattr(keras.layers, cls_name)
             ours = cls(**dict(required, **{key: _python(config[key])})).get_config()[key]
             theirs = cls(**dict(required, **{key: source_value})).get_config()[key]

@@ -7,12 +7,10 @@ Keras 1 keyword, a value whose meaning changed (`rules.VALUE_DRIFT`); one that i
 both but relies on a default that changed (`rules.DEFAULT_DRIFT`) is a warning.
 """
 
-import inspect
-
-import keras
 import libcst as cst
 
 from legacy_conv.migration import imports
+from legacy_conv.migration import keras3
 from legacy_conv.migration import rules
 from legacy_conv.migration import translate
 from legacy_conv.spec import api
@@ -31,20 +29,17 @@ KERAS3_LAYER_KWARGS = ("input_shape", "input_dim", "name", "trainable", "dtype",
 def binds_keras3(name, call):
     """Whether a call binds the signature of Keras 3's layer `name` (its own arguments and
     the keywords every Keras 3 layer takes)."""
-    cls = getattr(keras.layers, name, None)
-    if cls is None:
+    if name not in keras3.LAYER_CLASSES:
         return False
-    params = inspect.signature(cls.__init__).parameters
-    positional = [p for p in params.values() if p.name != "self" and p.kind in (
-        p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    names = {p.name for p in positional} | set(KERAS3_LAYER_KWARGS)
+    positional = keras3.positional(name)  # ((parameter, has a default), ...)
+    names = {p for p, _ in positional} | set(KERAS3_LAYER_KWARGS)
     args = [a for a in call.args if not a.star]
     given = [a for a in args if a.keyword is None]
     keywords = [a.keyword.value for a in args if a.keyword is not None]
     if len(given) > len(positional) or any(k not in names for k in keywords):
         return False
-    filled = {p.name for p in positional[:len(given)]} | set(keywords)
-    required = {p.name for p in positional if p.default is p.empty}
+    filled = {p for p, _ in positional[:len(given)]} | set(keywords)
+    required = {p for p, has_default in positional if not has_default}
     return required <= filled or any(a.star for a in call.args)
 
 
@@ -216,32 +211,14 @@ def _is_keras(qualified):
     return bool(qualified) and qualified.startswith("keras.")
 
 
-def _keras3_has(qualified):
-    """Whether Keras 3 has the dotted name (a module, or an attribute of one)."""
-    import importlib
-
-    parts = qualified.split(".")
-    obj = None
-    for index in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:index]))
-        except ImportError:
-            continue
-        for part in parts[index:]:
-            if not hasattr(obj, part):
-                return False
-            obj = getattr(obj, part)
-        return True
-    return False
+_keras3_has = keras3.has  # whether Keras 3 has the dotted name
 
 
 def _default_drift(name, given):
     """[(kind, text)]: Keras 1's default rate and epsilon of optimizer `name` where Keras 3's
     differ (left out of the call: `given` holds its keywords)."""
-    import keras
-
     keras1 = dict(training.OPTIMIZERS[name].arguments)
-    config = getattr(keras.optimizers, name)().get_config()
+    config = keras3.optimizer_defaults(name)
     out = []
     if "lr" not in given and "learning_rate" not in given and not _same(
             keras1["lr"], config.get("learning_rate")):

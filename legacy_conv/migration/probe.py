@@ -17,14 +17,11 @@ import functools
 import json
 from collections import namedtuple
 
-import keras
+import importlib
+
 import libcst as cst
 import numpy as np
 
-from legacy_conv import constraints as k1_constraints
-from legacy_conv import regularizers as k1_regularizers
-from legacy_conv.convert import model_config
-from legacy_conv import native
 from legacy_conv.errors import ConversionError
 from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.spec import layers as spec
@@ -38,9 +35,10 @@ PROBE = "migrate_probe"
 SHAPE_ROUNDS = ((253, 3), (None, 8), (256, 5))
 INT_PLACEHOLDERS = ((3, 11), (4, 12), (5, 13), (6, 14), (7, 15), (8, 16), (9, 17), (10, 18))
 FLOAT_PLACEHOLDERS = tuple((0.0123 + 0.001 * j, 0.0456 + 0.001 * j) for j in range(8))
-HELPER_MODULES = {"keras.regularizers": k1_regularizers, "legacy_conv.regularizers":
-                  k1_regularizers, "keras.constraints": k1_constraints,
-                  "legacy_conv.constraints": k1_constraints}
+# The converter (Keras, TensorFlow) is imported by the first probe: `--check` never probes.
+HELPER_MODULES = {"keras.regularizers": "legacy_conv.regularizers", "legacy_conv.regularizers":
+                  "legacy_conv.regularizers", "keras.constraints": "legacy_conv.constraints",
+                  "legacy_conv.constraints": "legacy_conv.constraints"}
 
 Settings = namedtuple("Settings", "keras1_backend image_dim_ordering")
 # An expression of an argument to carry: param (the Keras 1 parameter, or the helper's),
@@ -303,7 +301,7 @@ def _config_value(value):
     if isinstance(value, HelperCall):
         module, helper = value.qualified.rsplit(".", 1)
         source = HELPER_MODULES.get(module)
-        function = getattr(source, helper, None) if source else None
+        function = getattr(importlib.import_module(source), helper, None) if source else None
         if function is None:
             raise Refusal(f"{value.qualified} has no equivalent in this package")
         try:
@@ -322,6 +320,11 @@ def _config_value(value):
 
 
 def _convert(name, config, shape, dtype, settings, target):
+    import keras
+
+    from legacy_conv import native
+    from legacy_conv.convert import model_config
+
     layer_config = dict(config, name=PROBE, batch_input_shape=[None] + list(shape),
                         input_dtype=dtype)
     model = {"class_name": "Sequential", "config": [{"class_name": name,

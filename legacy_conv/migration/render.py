@@ -8,15 +8,14 @@ package are written with their module (`legacy_conv.initializers.Keras1Initializ
 """
 
 import functools
+import importlib
 import inspect
 
-import keras
 import libcst as cst
 import numpy as np
 
 # The Keras 3 object families a layer config may hold, by serialized module.
-FAMILIES = {"keras.initializers": keras.initializers, "keras.regularizers": keras.regularizers,
-            "keras.constraints": keras.constraints}
+FAMILIES = ("keras.initializers", "keras.regularizers", "keras.constraints")
 NO_SPACE = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                            whitespace_after=cst.SimpleWhitespace(""))
 # Config keys that never reach a rendered object.
@@ -82,6 +81,8 @@ def expression(value, needs):
 
 def keras_object(serialized, needs):
     """A serialized Keras object ({'module', 'class_name', 'config', ...}) as source."""
+    import keras  # here: `--check` imports this module without TensorFlow
+
     registered = serialized.get("registered_name") or ""
     if serialized.get("class_name") == "function":
         target = keras.saving.get_registered_object(serialized["config"]) \
@@ -97,9 +98,9 @@ def keras_object(serialized, needs):
         needs.add("legacy_conv")
         func = f"{_public_module(cls)}.{cls.__name__}"
         return call(func, kwargs=[(k, expression(_plain(v), needs)) for k, v in config.items()])
-    family = FAMILIES.get(serialized.get("module"))
-    if family is None:
+    if serialized.get("module") not in FAMILIES:
         raise ValueError(f"cannot write the object {serialized!r} as source")
+    family = importlib.import_module(serialized["module"])
     cls = getattr(family, serialized["class_name"])
     shortcut = _shortcut(family, serialized["class_name"], _key(config))
     if shortcut is not None:
@@ -137,6 +138,8 @@ def _key(config):
 @functools.lru_cache(maxsize=None)
 def _shortcut(family, class_name, key):
     """A Keras 3 name that `family.get(name)` turns into exactly this initializer."""
+    import keras
+
     if family is not keras.initializers:
         return None
     for name in dir(keras.initializers):
