@@ -9,6 +9,8 @@ built-in layers, such as a channels-first MaxPooling2D, which transpose on their
 through `tf.function`) and those of the same layers called one by one.
 """
 
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -26,6 +28,8 @@ MODELS_TH = {
     "conv3d": 2,
     # conv, conv, pool, conv, Flatten: the input's and Flatten's
     "vgg_th": 2,
+    # LocallyConnected2D, LocallyConnected2D, pool, Flatten: the input's and Flatten's
+    "local2d_th": 2,
 }
 FOLDERS = ("k122_tensorflow", "k122_theano")
 
@@ -47,10 +51,16 @@ def _activation_transposes(function, x):
     graph = concrete.graph
     meta = tf.compat.v1.train.export_meta_graph(graph_def=graph.as_graph_def(), graph=graph)
     meta.collection_def["train_op"].node_list.value.extend(t.name for t in concrete.outputs)
-    nodes = tf_optimizer.OptimizeGraph(config_pb2.ConfigProto(), meta).node
-    ops = {n.name: n.op for n in nodes}
-    return sum(n.op == "Transpose" and ops.get(n.input[0].split(":")[0]) != "ReadVariableOp"
-               for n in nodes)
+    nodes = {n.name: n for n in tf_optimizer.OptimizeGraph(config_pb2.ConfigProto(), meta).node}
+    source = concrete.inputs[0].op.name
+
+    @functools.lru_cache(maxsize=None)
+    def on_activations(name):  # depends on the model's input
+        return name == source or any(on_activations(i.split(":")[0].lstrip("^"))
+                                     for i in nodes[name].input)
+
+    return sum(n.op == "Transpose" and on_activations(n.input[0].split(":")[0])
+               for n in nodes.values())
 
 
 def _layer_by_layer(model, x):

@@ -22,6 +22,7 @@ import tensorflow as tf
 from keras import layers
 from keras.saving import register_keras_serializable
 
+from legacy_conv import _ops
 from legacy_conv import _validation
 from legacy_conv import initializers
 from legacy_conv.layers.base_conv import _BaseConv
@@ -104,13 +105,13 @@ class _BaseLocal(_BaseConv):
         return tf.transpose(tf.reshape(self.b.value, (filters, rows, cols)), (1, 2, 0))
 
     def call(self, inputs):
-        x = tf.transpose(inputs, (0, 2, 3, 1)) if self._channels_first else inputs
+        x = _ops.to_channels_last(inputs) if self._channels_first else inputs
         y = locally_connect(x, self._kernel(), self.kernel_size, self.subsample)
         if self.bias:
             y = y + self._bias()
         y = self.activation(y)
         if self._channels_first:
-            y = tf.transpose(y, (0, 3, 1, 2))
+            y = _ops.to_channels_first(y)
         if self.k1_activity_regularizer is not None:
             self.add_loss(self.k1_activity_regularizer(y))
         return y
