@@ -318,6 +318,11 @@ class Keras1File:
         (a `ReadAhead`'s `finish`) is called before any variable it may be filling."""
         self._weights(weight_rules.assign, model, ctx, keras_version, wait)
 
+    def fill_native(self, plan, model, ctx, keras_version=None):
+        """Fills the native model of `plan` (a `NativePlan` of `model`, the legacy model
+        built without values) from the file's weights (`weights.fill_native`)."""
+        self._weights(weight_rules.fill_native, model, ctx, keras_version, plan)
+
     def check_fit(self, model, ctx, keras_version=None):
         """Checks that the file's weights fit `model` (built with or without values), from
         metadata: nothing is read (`weights.check`)."""

@@ -5,10 +5,13 @@
    `native_config`: that → a config of Keras 3 built-ins (built without values);
 3. `build`: the model of a converted config, with values or shapes only (`check_fits`);
 4. `loading_from(k1file)`: build within it and fill the weights from the file;
+   `loaded`: the model of either target with its weights from the file;
 5. `to_target`: the legacy model itself, or its native twin with the weights copied.
 
-A native model built from a config remembers its Keras 1 origin (`remember`): its weights
-file is loaded into the legacy twin and transferred through the native plan (`fill_native`).
+A native model never needs its legacy twin's weights: the twin is built without values and
+each of its layers' weights goes from the file through the native plan into the native
+variables (`fill_native`), for `load_model` and for a native model built from a config,
+which remembers its Keras 1 origin (`remember`).
 """
 
 import collections
@@ -26,8 +29,8 @@ from legacy_conv.convert import layer_rules
 from legacy_conv.convert import model_config
 from legacy_conv.errors import ConversionError
 from legacy_conv.load import _host_memory
-from legacy_conv.native.build import fill_from
 from legacy_conv.native.build import layers_in
+from legacy_conv.native.build import plan_onto
 from legacy_conv.native.build import serialized
 from legacy_conv.native.build import shapes_only_plan
 from legacy_conv.spec import merge as merge_spec
@@ -283,6 +286,22 @@ def loading_from(k1file):
         yield functools.partial(k1file.load_into, wait=reader.finish)
 
 
+def loaded(k1file, ctx):
+    """The model of `k1file` (an open `hdf5.Keras1File` of a `model.save()` file) in
+    `ctx.target` with its weights: the legacy model filled while it is converted and built
+    (`loading_from`), or the native one filled from the file through its plan
+    (`fill_native`)."""
+    config, version = k1file.model_config(), k1file.keras_version
+    ctx.weight_shapes = k1file.weight_shapes()
+    if ctx.target == "native":
+        legacy = convert(config, ctx, "model_config", version)
+        return fill_native(None, k1file, Origin(legacy, ctx, None))
+    with loading_from(k1file) as load_weights_into:
+        model = build(convert(config, ctx, "model_config", version), ctx.custom_objects)
+        load_weights_into(model, ctx)
+    return model
+
+
 # -- 5. the target ---------------------------------------------------------------------------
 def to_target(model, ctx, values=True):
     """(model, plan): the legacy `model` itself and None, or (`ctx.target == 'native'`) its
@@ -375,12 +394,19 @@ def _made_natively(layer):
 
 
 def fill_native(model, k1file, found, keras_version=None):
-    """Fills the native `model` from an open Keras 1 file: the file is loaded into the legacy
-    twin (built without drawing), whose weights the native plan transfers."""
-    ctx = found.ctx
-    with loading_from(k1file) as load_weights_into:
-        legacy = build(found.legacy_config, ctx.custom_objects, source=k1file.path)
-        load_weights_into(legacy, ctx, keras_version or found.keras_version)
+    """The native `model` (None: a new one, built here without drawing) filled from an open
+    Keras 1 file of its `Origin`: the legacy twin is built without values and each of its
+    layers' weights goes from the file through the native plan into `model`, straight into
+    the variables' memory where their layout is the same (no copy of the weights is held)."""
+    ctx, version = found.ctx, keras_version or found.keras_version
+    legacy = build(found.legacy_config, ctx.custom_objects, source=k1file.path, values=False)
     with keras.saving.custom_object_scope(ctx.custom_objects):
-        fill_from(model, legacy, ctx.keep_legacy)
-    return model
+        if model is not None:
+            k1file.fill_native(plan_onto(model, legacy, ctx.keep_legacy), legacy, ctx,
+                               version)
+            return model
+        with initializers.skip_random_draws():
+            check_fits(legacy, k1file.path)
+            plan = native.weight_plan(legacy, ctx.keep_legacy)
+            k1file.fill_native(plan, legacy, ctx, version)
+    return plan.model

@@ -88,6 +88,10 @@ class Stored:
         array = np.asarray(self.dataset[()], dtype=dtype)
         return array if self.perm is None else array.transpose(self.perm)
 
+    def __getitem__(self, key):
+        """Part of its values (e.g. a slice of rows), read alone where it has no `perm`."""
+        return self.dataset[key] if self.perm is None else np.asarray(self)[key]
+
     def write_to(self, out):
         """Reads the dataset into `out`, a variable's own memory (unless a reader already
         put this very dataset there, see `read_ahead`)."""
@@ -375,13 +379,7 @@ def assign(model, groups, keras_version, ctx, wait=None):
     read (`stored`), then fills the variables (`fill.fill`): a mismatch or a damaged
     dataset leaves the model untouched. Variables whose memory a reader may be filling
     come last, after `wait()`."""
-    plan = check(model, groups, keras_version, ctx)
-    prepared, scratch = [], Scratch()
-    for layer, named in plan:
-        with damaged(layer=_where(layer)):
-            read = [(name, stored(array.dataset, scratch)) for name, array in named]
-            prepared.append((layer, _prepared(layer, read, keras_version,
-                                              ctx.keras1_backend)))
+    prepared = _read(check(model, groups, keras_version, ctx), keras_version, ctx)
     pairs = [(array, variable, layer) for layer, arrays in prepared
              for array, variable in zip(arrays, layer.weights)]
     shared = [_host_memory.writable(variable) is not None for _, variable, _ in pairs]
@@ -395,8 +393,28 @@ def assign(model, groups, keras_version, ctx, wait=None):
             _fill(variable, array, layer)
 
 
+def fill_native(model, groups, keras_version, ctx, plan):
+    """`assign` through `plan`, the `NativePlan` of `model` (a legacy model built without
+    values): each legacy layer's weights go from the file into the native model's variables
+    (`NativePlan.fill`), one layer at a time; nothing holds the legacy weights."""
+    plan.fill(_read(check(model, groups, keras_version, ctx), keras_version, ctx), _fill)
+
+
+def _read(plan, keras_version, ctx):
+    """[(layer, its weights to assign)] of `check`'s plan: read where reading later might
+    fail (`stored`), else still in the file."""
+    prepared, scratch = [], Scratch()
+    for layer, named in plan:
+        with damaged(layer=_where(layer)):
+            read = [(name, stored(array.dataset, scratch)) for name, array in named]
+            prepared.append((layer, _prepared(layer, read, keras_version,
+                                              ctx.keras1_backend)))
+    return prepared
+
+
 def _fill(variable, array, layer):
-    reading = damaged(layer=_where(layer), field=array.dataset.name) \
-        if isinstance(array, Stored) else contextlib.nullcontext()
+    source = getattr(array, "array", array)  # the weight a `handlers.Rows` reorders
+    reading = damaged(layer=_where(layer), field=source.dataset.name) \
+        if isinstance(source, Stored) else contextlib.nullcontext()
     with reading:
         fill.fill(variable, array)

@@ -5,8 +5,9 @@ included) node by node and builds its native twin with the `handlers/`; the plan
 holds that model and how each native weight comes from a legacy one (kernel layouts,
 Theano flips, the Dense-after-Flatten row permutation). `modernize` runs the plan and
 copies the weights; `to_native` returns the native model's config (`serialized`);
-`load_model(..., target='native')` loads the file into the legacy model, then modernizes it;
-`fill_from` runs the plan onto a native model that Keras built from such a config
+`load_model(..., target='native')` builds the legacy model without values and fills the
+native model from the file through the plan, one legacy layer at a time (`load.stages`);
+`plan_onto` aims the plan at a native model that Keras built from such a config
 (`load_weights` of a native model).
 
 A channels-first ('th') model keeps its contract (channels-first arrays in and out) but
@@ -131,10 +132,11 @@ def shapes_only_plan(model, keep_legacy):
                               field="model") from error
 
 
-def fill_from(model, legacy, keep_legacy=False):
-    """Fills `model`, which Keras built from `to_native`'s config of `legacy`'s config, with
-    the weights of `legacy` (a built legacy model): its plan, made without values, is run
-    onto `model`'s layers (matched one to one, nested models' included).
+def plan_onto(model, legacy, keep_legacy=False):
+    """The `NativePlan` of `legacy` (a built legacy model, with or without values) onto
+    `model`, which Keras built from `to_native`'s config of `legacy`'s config: the plan,
+    made without values, with `model`'s layers (matched one to one, nested models'
+    included) in place of its own; `plan.fill` then fills `model`.
 
     Raises:
         ConversionError: where `model` is not the native form of `legacy` (naming the first
@@ -153,7 +155,7 @@ def fill_from(model, legacy, keep_legacy=False):
     onto = copy.copy(plan)
     onto.model = model
     onto.transfers = [(twin[id(native)], source, fn) for native, source, fn in plan.transfers]
-    return onto.transfer()
+    return onto
 
 
 def layers_in(model):

@@ -10,7 +10,7 @@ from legacy_conv.errors import ConversionError
 from legacy_conv.load import fill
 from legacy_conv.native import handlers
 from legacy_conv.native import layout as lay
-from legacy_conv.native.plan import NativePlan, Provenance, ROLES
+from legacy_conv.native.plan import NativePlan, Provenance, ROLES, SAME
 
 # tensor: the native KerasTensor; layout: how it holds the legacy tensor (`layout`);
 # layer: the native layer that produced it; source: the legacy layer name, for names.
@@ -192,8 +192,7 @@ class Converter:
 
         def make():
             clone = type(layer).from_config(layer.get_config())
-            self.transfer(clone, layer, lambda weights: list(weights),
-                          why=f"{ROLES['kept']}: {why}")
+            self.transfer(clone, layer, SAME, why=f"{ROLES['kept']}: {why}")
             self.kept.append((layer.name, type(layer).__name__, why))
             return clone
         clone = self.once(state, "kept", make)

@@ -71,21 +71,62 @@ class NativePlan:
         return [self.origin(layer).role for layer in self.model.layers]
 
     def transfer(self):
-        """Copies every legacy weight into the native model (shapes checked first), each
-        once (`fill.fill`: within `fill.filling()`, into the native variables' memory)."""
-        prepared = []
+        """Copies every legacy weight into the native model (`fill`), from the legacy
+        model's current values."""
+        legacy = {id(layer): layer for _, layer, _ in self.transfers}
+        return self.fill([(layer, [_view(v) for v in layer.weights])
+                          for layer in legacy.values()])
+
+    def fill(self, sources, put=None):
+        """Fills the native model from `sources`, [(legacy layer, its weights)], one legacy
+        layer at a time, and returns it. Every shape is checked first (each transfer on
+        stand-ins of its legacy layer's weights): a mismatch fills nothing.
+
+        A weight may be an array or an object that writes itself (`fill.fill`: a dataset
+        still in the file); a transfer marked `rearranging` gets them as they are, any
+        other gets arrays (read one legacy layer at a time). `put(variable, values, legacy
+        layer)` sets each native weight (default `fill.fill`: within `fill.filling()`,
+        straight into the native variable's memory).
+        """
+        put = put or (lambda variable, values, legacy: fill.fill(variable, values))
+        by_legacy = {}
         for native, legacy, fn in self.transfers:
-            arrays = fn([_view(variable) for variable in legacy.weights])
-            expected = [tuple(v.shape) for v in native.weights]
-            if [tuple(a.shape) for a in arrays] != expected:
-                raise ConversionError(
-                    f"has weights of shapes {[tuple(a.shape) for a in arrays]} for a native "
-                    f"layer expecting {expected}", layer=f'"{legacy.name}"', has_value=False)
-            prepared.append((native, arrays))
-        for native, arrays in prepared:
-            for variable, array in zip(native.weights, arrays):
-                fill.fill(variable, array)
+            _check(native, legacy, fn([_stand_in(v) for v in legacy.weights]))
+            by_legacy.setdefault(id(legacy), []).append((native, fn))
+        for legacy, weights in sources:
+            arrays = None
+            for native, fn in by_legacy.pop(id(legacy), ()):
+                if not getattr(fn, "rearranging", False):
+                    arrays = arrays or [np.asarray(w) for w in weights]
+                for variable, values in zip(native.weights, fn(
+                        weights if getattr(fn, "rearranging", False) else arrays)):
+                    put(variable, values, legacy)
         return self.model
+
+
+def rearranging(fn):
+    """Marks a transfer `fn` that only picks, orders or wraps (`handlers.Rows`) the legacy
+    weights it is given, never computes with them: it may be given weights still in the
+    file, which are then read straight into the native variables."""
+    fn.rearranging = True
+    return fn
+
+
+# The transfer of a native layer whose weights are the legacy layer's, as they are.
+SAME = rearranging(lambda weights: list(weights))
+
+
+def _check(native, legacy, arrays):
+    expected = [tuple(v.shape) for v in native.weights]
+    if [tuple(a.shape) for a in arrays] != expected:
+        raise ConversionError(
+            f"has weights of shapes {[tuple(a.shape) for a in arrays]} for a native "
+            f"layer expecting {expected}", layer=f'"{legacy.name}"', has_value=False)
+
+
+def _stand_in(variable):
+    """An array of `variable`'s shape and dtype that holds no memory (for shapes)."""
+    return np.broadcast_to(np.zeros((), variable.dtype), tuple(variable.shape))
 
 
 def _view(variable):

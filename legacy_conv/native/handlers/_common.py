@@ -7,7 +7,9 @@ import re
 import keras
 import numpy as np
 
+from legacy_conv.load import weights as stored_weights
 from legacy_conv.native import objects as obj
+from legacy_conv.native.plan import SAME
 from legacy_conv.spec import layers as spec
 
 
@@ -106,18 +108,45 @@ def _mapped(cv, layer, value, mapper, *args):
 
 
 class Rows:
-    """`array[order]` (its rows reordered), written straight to its destination (no
-    temporary the size of a Dense kernel)."""
+    """`array[order]` (its rows reordered, `order` a permutation), written straight to its
+    destination (no temporary the size of a Dense kernel). `array` may be a weight still in
+    the file (`load.weights.Stored`): it is then read in slices of rows, each scattered to
+    its rows."""
 
     def __init__(self, array, order):
         self.array, self.order = array, np.asarray(order)
         self.shape = (len(self.order),) + tuple(array.shape[1:])
 
     def __array__(self, dtype=None, copy=None):
-        return self.array[self.order].astype(dtype or self.array.dtype, copy=False)
+        return np.asarray(self.array)[self.order].astype(dtype or self.array.dtype,
+                                                          copy=False)
 
     def write_to(self, out):
-        np.take(self.array, self.order, axis=0, out=out, mode="clip")  # "raise" buffers
+        if isinstance(self.array, np.ndarray):
+            np.take(self.array, self.order, axis=0, out=out, mode="clip")  # "raise" buffers
+            return
+        for rows, where in self._slices(out.dtype):
+            out[where] = rows
+
+    def assign_to(self, variable):
+        """Into a variable whose memory is TensorFlow's: slice by slice where it scatters."""
+        target = variable.value  # on Keras 3's TensorFlow backend, a tf.Variable
+        if isinstance(self.array, np.ndarray) or not hasattr(target, "scatter_update"):
+            variable.assign(np.asarray(self, dtype=np.dtype(variable.dtype)))
+            return
+        import tensorflow as tf
+
+        for rows, where in self._slices(np.dtype(variable.dtype)):
+            target.scatter_update(tf.IndexedSlices(rows.astype(variable.dtype, copy=False),
+                                                   tf.constant(where)))
+
+    def _slices(self, dtype):
+        """(rows of `array`, where they go), about `weights.SLICE_BYTES` at a time."""
+        where = np.argsort(self.order)
+        row = dtype.itemsize * int(np.prod(self.shape[1:]))
+        step = max(1, stored_weights.SLICE_BYTES // max(1, row))
+        for start in range(0, len(where), step):
+            yield np.asarray(self.array[start:start + step]), where[start:start + step]
 
 
 def _data_format(rank):
@@ -226,7 +255,7 @@ def _variable(layer, prefix):
 
 
 def _same_weights(cv, layer, native):
-    cv.transfer(native, layer, lambda weights: list(weights))
+    cv.transfer(native, layer, SAME)
 
 
 def _builtin_core(cv, layer, state, key="core", **kwargs):

@@ -18,6 +18,7 @@ from legacy_conv import constraints as k1_constraints
 from legacy_conv import initializers as k1_initializers
 from legacy_conv.native import layout as lay
 from legacy_conv.native import objects as obj
+from legacy_conv.native.plan import SAME, rearranging
 from legacy_conv.native.handlers._common import (
     Refused,
     _activation_layers,
@@ -60,7 +61,7 @@ def time_distributed_dense(cv, layer, inputs, state):
 
     def make():
         core = _dense(cv, layer, layer.output_dim, activation, layer.name, shape, shape)
-        cv.transfer(core, layer, list)
+        cv.transfer(core, layer, SAME)
         return core
     return _chain(cv, _input(cv, inputs), [("core", cv.once(state, "core", make))] + after,
                   layer.name)
@@ -77,8 +78,8 @@ def highway(cv, layer, inputs, state):
         transform = _dense(cv, layer, shape[1], activation, layer.name, shape, shape)
         gate = _dense(cv, layer, shape[1], "sigmoid", cv.unique(f"{layer.name}_gate"), shape,
                       shape, weighted=False, bias_initializer="ones")
-        cv.transfer(transform, layer, lambda ws: ws[0::2])  # W, b
-        cv.transfer(gate, layer, lambda ws: ws[1::2])  # W_carry, b_carry
+        cv.transfer(transform, layer, rearranging(lambda ws: ws[0::2]))  # W, b
+        cv.transfer(gate, layer, rearranging(lambda ws: ws[1::2]))  # W_carry, b_carry
         return {"transform": transform, "gate": gate, **{
             role: cls(name=cv.unique(f"{layer.name}_{role}")) for role, cls in (
                 ("minus_input", keras.layers.Subtract), ("gated", keras.layers.Multiply),

@@ -6,6 +6,7 @@ import keras
 from legacy_conv import initializers as k1_initializers
 from legacy_conv.layers.embeddings import drops_words
 from legacy_conv.native import objects as obj
+from legacy_conv.native.plan import SAME
 from legacy_conv.native.handlers._common import _mapped, _no_activity_penalty, handles, Refused
 from legacy_conv.spec import layers as spec
 
@@ -27,7 +28,7 @@ def embedding(cv, layer, inputs, state):
             embeddings_constraint=_mapped(cv, layer, layer.W_constraint,
                                           obj.native_constraint, 2),
             name=layer.name, trainable=layer.trainable)
-        cv.transfer(native, layer, list)
+        cv.transfer(native, layer, SAME)
         return native
     native = cv.once(state, "core", make)
     return cv.call(native, inputs[0], inputs[0].layout, layer.name)

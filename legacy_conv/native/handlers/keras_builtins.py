@@ -5,6 +5,7 @@ import numpy as np
 
 from legacy_conv.native import layout as lay
 from legacy_conv.native import objects as obj
+from legacy_conv.native.plan import rearranging
 from legacy_conv.native.handlers._common import (
     _activation_layers, AXIS_ARGUMENT, _builtin_core, _chain, clone_builtin, ELEMENTWISE,
     handles, key_of, MERGES, Rows, _same_weights)
@@ -52,7 +53,8 @@ def dense(cv, layer, inputs, state):
         if order is None:
             _same_weights(cv, layer, native)
         else:
-            cv.transfer(native, layer, lambda w: [Rows(w[0], order)] + list(w[1:]),
+            reordered = rearranging(lambda w: [Rows(w[0], order)] + list(w[1:]))
+            cv.transfer(native, layer, reordered,
                         why="the Keras 1 layer's own computation; its kernel's rows are "
                             "reordered for the channels-last Flatten before it")
         return native, after
