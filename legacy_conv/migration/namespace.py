@@ -23,7 +23,10 @@ from legacy_conv.migration import imports
 from legacy_conv.migration import layout
 from legacy_conv.migration import report
 from legacy_conv.migration import rules
+from legacy_conv.spec import api
+from legacy_conv.spec import backend as backend_spec
 from legacy_conv.spec import keras1_signatures as k1
+from legacy_conv.spec import training
 
 NAMESPACE = imports.NAMESPACE
 KERAS = "keras"
@@ -245,8 +248,39 @@ def to_namespace(module, path):
 
 
 def to_keras(module):
-    """`module` with the namespace's imports as the `keras` imports they came from."""
-    return module.visit(_ToKeras())
+    """`module` with the namespace's imports as the `keras` imports they came from, and
+    without the settings `with_settings` wrote (`stated_settings` reads them first)."""
+    body = [s for s in module.body if _setting(s) is None]
+    if len(body) != len(module.body) and "legacy_conv" not in "".join(
+            imports.code(s) for s in body if not _is_import_of_legacy(s)):
+        body = [s for s in body if not _is_import_of_legacy(s)]
+    return module.with_changes(body=body).visit(_ToKeras())
+
+
+def stated_settings(module):
+    """{option: value} of the settings `with_settings` wrote into a module (`--to legacy`'s
+    output states what keras.json said), for `--to native` to read as given."""
+    return dict(found for found in map(_setting, module.body) if found is not None)
+
+
+def _setting(statement):
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1 or \
+            not isinstance(statement.body[0], cst.Expr):
+        return None
+    call = statement.body[0].value
+    if not isinstance(call, cst.Call) or len(call.args) != 1 or \
+            not isinstance(call.args[0].value, cst.SimpleString):
+        return None
+    for option, setter in SETTINGS:
+        if imports.dotted(call.func) == f"{imports.LEGACY}.{setter}":
+            return option, call.args[0].value.evaluated_value
+    return None
+
+
+def _is_import_of_legacy(statement):
+    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
+        isinstance(statement.body[0], cst.Import) and [imports.code(a.name) for a in
+                                                       statement.body[0].names] == ["legacy_conv"]
 
 
 # What keras.json (and KERAS_BACKEND) said where the code ran, as `legacy_conv` sets it.
@@ -266,3 +300,615 @@ def with_settings(module, **stated):
     body = list(module.body)
     new = [cst.parse_statement(line) for line in lines]
     return module.with_changes(body=body[:at] + new + body[at:])
+
+
+# -- `--to native`: the Keras 1 API beyond layers -------------------------------------------------
+# Each Keras 1 call beyond layers becomes its Keras 3 twin where `spec` records one of the same
+# meaning (`spec.api.Twin`: `api.FUNCTIONS`, `api.METHODS`, `training`'s optimizers,
+# `backend.OPS`); every other Keras 1 name stays on the namespace, with the reason. Models decide
+# per file: their classes stay Keras 3's only where every Keras 1 method call on them has a twin.
+class Kept(Exception):
+    """A call that stays on the namespace; the message says why."""
+
+
+class Keras3Call(Exception):
+    """A call whose arguments are Keras 3's, not Keras 1's (`--to native`'s own output)."""
+
+
+def _keras1_name(qualified):
+    """Whether Keras 1.2.2 had the dotted name (the namespace, its mirror, has it)."""
+    module, _, name = qualified.rpartition(".")
+    return _module(qualified) is not None or _has(module, (name,))
+
+
+@functools.lru_cache(maxsize=None)
+def _twins():
+    """{Keras 1 dotted name: Twin} of the functions and classes."""
+    twins = dict(api.FUNCTIONS)
+    twins.update({f"keras.backend.{n}": t for n, t in backend_spec.OPS.items()})
+    for name, optimizer in training.OPTIMIZERS.items():
+        if training.OPTIMIZER_RULES[name] is None:
+            params = tuple((k1_name, None if k1_name in training.OPTIMIZER_KEPT else
+                            training.OPTIMIZER_RENAMES.get(k1_name, k1_name), default)
+                           for k1_name, default in optimizer.arguments)
+            params += tuple((c, training.OPTIMIZER_RENAMES[c], None) for c in training.CLIPPING)
+            twins[f"keras.optimizers.{name}"] = api.Twin(
+                f"keras.optimizers.{name}", params, training.OPTIMIZER_KEPT)
+    return twins
+
+
+def _kept_reason(qualified):
+    name = qualified.rsplit(".", 1)[-1]
+    if qualified.startswith("keras.optimizers.") and training.OPTIMIZER_RULES.get(name):
+        return training.OPTIMIZER_RULES[name]
+    if qualified.startswith("keras.backend.") and name in backend_spec.OPS_KEPT:
+        return backend_spec.OPS_KEPT[name]
+    return api.KEPT.get(qualified, "Keras 3 has no call of the same meaning")
+
+
+@functools.lru_cache(maxsize=None)
+def _keras3_signature(dotted):
+    """{parameter: default (REQUIRED)} and the positional names of a Keras 3 callable."""
+    import inspect
+
+    import keras
+
+    obj = keras.Model if dotted.startswith("Model.") else keras
+    for part in dotted.split(".")[1:]:
+        obj = getattr(obj, part)
+    params = [p for p in inspect.signature(obj).parameters.values() if p.name != "self"]
+    defaults = {p.name: api.REQUIRED if p.default is p.empty else p.default for p in params}
+    positional = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                            p.POSITIONAL_OR_KEYWORD))
+    return defaults, positional
+
+
+def _literal(node):
+    """(True, value) of a literal expression, else (False, None)."""
+    import ast
+
+    try:
+        return True, ast.literal_eval(imports.code(node))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False, None
+
+
+def _same_value(a, b):
+    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) or \
+            not isinstance(b, (int, float)):
+        return a == b and type(a) is type(b)
+    return abs(float(a) - float(b)) <= 1e-9 * max(abs(float(a)), 1.0)
+
+
+def twin_arguments(twin, call, values=None):
+    """The Keras 3 twin's arguments [(keyword or None, node)] for a Keras 1 call, or Kept.
+
+    In order: the call's arguments bound to Keras 1's parameters (positional by place); a
+    keyword of `twin.kept` stays (dropped where its literal is Keras 1's default); each value
+    rule of `twin.values` (`values[rule](node, bound)`); an argument keeps its place where
+    Keras 3's parameter there has its Keras 3 name, else becomes that keyword; Keras 1's
+    defaults that Keras 3's differ from are written."""
+    params = {k1: (k3, default) for k1, k3, default in twin.params}
+    order = [k1 for k1, _, _ in twin.params]
+    k3_defaults, k3_positional = _keras3_signature(twin.keras3)
+    bound = {}
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            raise Kept(f"(Manual check required) it passes {arg.star}{imports.code(arg.value)}, "
+                       "whose arguments are not known before it runs")
+        if arg.keyword is None:
+            if index >= len(order):
+                raise Kept(f"{index + 1} positional arguments: no twin takes them")
+            bound[order[index]] = (arg, index)
+        elif arg.keyword.value not in params:
+            raise Keras3Call(arg.keyword.value)
+        else:
+            bound[arg.keyword.value] = (arg, None)
+    out, positional = [], True
+    for k1 in sorted(bound, key=lambda k: call.args.index(bound[k][0])):
+        arg, index = bound[k1]
+        k3, default = params[k1]
+        if k1 in twin.kept or k3 is None:
+            known, value = _literal(arg.value)
+            if known and default is not api.SAME and _same_value(value, default):
+                continue
+            raise Kept(f"{k1}=: " + twin.kept.get(k1, f"Keras 3's twin has no {k1}"))
+        node = arg.value
+        if k1 in twin.values:
+            node = VALUES[twin.values[k1]](node, bound)
+        positional = positional and index is not None and index < len(k3_positional) and \
+            k3_positional[index] == k3
+        out.append((None if positional else k3, node))
+    for k1, k3, default in twin.params:
+        if k1 in bound or default in (api.SAME, api.REQUIRED) or k3 is None:
+            if default is api.REQUIRED and k1 not in bound:
+                raise Kept(f"it leaves out {k1}, which Keras 1 required")
+            continue
+        if not _same_value(default, k3_defaults.get(k3, api.REQUIRED)):
+            out.append((k3, cst.parse_expression(repr(default))))
+    return out
+
+
+# -- the value rules of `api.METHODS` (compile's optimizer, loss and metrics; fit's shuffle) -----
+def _string(node, what):
+    known, value = _literal(node)
+    if not known or not isinstance(value, str):
+        raise Kept(f"{what} is {imports.code(node)}, not a literal name")
+    return value
+
+
+def _optimizer_value(node, bound):
+    if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return node  # an optimizer object: Keras 1's or Keras 3's, both run in Keras 3's compile
+    name = training.OPTIMIZER_ALIASES.get(_string(node, "optimizer"))
+    if name is None:
+        raise Kept(f"optimizer={imports.code(node)} is not a Keras 1 optimizer name")
+    if training.OPTIMIZER_RULES[name]:
+        raise Kept(f"optimizer={imports.code(node)}: {training.OPTIMIZER_RULES[name]}")
+    twin = _twins()[f"keras.optimizers.{name}"]
+    args = twin_arguments(twin, cst.Call(func=cst.Name(name)))
+    if not args:
+        return node  # Keras 3's name gives Keras 1's defaults
+    return cst.parse_expression(f"keras.optimizers.{name}(" + ", ".join(
+        f"{k}={imports.code(v)}" for k, v in args) + ")")
+
+
+def _loss_name(node):
+    name = _string(node, "loss")
+    name = training.OBJECTIVE_ALIASES.get(name, name)
+    if name not in training.LOSS_TWINS:
+        raise Kept(f"loss={imports.code(node)}: Keras 3's loss of that name computes "
+                   "another function" if name in training.OBJECTIVES else
+                   f"loss={imports.code(node)} is not a Keras 1 objective")
+    return name
+
+
+def _loss_value(node, bound):
+    if isinstance(node, (cst.Name, cst.Attribute)) and not _literal(node)[0]:
+        return node  # a function: Keras 3 calls it as Keras 1 did (y_true, y_pred)
+    name = _loss_name(node)
+    return node if training.LOSS_TWINS[name] == _string(node, "loss") else \
+        cst.SimpleString(repr(training.LOSS_TWINS[name]))
+
+
+def _metrics_value(node, bound):
+    if not isinstance(node, (cst.List, cst.Tuple)):
+        raise Kept(f"metrics={imports.code(node)} is not a list of metric names")
+    out = []
+    for element in node.elements:
+        text = imports.code(element.value)
+        if text.startswith(KERAS3_METRICS):  # Keras 3's metric object (`--to native`'s)
+            out.append(text)
+            continue
+        metric = _string(element.value, "a metric")
+        if metric in training.ACCURACY:
+            if "loss" not in bound:
+                raise Kept("the accuracy Keras 1 chose depends on the loss")
+            loss = _loss_name(bound["loss"][0].value)
+            twin = training.ACCURACY_TWINS.get(loss)
+            out.append(f"keras.metrics.{twin}(name={training.ACCURACY_KEY!r})" if twin else
+                       repr(training.ACCURACY_KEY))
+            continue
+        full = training.METRIC_ALIASES.get(metric, metric)
+        if full not in training.METRIC_TWINS:
+            raise Kept(f"metric {metric!r}: Keras 3 has no metric of that name computing "
+                       "Keras 1's" if full in training.METRICS else
+                       f"metric {metric!r} is not a Keras 1 metric")
+        out.append(repr(full))
+    return cst.parse_expression("[" + ", ".join(out) + "]")
+
+
+def _shuffle_value(node, bound):
+    known, value = _literal(node)
+    if not known or value == "batch":
+        raise Kept(f"shuffle={imports.code(node)}: Keras 3's fit shuffles no whole batches"
+                   if known else f"shuffle={imports.code(node)} is not a literal")
+    return node
+
+
+# What `_metrics_value` writes for an accuracy: Keras 3's metric classes.
+KERAS3_METRICS = "keras.metrics."
+VALUES = {"optimizer": _optimizer_value, "loss": _loss_value, "metrics": _metrics_value,
+          "shuffle": _shuffle_value}
+
+
+def _owned(qualified):
+    """Whether a dotted name is Keras 1's API beyond layers (this pass's, not `analysis`')."""
+    if not qualified or not _is_keras(qualified) or qualified == KERAS:
+        return False
+    if qualified in api.MODELS:
+        return True
+    module = qualified.rsplit(".", 1)[0]
+    return not any(m == module or qualified == m or qualified.startswith(m + ".")
+                   for m in rules.KERAS1_LAYER_MODULES | set(rules.LEGACY_HELPER_MODULES)
+                   | {"keras.layers"})
+
+
+class _ApiUses(cst.CSTVisitor):
+    """The references to Keras 1's API beyond layers (outermost chains), the model-making
+    assignments and the method calls of a module."""
+
+    def __init__(self, resolver):
+        super().__init__()
+        self.resolver, self.uses, self.methods, self.assigns = resolver, [], [], []
+        self.returns, self.function = {}, []  # function name -> the names it returns
+
+    def visit_Import(self, node):
+        return False
+
+    def visit_ImportFrom(self, node):
+        return False
+
+    def visit_Attribute(self, node):
+        return self._reference(node)
+
+    def visit_Name(self, node):
+        self._reference(node)
+
+    def _reference(self, node):
+        qualified = self.resolver.qualified(node)
+        if qualified is None or not _is_keras(qualified):
+            return True
+        if _owned(qualified) and _keras1_name(qualified):
+            self.uses.append((node, qualified))
+        return False
+
+    def visit_Call(self, node):
+        func = node.func
+        if isinstance(func, cst.Attribute) and (func.attr.value in api.METHODS or
+                                                func.attr.value in api.METHODS_KEPT):
+            self.methods.append(node)
+
+    def visit_Assign(self, node):
+        if isinstance(node.value, cst.Call):
+            self.assigns.append(([imports.code(t.target) for t in node.targets],
+                                 self.resolver.qualified(node.value.func),
+                                 imports.dotted(node.value.func)))
+
+    def visit_FunctionDef(self, node):
+        self.function.append(node.name.value)
+
+    def leave_FunctionDef(self, node):
+        self.function.pop()
+
+    def visit_Return(self, node):
+        if node.value is not None and self.function:
+            self.returns.setdefault(self.function[-1], set()).add(imports.code(node.value))
+
+    def model_receivers(self):
+        """The expressions the module assigns a model to: from a Keras 1 model class or
+        loader, or from a function of the module that returns one (`model = build()`)."""
+        made = {t for targets, qualified, _ in self.assigns if qualified in api.MODELS
+                for t in targets}
+        functions = {f for f, returned in self.returns.items() if returned & made}
+        return made | {t for targets, _, called in self.assigns if called in functions
+                       for t in targets}
+
+
+class _ApiPlan:
+    """What `to_native` does to one module: new calls, the names that stay on the namespace."""
+
+    def __init__(self, path, resolver):
+        self.path, self.resolver = path, resolver
+        self.calls = {}  # Call -> new Call
+        self.staying = []  # (node, qualified) of references that stay Keras 1's
+        self.converted = set()  # ids of the func nodes of converted calls
+        self.respelled = set()  # ids of those whose function is now another name
+        self.entries = []
+
+    def where(self, node):
+        return (self.path, *self.resolver.position(node))
+
+    def convert(self, call, new, note=None):
+        self.calls[call] = new
+        self.converted.add(id(call.func))
+        self.entries.append(report.Entry(*self.where(call), "converted", imports.code(call),
+                                         imports.code(new), note))
+
+    def keep(self, node, reason):
+        self.entries.append(report.Entry(*self.where(node), "kept", imports.code(node), None,
+                                         f"stays on {NAMESPACE}: {reason}"))
+
+
+def _twin_call(call, twin):
+    args = twin_arguments(twin, call)
+    new_args = [cst.Arg(value=node, keyword=cst.Name(k) if k else None,
+                        equal=layout.no_space_equal() if k else cst.MaybeSentinel.DEFAULT)
+                for k, node in args]
+    for index, arg in enumerate(new_args[:-1]):
+        old = call.args[index] if index < len(call.args) else None
+        comma = old.comma if old is not None and old.comma is not cst.MaybeSentinel.DEFAULT \
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        new_args[index] = arg.with_changes(comma=comma)
+    return call.with_changes(args=new_args)
+
+
+def _plan_api(plan, visitor):
+    parents = plan.resolver.parents
+    factories = []
+    for node, qualified in visitor.uses:
+        parent = parents.get(node)
+        call = parent if isinstance(parent, cst.Call) and parent.func is node else None
+        if qualified in api.MODELS:
+            factories.append((node, qualified))
+            continue
+        twin = _twins().get(qualified)
+        if call is None or twin is None:
+            plan.staying.append((node, qualified))
+            if call is not None:
+                plan.keep(call, _kept_reason(qualified))
+            continue
+        try:
+            new = _twin_call(call, twin)
+        except Keras3Call:
+            continue
+        except Kept as kept:
+            plan.staying.append((node, qualified))
+            plan.keep(call, str(kept))
+            continue
+        if qualified != twin.keras3:
+            new = new.with_changes(func=cst.parse_expression(twin.keras3))
+            plan.respelled.add(id(node))
+        plan.convert(call, new, twin.note)
+    _plan_models(plan, visitor, factories)
+
+
+def _plan_models(plan, visitor, factories):
+    """Models go native where the module makes them with Keras 1's classes and every Keras 1
+    method call on them has a twin; else their classes stay on the namespace."""
+    calls, receivers = [], visitor.model_receivers()
+    for call in visitor.methods:
+        receiver = imports.code(call.func.value)
+        stated = set(api.METHOD_KEYWORDS.get(call.func.attr.value, ())) & {
+            a.keyword.value for a in call.args if a.keyword is not None}
+        if receiver in receivers or stated:
+            calls.append((call, receiver in receivers))
+    if not factories:
+        for call, _ in calls:
+            plan.entries.append(report.Entry(
+                *plan.where(call), "warning", imports.code(call), None,
+                "(Manual check required) a Keras 1 call on a model this file does not make: "
+                "left as it is (it runs on the namespace's models)"))
+        return
+    refusals, new_calls = [], {}
+    for node, qualified in factories:
+        if api.MODELS[qualified]:
+            refusals.append((node, f"{qualified.rsplit('.', 1)[1]}: {api.MODELS[qualified]}"))
+    for call, _ in calls:
+        method = call.func.attr.value
+        if method in api.METHODS_KEPT:
+            refusals.append((call, f"{method}: {api.METHODS_KEPT[method]}"))
+            continue
+        twin = api.METHODS[method]
+        try:
+            new = _twin_call(call, twin)
+        except Keras3Call:
+            continue
+        except Kept as kept:
+            refusals.append((call, f"{method}: {kept}"))
+            continue
+        name = twin.keras3.split(".", 1)[1]
+        if name != method:
+            new = new.with_changes(func=new.func.with_changes(attr=cst.Name(name)))
+        new_calls[call] = (new, twin.note)
+    if not refusals:
+        for call, (new, note) in new_calls.items():
+            if imports.code(new) != imports.code(call):
+                plan.convert(call, new, note)
+        return
+    first = refusals[0]
+    line = plan.resolver.position(first[0])[0]
+    for node, reason in refusals:
+        plan.keep(node, reason)
+    for node, qualified in factories:
+        plan.staying.append((node, qualified))
+        if not api.MODELS[qualified]:
+            plan.keep(plan.resolver.parents.get(node) or node,
+                      f"its models' calls stay Keras 1's (line {line}: {first[1]})")
+
+
+def _root(node):
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node if isinstance(node, cst.Name) else None
+
+
+class _ApiRewriter(cst.CSTTransformer):
+    """Applies an `_ApiPlan`: the new calls; references that stay Keras 1's reach the
+    namespace (their import moves there, or an `import keras` chain is spelled in full)."""
+
+    def __init__(self, plan, chains):
+        super().__init__()
+        self.plan, self.chains, self.needs = plan, chains, set()
+
+    def leave_Call(self, original, updated):
+        new = self.plan.calls.get(original)
+        if new is None:
+            return updated
+        if id(original.func) in self.respelled:  # its name moves to the namespace
+            twin = _twins().get(self.plan.resolver.qualified(original.func))
+            new = new.with_changes(func=cst.parse_expression(twin.keras3))
+        return new.with_changes(args=[a.with_changes(value=a.value.visit(self))
+                                      for a in new.args])
+
+    def leave_Attribute(self, original, updated):
+        qualified = self.chains.get(id(original))
+        if qualified is None:
+            return updated
+        module = _namespace_module(qualified)
+        self.needs.add((module,))
+        return cst.parse_expression(NAMESPACE + qualified[len(KERAS):])
+
+    def leave_SimpleStatementLine(self, original, updated):
+        """An import of Keras 1's API: the names that stay Keras 1's from the namespace, those
+        no longer used dropped, Keras 3's kept."""
+        if len(updated.body) != 1 or not isinstance(updated.body[0], (cst.Import,
+                                                                       cst.ImportFrom)):
+            return updated
+        statement, new = original.body[0], updated.body[0]
+        module = imports.module_name(statement) if isinstance(statement, cst.ImportFrom) \
+            else None
+        if isinstance(statement, cst.ImportFrom) and isinstance(statement.names,
+                                                                 cst.ImportStar):
+            if not (_is_keras(module) and _owned(f"{module}.x") and _module(module)):
+                return updated
+            return self._moved(original, updated.with_changes(body=[new.with_changes(
+                module=_dotted_node(NAMESPACE + module[len(KERAS):]))]))
+        fate = {id(a): self.fates.get((id(statement), _local(a))) for a in statement.names}
+        if not any(fate.values()):
+            return updated
+        kept = [a for a, o in zip(new.names, statement.names) if fate[id(o)] is None]
+        moving = [a for a, o in zip(new.names, statement.names) if fate[id(o)] == "move"]
+        lines = []
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            lines.append(updated.with_changes(body=[new.with_changes(names=kept)]))
+        if moving:
+            moving = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in moving]
+            if module is not None:
+                moved = cst.ImportFrom(module=_dotted_node(NAMESPACE + module[len(KERAS):]),
+                                       names=moving)
+            else:
+                moved = cst.Import(names=[a.with_changes(name=_dotted_node(
+                    NAMESPACE + imports.dotted(a.name)[len(KERAS):])) for a in moving])
+            line = cst.SimpleStatementLine(body=[moved])
+            lines.append(line if lines else updated.with_changes(body=[moved]))
+        if not lines and self.import_keras is not None:  # in place of what it replaces
+            line, self.import_keras = self.import_keras, None
+            self._entry(original, imports.code(line.body[0]))
+            return line.with_changes(leading_lines=original.leading_lines)
+        if not lines:
+            self._entry(original, "(removed)")
+            return cst.RemovalSentinel.REMOVE
+        self._entry(original, "; ".join(imports.code(line.body[0]) for line in lines))
+        return cst.FlattenSentinel(lines) if len(lines) > 1 else lines[0]
+
+    def _moved(self, original, new):
+        self._entry(original, imports.code(new.body[0]))
+        return new
+
+    def _entry(self, original, text):
+        self.plan.entries.append(report.Entry(*self.plan.where(original.body[0]), "converted",
+                                              imports.code(original.body[0]), text, None))
+
+    fates = {}
+    respelled = frozenset()
+    import_keras = None  # `import keras`, written in place of the first import dropped
+
+
+def _local(alias):
+    return (alias.evaluated_alias or alias.evaluated_name).split(".")[0] \
+        if alias.asname is not None else imports.dotted(alias.name).split(".")[0]
+
+
+def _namespace_module(qualified):
+    """The namespace's module to import for a Keras 1 dotted name."""
+    parts = qualified.split(".")
+    for end in range(len(parts), 0, -1):
+        if _module(".".join(parts[:end])) is not None:
+            return NAMESPACE + ".".join(parts[:end])[len(KERAS):]
+    return NAMESPACE
+
+
+def to_native(module, path):
+    """(module, entries): `--to native`'s pass over Keras 1's API beyond layers (run on the
+    module with Keras 1's imports, before the layer calls' pass)."""
+    wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
+    resolver = imports.Resolver(wrapper)
+    visitor = _ApiUses(resolver)
+    wrapper.module.visit(visitor)
+    if not visitor.uses:
+        return module, [e for e in _plan_only(resolver, path, visitor)]
+    plan = _ApiPlan(path, resolver)
+    _plan_api(plan, visitor)
+    chains, uses = {}, {}
+    staying = {id(node) for node, _ in plan.staying}
+    for node, qualified in visitor.uses:
+        root = _root(node)
+        binding = resolver.binding(root) if root is not None else None
+        if binding is None:
+            continue
+        statement, local = binding.node, root.value
+        if isinstance(statement, cst.Import) and any(  # `import keras`: spelled in full
+                a.asname is None and _local(a) == local for a in statement.names):
+            if id(node) in staying and isinstance(node, cst.Attribute):
+                chains[id(node)] = qualified
+            continue
+        use = "stay" if id(node) in staying else "gone" if id(node) in plan.respelled \
+            else "keep"
+        uses.setdefault((id(statement), local), set()).add(use)
+    fates = {}
+    for statement, alias, qualified in _owned_aliases(wrapper.module):
+        key = (id(statement), _local(alias))
+        found = uses.get(key, set())
+        module, _, name = qualified.rpartition(".")
+        on_namespace = _has(module, (name,)) or _module(qualified) is not None
+        if "stay" in found or not found and not _keras3_has(qualified):
+            fates[key] = "move" if on_namespace else None
+        elif found == {"gone"}:
+            fates[key] = "drop"
+    rewriter = _ApiRewriter(plan, chains)
+    rewriter.fates = fates
+    rewriter.respelled = {id(call.func) for call in plan.calls
+                          if id(call.func) not in plan.respelled and (lambda r: (
+                              r is not None and resolver.binding(r) is not None and fates.get(
+                                  (id(resolver.binding(r).node), r.value)) == "move"))(
+                              _root(call.func))}
+    if any("keras." in imports.code(c) for c in plan.calls.values()) and \
+            not _imports_keras(wrapper.module):
+        rewriter.import_keras = cst.parse_statement("import keras\n")
+    new = wrapper.module.visit(rewriter)
+    needs = sorted(rewriter.needs)
+    if rewriter.import_keras is not None and not _imports_keras(wrapper.module):
+        needs.append(("keras",))
+    if needs:
+        new = imports.add_needed(new, needs)
+    return new, plan.entries
+
+
+def _plan_only(resolver, path, visitor):
+    plan = _ApiPlan(path, resolver)
+    _plan_models(plan, visitor, [])
+    return plan.entries
+
+
+def on_namespace(entries):
+    """Whether `to_native` (or `to_namespace`) moved names onto the namespace: the settings the
+    user stated are then set after the imports (`with_settings`)."""
+    return any(e.kind == "converted" and NAMESPACE in (e.new or "") for e in entries)
+
+
+def _owned_aliases(module):
+    """(statement, alias, Keras 1 dotted name) of each import of Keras 1's API beyond layers
+    that binds a name of its own (`from keras.utils import np_utils`, `import keras.backend as
+    K`; not `import keras`)."""
+    found = []
+
+    class Aliases(cst.CSTVisitor):
+        def visit_ImportFrom(self, node):
+            module_ = imports.module_name(node)
+            if _is_keras(module_) and not isinstance(node.names, cst.ImportStar):
+                found.extend((node, a, f"{module_}.{imports.dotted(a.name)}")
+                             for a in node.names)
+
+        def visit_Import(self, node):
+            found.extend((node, a, imports.dotted(a.name)) for a in node.names
+                         if a.asname is not None and _is_keras(imports.dotted(a.name)))
+
+    module.visit(Aliases())
+    return [(s, a, q) for s, a, q in found if _owned(q) or _module(q) is not None and
+            _owned(q + ".x")]
+
+
+def _keras3_has(qualified):
+    from legacy_conv.migration import checks
+
+    return checks._keras3_has(qualified)
+
+
+def _imports_keras(module):
+    """Whether the module's own statements bind `keras` as Keras (`import keras`)."""
+    return any(isinstance(s, cst.SimpleStatementLine) and any(
+        isinstance(i, cst.Import) and any(a.asname is None and imports.dotted(a.name) == KERAS
+                                          for a in i.names) for i in s.body)
+        for s in module.body)

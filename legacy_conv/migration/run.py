@@ -58,6 +58,16 @@ def _options(mode, keras1_backend, image_dim_ordering, path):
                            path)
 
 
+def _stated(options, settings):
+    """`options` with what a `--to legacy` output states (`legacy_conv.set_keras1_backend`,
+    `set_image_dim_ordering`) where the command line does not say."""
+    if settings.get("keras1_backend") and not options.backend_given:
+        options = options._replace(keras1_backend=settings["keras1_backend"], backend_given=True)
+    if settings.get("image_dim_ordering") and options.image_dim_ordering is None:
+        options = options._replace(image_dim_ordering=settings["image_dim_ordering"])
+    return options
+
+
 def _parse(source, path):
     """(module, source, entries): a Python 2 source is converted to Python 3 first
     (`python2`), and reported; what parses as neither is a MigrationError at Python's
@@ -119,11 +129,12 @@ def check_source(source, path="<string>"):
 
 def _migrate(source, options):
     module, _, converted = _parse(source, options.path)
-    moved = []
+    moved, api_entries = [], []
     if options.mode == "legacy":  # the mechanical step: imports onto the Keras 1 namespace
         module, moved = namespace.to_namespace(module, options.path)
     elif options.mode == "native":  # from the original or --to legacy's output alike
-        module = namespace.to_keras(module)
+        options = _stated(options, namespace.stated_settings(module))
+        module, api_entries = namespace.to_native(namespace.to_keras(module), options.path)
     wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)  # fresh: no shared nodes
     plan = analysis.analyze(wrapper, options)
     if options.mode == "check":
@@ -133,12 +144,12 @@ def _migrate(source, options):
         new = imports.add_needed(new, sorted(plan.needs) + sorted(plan.needs_late, key=str))
     if plan.maybe_unused:
         new = imports.drop_unused(new, plan.maybe_unused)
-    if moved and any(e.kind == "converted" for e in moved):
+    if namespace.on_namespace(moved + api_entries):
         new = namespace.with_settings(new, keras1_backend=options.backend_given and
                                       options.keras1_backend,
                                       image_dim_ordering=options.image_dim_ordering)
     text = new.bytes if isinstance(source, bytes) else new.code
-    entries = converted + sorted(moved + plan.entries + plan.import_entries,
+    entries = converted + sorted(moved + api_entries + plan.entries + plan.import_entries,
                                  key=lambda e: (e.line, e.col))
     del module, wrapper, plan, new  # the trees and their metadata go before a third is made
     try:

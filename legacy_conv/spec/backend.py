@@ -21,3 +21,60 @@ NONFLOAT_REDUCTIONS = {
 }
 # The dtype of `any` and `all`.
 LOGICAL_DTYPES = {"tensorflow": "uint8", "theano": "bool"}
+
+# -- `--to native` (`spec.api.Twin`): Keras 1 backend functions that `keras.ops` computes alike
+# on both Keras 1 backends: values, shapes and dtypes of every call of tests/fixtures/
+# keras1_backend (tests/test_migrate_native_api.py runs them). Those left out say why:
+OPS_KEPT = {
+    "sqrt": "Keras 1's sqrt clipped negative inputs to 0 (keras.ops.sqrt gives nan)",
+    "sum": "Keras 1 on Theano summed int32 tensors into int64",
+    "mean": "Keras 1 on TensorFlow kept the mean of ints an int",
+    "var": "Keras 1 on TensorFlow kept the variance of ints an int",
+    "any": "Keras 1 on TensorFlow returned uint8, not bool",
+    "all": "Keras 1 on TensorFlow returned uint8, not bool",
+    "argmax": "Keras 1 returned int64 indices (keras.ops: int32)",
+    "argmin": "Keras 1 returned int64 indices (keras.ops: int32)",
+    "clip": "Keras 1 raised max_value to min_value where it was below",
+}
+
+
+def _ops(name, *params, kept=None):
+    """A Twin of `keras.ops.<name>`: params 'x' (required, same name), 'x>x1' (renamed), or
+    (Keras 1 name, Keras 3 name, Keras 1's default)."""
+    from legacy_conv.spec.api import REQUIRED, SAME, Twin
+
+    def row(param):
+        if isinstance(param, tuple):
+            return param
+        keras1, _, keras3 = param.partition(">")
+        return keras1, keras3 or keras1, REQUIRED
+
+    rows = tuple(row(p) for p in params)
+    return Twin(f"keras.ops.{name}", rows, kept or {})
+
+
+_REDUCE = (("axis", "axis", None), ("keepdims", "keepdims", False))
+OPS = {
+    **{n: _ops(n, "x") for n in ("square", "exp", "log", "round", "sign", "sin", "cos",
+                                 "sigmoid", "tanh", "softmax", "softplus", "transpose")},
+    **{n: _ops(n, "x>x1", "y>x2") for n in ("equal", "not_equal", "greater", "maximum",
+                                            "minimum", "dot")},
+    **{n: _ops(n, "x", *_REDUCE) for n in ("max", "min", "prod", "std")},
+    "abs": _ops("absolute", "x"),
+    "pow": _ops("power", "x>x1", "a>x2"),
+    "lesser_equal": _ops("less_equal", "x>x1", "y>x2"),
+    "elu": _ops("elu", "x", ("alpha", "alpha", 1.0)),
+    "relu": _ops("relu", "x", kept={"alpha": "Keras 3's ops.relu has no alpha",
+                                     "max_value": "Keras 3's ops.relu has no max_value"}),
+    "permute_dimensions": _ops("transpose", "x", "pattern>axes"),
+    "concatenate": _ops("concatenate", "tensors>xs", ("axis", "axis", -1)),
+    "expand_dims": _ops("expand_dims", "x", ("dim", "axis", -1)),
+    "squeeze": _ops("squeeze", "x", "axis"),
+    "tile": _ops("tile", "x", "n>repeats"),
+    "one_hot": _ops("one_hot", "indices>x", "nb_classes>num_classes"),
+    "zeros_like": _ops("zeros_like", "x", ("dtype", "dtype", None)),
+    "ones_like": _ops("ones_like", "x", ("dtype", "dtype", None)),
+    "cast": _ops("cast", "x", "dtype"),
+    "reshape": _ops("reshape", "x", "shape>newshape"),
+    "l2_normalize": _ops("normalize", "x", "axis"),
+}

@@ -57,3 +57,51 @@ ACCURACY_KEY = "acc"
 ACCURACY_BY_LOSS = {"binary_crossentropy": "binary_accuracy",
                     "sparse_categorical_crossentropy": "sparse_categorical_accuracy"}
 ACCURACY_DEFAULT = "categorical_accuracy"
+
+# -- `--to native` (`spec.api.Twin`): Keras 3's optimizers, losses and metrics of the same meaning
+# Keras 1 optimizers whose Keras 3 namesake applies Keras 1's update rule (keras/optimizers.py
+# against keras/src/optimizers/): None; else why the call stays on the namespace.
+OPTIMIZER_RULES = {
+    "SGD": None, "Adam": None, "Adamax": None, "Adadelta": None,
+    "RMSprop": "Keras 3's RMSprop divides by sqrt(v + epsilon), Keras 1's by sqrt(v) + epsilon",
+    "Adagrad": "Keras 3's Adagrad starts its accumulators at 0.1 and divides by "
+               "sqrt(a + epsilon); Keras 1's start at 0 and divide by sqrt(a) + epsilon",
+    "Nadam": "Keras 3's Nadam warms its momentum up by 0.96 ** t, Keras 1's by "
+             "0.96 ** (t * schedule_decay)",
+}
+# Keras 1 keyword -> Keras 3's (Keras 1's clipnorm clipped by the norm of all the gradients).
+OPTIMIZER_RENAMES = {"lr": "learning_rate", "clipnorm": "global_clipnorm",
+                     "clipvalue": "clipvalue"}
+OPTIMIZER_KEPT = {"decay": "Keras 3's optimizers have no decay= (Keras 1 divided the rate by "
+                           "1 + decay * iterations every batch)"}
+
+# Keras 1 loss -> the name Keras 3's `compile` reads as that objective (keras/objectives.py
+# against keras/src/losses/losses.py); hinge and squared_hinge turn 0/1 labels into -1/1 in
+# Keras 3, cosine_proximity is cosine_similarity summed there.
+LOSS_TWINS = {"categorical_crossentropy": "categorical_crossentropy",
+              "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
+              "binary_crossentropy": "binary_crossentropy",
+              "mean_squared_error": "mean_squared_error",
+              "mean_absolute_error": "mean_absolute_error",
+              "mean_absolute_percentage_error": "mean_absolute_percentage_error",
+              "mean_squared_logarithmic_error": "mean_squared_logarithmic_error",
+              "kullback_leibler_divergence": "kl_divergence", "poisson": "poisson"}
+# Metric names whose Keras 3 metric (by the same name) computes Keras 1's under Keras 1's
+# history key (`metrics.py`; a loss repeated as a metric is logged under its full name).
+METRIC_TWINS = ("binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy") + \
+    tuple(k for k, v in LOSS_TWINS.items() if k == v)
+# 'accuracy'/'acc' in Keras 3 picks its accuracy from the shapes, Keras 1 from the loss too:
+# the Keras 3 metric written for it (with Keras 1's history key), by loss.
+ACCURACY_TWINS = {"binary_crossentropy": "BinaryAccuracy",
+                  "sparse_categorical_crossentropy": "SparseCategoricalAccuracy"}
+
+# -- a Keras 1 file's optimizer state in the native target's optimizer ----------------------
+# Keras 1 optimizer with an exact Keras 3 namesake (OPTIMIZER_RULES) -> the attributes of Keras
+# 3.15's optimizer (keras/src/optimizers/*.py `build`) holding each of Keras 1's slots
+# (`Optimizer.slots`), in that order; None: Keras 3 keeps no such state at these arguments
+# (SGD without momentum: Keras 1's moments never moved its weights then). `iterations` is
+# Keras 3's too: the file's where Keras 1 saved it (`saves_iterations`), else 0, as Keras 1
+# restarted it.
+NATIVE_STATE = {"SGD": ("momentums",), "Adam": ("_momentums", "_velocities"),
+                "Adamax": ("_m", "_u"),
+                "Adadelta": ("_accumulated_grads", "_accumulated_delta_vars")}
