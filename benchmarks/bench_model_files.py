@@ -9,6 +9,11 @@ Targets (from the issue):
      legacy_conv).
   2. `legacy_conv.convert_config` on a 1,000-layer Keras 1 Sequential config takes under
      half a second.
+  3. (issue 16) `load_model(path, target='native')` peaks within 1.5x the weights too, and
+     a first load (a fresh process, from `import legacy_conv` to the model) takes at most
+     1.0x Keras 3 loading the same model from its own `.keras` file (from `import keras`),
+     and 1.0x `keras.models.model_from_json` + `load_weights('.weights.h5')`: the routes
+     alternate in fresh processes; best of N and the median of paired ratios (spread).
 
 The VGG16 file is generated into a temporary folder (never committed) in the exact layout
 Keras 1.2.2's `model.save()` wrote under h5py 2: root attributes `keras_version`,
@@ -36,8 +41,8 @@ read, `set_weights` layer by layer), which is how the loader went before this be
 (f) what (b) costs before it reads any weight: converting the config and building the
 Keras 3 model with zero-filled variables (a floor for (b)); (t) TensorFlow's first op in a
 fresh process (`tf.constant`), the one-time start that 'first' includes; (n) the same file
-loaded with `target='native'` (Keras 3 built-in layers: the weights copied once more, into
-the layouts those layers take).
+loaded with `target='native'` (Keras 3 built-in layers: each weight read from the file into
+the layout those layers take; no legacy copy is held).
 The runs of (a) and (b) alternate, so that slow spells of the (shared) machine hit both.
 Time is the wall time of that step alone (`time.perf_counter`), best of N runs (the median,
 the CPU time and the page faults are reported too); peak memory is the process's peak
@@ -297,6 +302,110 @@ def use_variant(name):
         _host_memory.MIN_BYTES = float("inf")  # every variable on TensorFlow's own zeros
 
 
+# First loads (`--first-repeats`): each a fresh `python -c` process that imports only what
+# the route needs, timed from before that import to a model ready to predict (uncompiled).
+# {route: (what it is, the code; PATH is the file the route reads)}.
+FIRST_LOADS = {
+    "ours": ("`import legacy_conv` + `legacy_conv.load_model(h5, compile=False)`",
+             "import legacy_conv\nmodel = legacy_conv.load_model(PATH, compile=False)"),
+    "ours_native": ("`import legacy_conv` + `legacy_conv.load_model(h5, target='native', "
+                    "compile=False)`",
+                    "import legacy_conv\nmodel = legacy_conv.load_model(PATH, compile=False, "
+                    "target='native')"),
+    "keras_file": ("`import keras` + `keras.models.load_model(.keras)` (the native model "
+                   "saved by Keras 3)", "import keras\nmodel = keras.models.load_model(PATH)"),
+    "keras_json": ("`import keras` + `keras.models.model_from_json` + "
+                   "`load_weights(.weights.h5)`",
+                   "import keras\nwith open(PATH + '.json') as f:\n"
+                   "    model = keras.models.model_from_json(f.read())\n"
+                   "model.load_weights(PATH + '.weights.h5')"),
+}
+FIRST_TARGET = 1.0
+FIRST_CHILD = """import resource, time
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+start, start_cpu = time.perf_counter(), cpu()
+PATH = {path!r}
+{code}
+ready, ready_cpu = time.perf_counter(), cpu()
+import json, sys
+print(json.dumps({{"seconds": ready - start, "cpu": ready_cpu - start_cpu}}))
+sys.stdout.flush()
+"""
+
+
+def keras_files(path):
+    """Writes the native model of `path` as Keras 3 saves it: `.keras`, and `.json` +
+    `.weights.h5` (in a child process); returns {route: the file it reads}."""
+    stem = path[:-len(".h5")] + "_native"
+    code = (f"import legacy_conv\nmodel = legacy_conv.load_model({path!r}, compile=False, "
+            f"target='native')\nmodel.save({stem + '.keras'!r})\n"
+            f"open({stem + '.json'!r}, 'w').write(model.to_json())\n"
+            f"model.save_weights({stem + '.weights.h5'!r})")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return {"ours": path, "ours_native": path, "keras_file": stem + ".keras",
+            "keras_json": stem}
+
+
+def first_load(route, path):
+    """(seconds from the route's first import to the model, seconds of the whole process,
+    CPU seconds of the process's threads from that import to the model)."""
+    code = FIRST_CHILD.format(path=path, code=FIRST_LOADS[route][1])
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False)
+    whole = time.perf_counter() - start
+    if out.returncode != 0:
+        sys.exit(f"the first load by {route} failed:\n{out.stderr[-3000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["seconds"], whole, result["cpu"]
+
+
+def first_loads(path, repeats):
+    """{route: [`first_load`'s (seconds, process seconds, CPU seconds)]}, the routes' order
+    rotated from one repeat to the next (fresh processes alternate)."""
+    files = keras_files(path)
+    routes = list(FIRST_LOADS)
+    runs = {route: [] for route in routes}
+    for i in range(repeats):
+        for route in routes[i % len(routes):] + routes[:i % len(routes)]:
+            runs[route].append(first_load(route, files[route]))
+            seconds, whole, cpu = runs[route][-1]
+            log(f"  first load {route:<12} {seconds:.3f} s (process {whole:.3f} s, CPU "
+                f"{cpu:.3f} s)")
+    return runs
+
+
+def first_loads_report(runs):
+    """The Markdown rows of `first_loads`: each route's times, and ours against Keras's."""
+    lines = ["", "First loads: each route in a fresh process, the routes alternating; time "
+             "from before the route's first import (`import legacy_conv` or `import keras`) "
+             "to the model (uncompiled, ready to predict); process = the whole `python -c` "
+             "run, interpreter start and exit included; CPU = the process's CPU time (all "
+             "threads) over the same span as time, less sensitive to a loaded machine.", "",
+             "| route | best | median | best process | median process | median CPU |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for route, results in runs.items():
+        times, whole, cpu = zip(*results)
+        lines.append(f"| {FIRST_LOADS[route][0]} | {min(times):.3f} s | "
+                     f"{statistics.median(times):.3f} s | {min(whole):.3f} s | "
+                     f"{statistics.median(whole):.3f} s | {statistics.median(cpu):.3f} s |")
+    lines += ["", f"| first load ≤ {FIRST_TARGET}× Keras 3's | ratio of bests | median of "
+              "paired ratios (spread) | same, whole processes | same, CPU | met |",
+              "|---|---:|---:|---:|---:|---|"]
+    for ours in ("ours", "ours_native"):
+        for theirs in ("keras_file", "keras_json"):
+            pairs = [[a[k] / b[k] for a, b in zip(runs[ours], runs[theirs])]
+                     for k in range(3)]
+            best = min(r[0] for r in runs[ours]) / min(r[0] for r in runs[theirs])
+            spread = [f"{statistics.median(p):.2f} ({min(p):.2f}–{max(p):.2f})" for p in pairs]
+            met = verdict(statistics.median(pairs[0]) <= FIRST_TARGET)
+            lines.append(f"| {ours} / {theirs} | {best:.2f} | **{spread[0]}** | {spread[1]} | "
+                         f"{spread[2]} | {met} |")
+    return lines
+
+
 def _status(key):
     with open("/proc/self/status") as f:
         for line in f:
@@ -465,14 +574,14 @@ def _summary(results):
                 checks={r["check"] for r in results} - {""})
 
 
-def measure(path, scenario, process, repeats, reference_repeats=0):
+def measure(path, scenario, process, repeats, reference_repeats=0, native_repeats=0):
     """{mode: summary} in one scenario and process state. The runs of (a) and (b) alternate
-    (ab, ba, ab...) so that slow spells of the shared machine hit both; (f), (r) and (t)
-    run after them."""
+    (ab, ba, ab...) so that slow spells of the shared machine hit both; (f), (r), (n) and
+    (t) run after them."""
     runs = {mode: [] for mode in MODES}
     order = [("h5py", "load_model") if i % 2 == 0 else ("load_model", "h5py")
              for i in range(repeats)] + [("build",)] * reference_repeats + [
-        ("reference",)] * reference_repeats + [("native",)] * reference_repeats + [
+        ("reference",)] * reference_repeats + [("native",)] * native_repeats + [
         ("tf_start",)] * (reference_repeats if process == "first" else 0)
     for modes in order:
         for mode in modes:
@@ -580,7 +689,13 @@ def _targets(key, m, size, full_size):
     time_ratio = load["seconds"] / h5["seconds"]
     memory_ratio = load["peak_extra"] / size
     scenario = f"{key[0]}, {key[1]}"
-    return [
+    native = []
+    if "native" in m:
+        ratio = m["native"]["peak_extra"] / size
+        native = [f"| peak memory of (n) / weights ≤ {MEMORY_TARGET}, {scenario} | "
+                  f"**{ratio:.2f}** ({mib(m['native']['peak_extra'])} / {mib(size)}; time "
+                  f"{m['native']['seconds']:.3f} s best) | {met(ratio <= MEMORY_TARGET)} |"]
+    return native + [
         f"| time (b) / (a) ≤ {TIME_TARGET}, {scenario} | **{time_ratio:.2f}** (best of each; "
         f"median of the paired runs' ratios {m['paired_ratio']:.2f}; CPU time "
         f"{load['cpu'] / h5['cpu']:.2f}) | {met(time_ratio <= TIME_TARGET)} |",
@@ -659,8 +774,14 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int,
                         help="runs of (a) and (b) per scenario (default 5, quick 2)")
     parser.add_argument("--reference-repeats", type=int,
-                        help="runs of (f), (r), (n) and (t), in the first scenario and process "
+                        help="runs of (f), (r) and (t), in the first scenario and process "
                              "state only (default 3, quick 0)")
+    parser.add_argument("--native-repeats", type=int,
+                        help="runs of (n), in the first scenario and process state only "
+                             "(default: --repeats)")
+    parser.add_argument("--first-repeats", type=int,
+                        help="fresh processes per route of the first-load comparison "
+                             "(FIRST_LOADS; default 5, quick 2; 0 skips it)")
     parser.add_argument("--width", type=int,
                         help="divide every VGG16 layer width by this (default 1, quick 4)")
     parser.add_argument("--scenarios",
@@ -690,6 +811,10 @@ def parse_args(argv=None):
         args.repeats = 2 if args.quick else 5
     if args.reference_repeats is None:
         args.reference_repeats = 0 if args.quick else 3
+    if args.native_repeats is None:
+        args.native_repeats = args.repeats
+    if args.first_repeats is None:
+        args.first_repeats = 2 if args.quick else 5
     if args.width is None:
         args.width = 4 if args.quick else 1
     args.scenarios = (args.scenarios or ("warm" if args.quick else "warm,cold")).split(",")
@@ -740,7 +865,9 @@ def main(argv=None):
                 extra = scenario == args.scenarios[0] and process == args.processes[0]
                 measured[scenario, process] = measure(
                     path, scenario, process, args.repeats,
-                    args.reference_repeats if extra else 0)
+                    args.reference_repeats if extra else 0,
+                    args.native_repeats if extra else 0)
+        firsts = first_loads(path, args.first_repeats) if args.first_repeats else None
     log("convert_config")
     config_times = {}
     for n in (int(v) for v in args.config_layers.split(",")):
@@ -748,6 +875,8 @@ def main(argv=None):
         log(f"  {n} layers: first {config_times[n][0]:.3f} s, "
             f"best {config_times[n][1]:.3f} s")
     text = report(args, params, size, measured, config_times, time.perf_counter() - start)
+    if firsts:
+        text += "\n" + "\n".join(first_loads_report(firsts))
     print(text)
     if args.markdown:
         with open(args.markdown, "a") as f:
