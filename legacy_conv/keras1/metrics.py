@@ -166,7 +166,9 @@ class Keras1Metric(keras.metrics.Mean):
         super().__init__(name=name or history_key(metric), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        # Keras 1 ignored sample weights in metrics
+        # Keras 1 ignored sample weights in metrics, and made a 1D target a column
+        if len(y_true.shape) == 1:
+            y_true = ops.expand_dims(y_true, 1)
         value = self.fn(y_true, y_pred)
         batch = ops.shape(y_pred)[0]
         return super().update_state(ops.ones((batch,), dtype=self.dtype) * value)
