@@ -1,10 +1,10 @@
 """The public entry points for Keras 1 model files: configs, JSON, HDF5 models and weights."""
 
+from legacy_conv.load import compile as compile_step
 from legacy_conv.load import hdf5
 from legacy_conv.load import stages
 from legacy_conv.load.stages import build  # noqa: F401 — `loading.build`, as before
 from legacy_conv.load.stages import check_fits  # noqa: F401
-from legacy_conv.convert import training
 from legacy_conv.errors import ConversionError
 
 TARGETS = stages.TARGETS
@@ -70,10 +70,15 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
                compile=True, image_dim_ordering=None, keep_legacy=False):
     """A `keras.Model` with its weights from a Keras 1 `model.save()` HDF5 file.
 
-    With `compile=True` the model is compiled from the file's training config (loss,
-    metrics, loss weights and optimizer, with Keras 1's meanings) where it has one.
-    With `target='native'` the file is loaded into the legacy model, which is then
-    modernized (`legacy_conv.modernize`): one path for the weights of both targets.
+    With `compile=True` the model is compiled from the file's training config, where it
+    has one, with Keras 1's meanings, and its optimizer holds the file's state
+    (`optimizer_weights`): training resumes where Keras 1 stopped. `target='legacy'`:
+    Keras 1's optimizers, objectives and metrics (`legacy_conv.keras1`, as
+    `legacy_conv.keras1.models.load_model`); `target='native'`: Keras 3 built-ins only, where
+    one computes Keras 1's update, loss and metric (else a ConversionError names them:
+    load with `compile=False`, or `target='legacy'`).
+    With `target='native'` the model is the one `legacy_conv.modernize` gives, its weights
+    read from the file straight into its layouts (no legacy copy of them is held).
     """
     ctx = stages.context(target, keras1_backend, custom_objects, image_dim_ordering,
                          keep_legacy)
@@ -82,15 +87,10 @@ def load_model(filepath, target="legacy", keras1_backend=None, custom_objects=No
         k1file.prefetch()
         try:
             stages.refuse_newer(None, k1file.keras_version, "model_config")
-            config = k1file.model_config()
-            with stages.loading_from(k1file) as load_weights_into:
-                ctx.weight_shapes = k1file.weight_shapes()
-                legacy = stages.convert(config, ctx, "model_config", k1file.keras_version)
-                model = stages.build(legacy, ctx.custom_objects)
-                load_weights_into(model, ctx)
-            model, _ = stages.to_target(model, ctx)
-            if compile and k1file.training_config() is not None:
-                training.compile_from(model, k1file.training_config())
+            model = stages.loaded(k1file, ctx)
+            if compile:
+                compile_step.compile_model(model, k1file.training_config(), k1file.path,
+                                           ctx.target)
         except ConversionError as error:
             raise error.located(file=str(filepath)) from None
     return model

@@ -38,6 +38,7 @@ MODELS_API = FIXTURES / "keras1_models_api"
 UTILS = FIXTURES / "keras1_utils"
 # Keras 1 backend functions, custom layers: cases.py, custom_layers.py, backend_<backend>.json/.npz.
 BACKEND_API = FIXTURES / "keras1_backend"
+BACKEND_MORE = FIXTURES / "keras1_backend_more"  # more K.*: cases.py, more_<backend>.json/.npz
 NAMES = FIXTURES / "keras1_names"  # Keras 1's auto names: cases.py, names_<backend>.json/.h5/.npz
 # Keras 1 scripts run end to end: scripts/*.py, cases.py, harness.py, <backend>/<name>.<variant>/.
 SCRIPTS = FIXTURES / "keras1_scripts"
@@ -158,14 +159,23 @@ def model_io(folder, name):
 
 
 def predict_all(model, xs):
+    """[outputs] of `model.predict` on the inputs `xs` (one batch, in a traced tf.function)."""
     out = model.predict(xs if len(xs) > 1 else xs[0], verbose=0, batch_size=len(xs[0]))
     return out if isinstance(out, list) else [out]
 
 
-def assert_predicts(model, folder, name):
-    """`model` gives Keras 1's predictions on the fixture's inputs."""
+def call_all(model, xs):
+    """[outputs] of `model` called on the inputs `xs` (eagerly, training=False): the numbers
+    of `predict_all` without its tracing, most of its cost on these small models."""
+    out = model(xs if len(xs) > 1 else xs[0], training=False)
+    return [np.asarray(y) for y in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+def assert_predicts(model, folder, name, outputs=predict_all):
+    """`model` gives Keras 1's predictions on the fixture's inputs: by `model.predict`, or by
+    `outputs=call_all` where another test predicts the same model file."""
     xs, ys, _ = model_io(folder, name)
-    outs = predict_all(model, xs)
+    outs = outputs(model, xs)
     assert len(outs) == len(ys)
     for out, y in zip(outs, ys):
         assert out.shape == y.shape

@@ -399,7 +399,8 @@ def _model_file_cases():
 @pytest.mark.parametrize("folder, backend, name", list(_model_file_cases()))
 def test_load_model_native_matches_keras1(folder, backend, name):
     path = folder / f"{name}.h5"
-    kwargs = dict(keras1_backend=backend, custom_objects=CUSTOM_OBJECTS.get(name))
+    kwargs = dict(keras1_backend=backend, custom_objects=CUSTOM_OBJECTS.get(name),
+                  compile=False)  # compiling natively: tests/test_load_compile.py
     try:
         model = lc.load_model(path, target="native", **kwargs)
     except ConversionError as error:

@@ -29,6 +29,7 @@ from legacy_conv.convert import layer_rules
 from legacy_conv.convert import layers as converter
 from legacy_conv.convert.model_config import Context
 from legacy_conv.errors import ConversionError
+from legacy_conv.keras1.backend.common import auto_name
 from legacy_conv.layers._base import Keras1Layer
 from legacy_conv.load import fill
 from legacy_conv.load import weights as keras1_weights
@@ -176,7 +177,7 @@ def build(class_name, args, kwargs):
     if not report.exact:
         warnings.warn(f"{_owner(class_name, call.get('name'))}: {report.note}", stacklevel=4)
     serialized = {**serialized, "config": {
-        **{k: v for k, v in serialized["config"].items() if k != "name" or call.get("name")},
+        **serialized["config"], "name": call.get("name") or auto_name(class_name.lower()),
         **functions}}
     layer = keras.saving.deserialize_keras_object(serialized, custom_objects=custom_objects)
     _KERAS1_CONFIGS[layer] = {"class_name": class_name, "config": config}
@@ -272,7 +273,7 @@ def _lambda(class_name, args, kwargs):
     call = bind(class_name, args, kwargs)
     return _give_input_shape(keras.layers.Lambda(
         call["function"], output_shape=call["output_shape"], arguments=call["arguments"],
-        name=call.get("name"), trainable=call.get("trainable", True)),
+        name=call.get("name") or auto_name("lambda"), trainable=call.get("trainable", True)),
         spec.LAYERS[class_name], call)
 
 
@@ -282,14 +283,16 @@ def _input_layer(class_name, args, kwargs):
     shape = _input_shape(spec.LAYERS[class_name], call)
     return keras.layers.InputLayer(
         batch_shape=shape, dtype=call["input_dtype"] or "float32",
-        input_tensor=call["input_tensor"], sparse=call["sparse"], name=call["name"])
+        input_tensor=call["input_tensor"], sparse=call["sparse"],
+        name=call["name"] or auto_name("input"))
 
 
 def Input(shape=None, batch_shape=None, name=None, dtype="float32", sparse=False,
           tensor=None):
-    """Keras 1's `Input`: a symbolic input tensor (`keras.Input`)."""
-    return keras.Input(shape=shape, batch_shape=batch_shape, name=name, dtype=dtype,
-                       sparse=sparse, tensor=tensor)
+    """Keras 1's `Input`: a symbolic input tensor (`keras.Input`) of an InputLayer named
+    `name`, else as Keras 1 named it (`input_1`, ...)."""
+    return keras.Input(shape=shape, batch_shape=batch_shape, name=name or auto_name("input"),
+                       dtype=dtype, sparse=sparse, tensor=tensor)
 
 
 def merge(*args, **kwargs):

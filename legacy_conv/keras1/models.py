@@ -10,17 +10,18 @@ import warnings
 import h5py
 import keras
 
+from legacy_conv.keras1.backend.common import auto_name
 from legacy_conv.keras1.engine.training import (KERAS1_COMPILE, Keras1Training, Model,
-                                                written_by_keras3)
+                                                keras1_compile, written_by_keras3)
 
 
 @keras.saving.register_keras_serializable(package="legacy_conv")
 class Sequential(Keras1Training, keras.Sequential):
-    """Keras 1's `Sequential(layers=None, name=None)`, with `predict_proba` and
-    `predict_classes` (Keras 1's functional `Model` had neither)."""
+    """Keras 1's `Sequential(layers=None, name=None)` (unnamed: `sequential_1`, ...), with
+    `predict_proba` and `predict_classes` (Keras 1's functional `Model` had neither)."""
 
     def __init__(self, layers=None, name=None, **kwargs):
-        super().__init__(layers=layers, name=name, **kwargs)
+        super().__init__(layers=layers, name=name or auto_name("sequential_", ""), **kwargs)
 
     def predict_proba(self, x, batch_size=32, verbose=1):
         preds = self.predict(x, batch_size, verbose)
@@ -45,13 +46,34 @@ def _ours(model):
     return Model(inputs=model.inputs, outputs=model.outputs, name=model.name)
 
 
-def _compile_keras1(model, training_config):
-    """Keras 1's `load_model` compile: the file's optimizer, loss, metrics, loss weights and
-    sample weight mode, with Keras 1's meanings."""
-    model.compile(optimizer=training_config["optimizer_config"],
-                  loss=training_config["loss"], metrics=training_config.get("metrics"),
-                  loss_weights=training_config.get("loss_weights"),
-                  sample_weight_mode=training_config.get("sample_weight_mode"))
+def compile_as_keras1(model, training_config, filepath):
+    """Keras 1's `load_model` compile of `model` (this module's classes, or any Keras 3
+    model, as `legacy_conv.load_model` gives): the file's optimizer, loss, metrics, loss
+    weights and sample weight mode with Keras 1's meanings (`engine.training.keras1_compile`),
+    then the file's `optimizer_weights` in the optimizer: training resumes where Keras 1
+    stopped (where the model holds its weights in Keras 1's layout; else with a warning,
+    from a fresh state)."""
+    arguments = {"optimizer": training_config["optimizer_config"],
+                 "loss": training_config["loss"], "metrics": training_config.get("metrics"),
+                 "loss_weights": training_config.get("loss_weights"),
+                 "sample_weight_mode": training_config.get("sample_weight_mode")}
+    if isinstance(model, Keras1Training):
+        model.compile(**arguments)
+    else:
+        model.compile(**keras1_compile(model, **arguments)[0])
+    from legacy_conv.keras1 import optimizers
+    from legacy_conv.load import compile as compile_step
+
+    optimizer = model.optimizer
+    if not isinstance(optimizer, optimizers.Keras1Optimizer):
+        return
+    record = optimizers.spec.OPTIMIZERS[type(optimizer).__name__]
+    variables, arrays, problem = compile_step.state_plan(
+        model, filepath, type(optimizer).__name__, len(record.slots), record.saves_iterations)
+    if problem is not None:
+        compile_step.warn_fresh_state(problem)
+    elif arrays is not None:
+        optimizers.set_keras1_weights(optimizer, arrays, variables)
 
 
 def load_model(filepath, custom_objects=None, **kwargs):
@@ -81,8 +103,7 @@ def load_model(filepath, custom_objects=None, **kwargs):
     with hdf5.Keras1File(path) as k1file:
         config = k1file.training_config()
     if config is not None:
-        _compile_keras1(model, config)
-        _load_optimizer_state(model, path)
+        compile_as_keras1(model, config, path)
     return model
 
 

@@ -23,6 +23,10 @@ class Keras1Layer(keras.layers.Layer):
                 f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}. "
                 f"Besides its own arguments, a Keras 1 layer accepts: {allowed}"
             )
+        if not name:  # Keras 1's name: `convolution2d_1`, ... (its `K.get_uid` counts)
+            from legacy_conv.keras1.backend.common import auto_name
+
+            name = auto_name(type(self).__name__.lower())
         super().__init__(name=name, trainable=trainable, dtype=dtype)
         owner = _validation.owner_name(self)
         if batch_input_shape is not None:

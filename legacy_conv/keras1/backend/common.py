@@ -51,7 +51,31 @@ def get_uid(prefix=""):
 
 
 def reset_uids():
+    """Keras 1's `reset_uids()`: every prefix's count back to 0."""
     _UIDS.clear()
+
+
+def auto_name(prefix, separator="_"):
+    """The name Keras 1 gave what was built without one: `prefix`, `separator`, then
+    `get_uid(prefix)` (layers: their class name lower-cased, `dense_1`; `Input`: 'input';
+    `Sequential`: 'sequential_' joined with '')."""
+    return f"{prefix}{separator}{get_uid(prefix)}"
+
+
+_LEGACY = {"weight_ordering": False}
+
+
+def legacy_weight_ordering():
+    """Keras 1's `legacy_weight_ordering()`: the setting (False unless set)."""
+    return _LEGACY["weight_ordering"]
+
+
+def set_legacy_weight_ordering(value):
+    """Keras 1's `set_legacy_weight_ordering(value)`: True or False (Keras 1 asserted it)."""
+    if value not in (True, False):
+        raise _validation.argument_error("set_legacy_weight_ordering", "value", value,
+                                         "must be True or False")
+    _LEGACY["weight_ordering"] = bool(value)
 
 
 def is_keras_tensor(x):

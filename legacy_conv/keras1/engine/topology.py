@@ -16,7 +16,7 @@ import keras
 from legacy_conv import initializers
 from legacy_conv.keras1 import _adapters
 from legacy_conv.keras1.backend import tensorflow_backend as K
-from legacy_conv.keras1.backend.common import floatx
+from legacy_conv.keras1.backend.common import auto_name, floatx
 from legacy_conv.spec import layers as layer_spec
 
 globals().update(_adapters.exports("keras.engine.topology"))
@@ -111,7 +111,9 @@ class Layer(keras.layers.Layer):
         - `regularizers` is Keras 1.2.2's deprecated property: always [] (what is appended
           to it is lost, with Keras 1.2.2's warning); penalties come from `add_weight` or
           `add_loss`;
-        - `get_config()` is Keras 1's: name, trainable (and the input shape and dtype given).
+        - `get_config()` is Keras 1's: name, trainable (and the input shape and dtype given);
+        - unnamed, it is named as Keras 1 named it: its class name lower-cased, `_`, then
+          `K.get_uid` of that (`mylayer_1`, `mylayer_2`, ...).
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -127,7 +129,8 @@ class Layer(keras.layers.Layer):
         shape = kwargs.get("batch_input_shape")
         if shape is None and kwargs.get("input_shape") is not None:
             shape = (None,) + tuple(kwargs["input_shape"])
-        super().__init__(name=kwargs.get("name"), trainable=kwargs.get("trainable", True),
+        super().__init__(name=kwargs.get("name") or auto_name(type(self).__name__.lower()),
+                         trainable=kwargs.get("trainable", True),
                          dtype=kwargs.get("dtype"),
                          **({} if shape is None else {"input_shape": tuple(shape)[1:]}))
         self._supports_masking = False

@@ -21,6 +21,8 @@ import keras
 import numpy as np
 
 from legacy_conv import _validation
+from legacy_conv.errors import ConversionError
+from legacy_conv.keras1.backend.common import auto_name
 
 # The HDF5 attribute of `save`'s Keras 1 compile arguments.
 KERAS1_COMPILE = "legacy_conv_keras1_compile"
@@ -78,6 +80,73 @@ def _check_kwargs(owner, kwargs):
         raise TypeError(f"Received unknown keyword arguments: {kwargs}")
 
 
+def _output_names(model):
+    names = getattr(model, "output_names", None)
+    return list(names) if names else [model.layers[-1].name]
+
+
+def _output_shapes(model):
+    shape = model.output_shape
+    return shape if isinstance(shape, list) else [shape]
+
+
+def _per_output(model, arg, value, names, required=False, repeat=False):
+    """A compile argument per output: a dict by output name, a list in output order, or
+    one value (for every output; `repeat`: a list of metrics for every output)."""
+    owner = type(model).__name__
+    if value is None:
+        if required:
+            raise _validation.argument_error(owner, arg, value, "must be given")
+        return [None] * len(names)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise _validation.argument_error(owner, arg, value,
+                                             f"must be keyed by the outputs ({names})")
+        return [value.get(name) for name in names]
+    if isinstance(value, (list, tuple)) and not repeat:
+        if len(value) != len(names):
+            raise _validation.argument_error(
+                owner, arg, value, f"must hold one entry per output ({len(names)})")
+        return list(value)
+    return [value] * len(names)
+
+
+def keras1_compile(model, optimizer, loss, metrics=None, loss_weights=None,
+                   sample_weight_mode=None):
+    """Keras 1's `compile` arguments for `model` (any Keras 3 model) as (Keras 3 `compile`
+    keywords, Keras 1's `metrics_names`, the arguments as JSON): the optimizer, losses and
+    metrics of Keras 1's modules (`legacy_conv.keras1.optimizers`, `.objectives`,
+    `.metrics`), whose history keys are Keras 1's (`acc`, `val_acc`)."""
+    from legacy_conv.keras1 import metrics as k1_metrics
+    from legacy_conv.keras1 import objectives, optimizers
+
+    names = _output_names(model)
+    _validation.check_choice(type(model).__name__, "sample_weight_mode",
+                             sample_weight_mode or "None", ("None", "temporal"))
+    losses = [objectives.get(each) for each in _per_output(model, "loss", loss, names,
+                                                            required=True)]
+    per_output = _per_output(model, "metrics", metrics, names, repeat=True)
+    compiled = [[k1_metrics.Keras1Metric(m, fn, tuple(shape), name=k1_metrics.history_key(m))
+                 for m in ms or []]
+                for ms, fn, shape in zip(per_output, losses, _output_shapes(model))]
+    if loss_weights is not None:
+        loss_weights = _per_output(model, "loss_weights", loss_weights, names)
+    single = len(names) == 1
+    optimizer = optimizers.get(optimizer)
+    serialized = _serialized({"optimizer": optimizer, "loss": loss, "metrics": metrics,
+                              "loss_weights": loss_weights,
+                              "sample_weight_mode": sample_weight_mode})
+    keywords = {"optimizer": optimizer, "loss": losses[0] if single else losses,
+                "metrics": compiled[0] if single else compiled,
+                "loss_weights": (loss_weights[0] if single else loss_weights)
+                if loss_weights is not None else None}
+    metrics_names = ["loss"] + ([] if single else [f"{n}_loss" for n in names]) + [
+        k1_metrics.history_key(m, name, len(names))
+        for name, ms in zip(names, per_output) for m in ms or []]
+    return keywords, metrics_names, serialized
+
+
 class Keras1Training:
     """Keras 1's `compile`, training, evaluation and prediction loops, saving and loading, on
     a Keras 3 model (the mixin of `Model` and `Sequential`)."""
@@ -89,34 +158,10 @@ class Keras1Training:
                 **kwargs):
         """Keras 1's `compile`: the optimizer, loss and metrics as Keras 1's modules mean
         them (`legacy_conv.keras1.optimizers`, `.objectives`, `.metrics`)."""
-        from legacy_conv.keras1 import metrics as k1_metrics
-        from legacy_conv.keras1 import objectives, optimizers
-
-        names = self._keras1_output_names()
-        _validation.check_choice(type(self).__name__, "sample_weight_mode",
-                                 sample_weight_mode or "None", ("None", "temporal"))
-        losses = self._per_output("loss", loss, names, required=True)
-        losses = [objectives.get(each) for each in losses]
-        per_output = self._per_output("metrics", metrics, names, repeat=True)
-        shapes = [tuple(shape) for shape in self._keras1_output_shapes()]
-        compiled = [[k1_metrics.Keras1Metric(m, fn, shape, name=k1_metrics.history_key(m))
-                     for m in ms or []] for ms, fn, shape in zip(per_output, losses, shapes)]
-        if loss_weights is not None:
-            loss_weights = self._per_output("loss_weights", loss_weights, names)
-        single = len(names) == 1
-        optimizer = optimizers.get(optimizer)
-        self._keras1_compile = _serialized({
-            "optimizer": optimizer, "loss": loss, "metrics": metrics,
-            "loss_weights": loss_weights, "sample_weight_mode": sample_weight_mode})
-        super().compile(optimizer=optimizer,
-                        loss=losses[0] if single else losses,
-                        metrics=compiled[0] if single else compiled,
-                        loss_weights=(loss_weights[0] if single else loss_weights)
-                        if loss_weights is not None else None, **kwargs)
+        compiled, self._keras1_names, self._keras1_compile = keras1_compile(
+            self, optimizer, loss, metrics, loss_weights, sample_weight_mode)
+        super().compile(**compiled, **kwargs)
         self.sample_weight_mode = sample_weight_mode
-        self._keras1_names = ["loss"] + ([] if single else [f"{n}_loss" for n in names]) + [
-            k1_metrics.history_key(m, name, len(names))
-            for name, ms in zip(names, per_output) for m in ms or []]
 
     def get_compile_config(self):
         """The Keras 1 `compile` arguments, for a `.keras` or HDF5 file."""
@@ -131,35 +176,6 @@ class Keras1Training:
         if self.built:
             self.optimizer.build(self.trainable_variables)
 
-    def _keras1_output_names(self):
-        names = getattr(self, "output_names", None)
-        return list(names) if names else [self.layers[-1].name]
-
-    def _keras1_output_shapes(self):
-        shape = self.output_shape
-        return shape if isinstance(shape, list) else [shape]
-
-    def _per_output(self, arg, value, names, required=False, repeat=False):
-        """A compile argument per output: a dict by output name, a list in output order,
-        or one value (for every output; `repeat`: a list of metrics for every output)."""
-        owner = type(self).__name__
-        if value is None:
-            if required:
-                raise _validation.argument_error(owner, arg, value, "must be given")
-            return [None] * len(names)
-        if isinstance(value, dict):
-            unknown = sorted(set(value) - set(names))
-            if unknown:
-                raise _validation.argument_error(owner, arg, value,
-                                                 f"must be keyed by the outputs ({names})")
-            return [value.get(name) for name in names]
-        if isinstance(value, (list, tuple)) and not repeat:
-            if len(value) != len(names):
-                raise _validation.argument_error(
-                    owner, arg, value, f"must hold one entry per output ({len(names)})")
-            return list(value)
-        return [value] * len(names)
-
     @property
     def metrics_names(self):
         """Keras 1's labels of what `evaluate` and `train_on_batch` return."""
@@ -170,9 +186,9 @@ class Keras1Training:
         """Keras 1's `standardize_weights` per output, divided by the share of non-zero
         weights (Keras 1's loss: mean(loss * w) / mean(w != 0)); None where all are 1."""
         ys = y if isinstance(y, (list, tuple)) else [y]
-        names = self._keras1_output_names()
-        sws = self._per_output("sample_weight", sample_weight, names)
-        cws = self._per_output("class_weight", class_weight, names) \
+        names = _output_names(self)
+        sws = _per_output(self, "sample_weight", sample_weight, names)
+        cws = _per_output(self, "class_weight", class_weight, names) \
             if isinstance(class_weight, (list, tuple)) or (
                 isinstance(class_weight, dict) and set(class_weight) <= set(names)
                 and len(names) > 1) else [class_weight] * len(names)
@@ -460,6 +476,8 @@ class Keras1Training:
         if not written_by_keras3(filepath):
             import legacy_conv
 
+            if by_name:
+                return _load_keras1_by_name(self, filepath, **kwargs)
             return legacy_conv.load_weights(self, filepath, **kwargs)
         from keras.src.legacy.saving import legacy_h5_format
 
@@ -468,6 +486,28 @@ class Keras1Training:
             load = legacy_h5_format.load_weights_from_hdf5_group_by_name if by_name \
                 else legacy_h5_format.load_weights_from_hdf5_group
             load(group, self)
+
+
+def _load_keras1_by_name(model, filepath, keras1_backend=None, keras_version=None):
+    """Keras 1's `load_weights(filepath, by_name=True)` of a Keras 1 file: each layer the
+    file holds into the model's layer of that name (Keras 1's auto names, `dense_1`, ...,
+    match those of a model built the same way); the others are left as they are."""
+    import types
+
+    from legacy_conv.load import hdf5, stages
+    from legacy_conv.load import weights as weight_rules
+
+    with hdf5.Keras1File(filepath) as k1file:
+        layers = {layer.name: layer for layer in model.layers if layer.weights}
+        groups = [(name, datasets) for name, datasets in k1file.layer_groups()
+                  if name in layers]
+        matched = types.SimpleNamespace(layers=[layers[name] for name, _ in groups])
+        try:
+            weight_rules.assign(matched, groups, k1file.keras_version or keras_version
+                                or getattr(model, "keras1_version", None),
+                                stages.context("legacy", keras1_backend))
+        except ConversionError as error:
+            raise error.located(file=str(filepath)) from None
 
 
 def _serialized(value):
@@ -525,4 +565,6 @@ class Model(Keras1Training, keras.Model):
                     raise _validation.argument_error("Model", old, kwargs[old],
                                                      f"cannot be given with `{new}`")
                 kwargs[new] = kwargs.pop(old)
+        if len(args) < 3 and not kwargs.get("name"):  # Keras 1's name: `model_1`, ...
+            kwargs["name"] = auto_name(type(self).__name__.lower())
         super().__init__(*args, **kwargs)
