@@ -23,7 +23,9 @@ Grappler leaves (how many Transpose nodes act on activations and on kernels).
 This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
 
     python benchmarks/bench_th_models.py             # full run (about 2 minutes)
-    python benchmarks/bench_th_models.py --quick     # < 30 s
+    python benchmarks/bench_th_models.py --quick     # < 30 s smoke run (tiny tensors: the
+                                                     # 'th' model's few fixed transposes
+                                                     # weigh 10-30% there)
     python benchmarks/bench_th_models.py --graph --markdown /tmp/th_models.md
 
 Progress goes to stderr, the Markdown table to stdout (and to --markdown PATH).
@@ -68,6 +70,9 @@ def parse_args(argv=None):
                         help="fewest interleaved rounds (default 20, quick 6)")
     parser.add_argument("--threads", type=int, default=None,
                         help="TensorFlow intra-op threads (default: the cores available)")
+    parser.add_argument("--jit-compile", action="store_true",
+                        help="compile every path with XLA (Keras' predict does so on GPUs; "
+                             "on CPU-only machines it does not)")
     parser.add_argument("--graph", action="store_true",
                         help="also print the Transpose nodes Grappler leaves in each model's "
                              "forward function")
@@ -168,11 +173,12 @@ def make_pair(args, rng):
 
 # -- timing -------------------------------------------------------------------------------
 
-def make_function(model, path):
+def make_function(model, path, jit_compile=False):
     if path == "predict":
+        model.jit_compile = jit_compile
         return model.predict_on_batch
     if path == "fwd":
-        return tf.function(lambda x: model(x, training=False))
+        return tf.function(lambda x: model(x, training=False), jit_compile=jit_compile)
     variables = model.trainable_variables
 
     def fwd_bwd(x, dy):
@@ -180,7 +186,7 @@ def make_function(model, path):
             tape.watch(x)
             y = model(x, training=False)
         return y, tape.gradient(y, [x] + variables, output_gradients=dy)
-    return tf.function(fwd_bwd)
+    return tf.function(fwd_bwd, jit_compile=jit_compile)
 
 
 def time_pair(calls, args):
@@ -263,7 +269,8 @@ def header(args, elapsed, diff, graph_lines):
         f"- Machine: CPU only, {available_cores()} cores ({cpu_model()}), "
         f"{platform.system()} {platform.release()}",
         f"- TensorFlow {tf.__version__}, Keras {keras.__version__}, Python "
-        f"{platform.python_version()}; intra-op threads {args.threads}",
+        f"{platform.python_version()}; intra-op threads {args.threads}; "
+        f"jit_compile={args.jit_compile}",
         f"- Command: `{command}` (total {elapsed / 60:.1f} min)",
         f"- Model: VGG-style Sequential, input ({args.batch}, 3, {args.image}, {args.image}) "
         f"'th' / channels-last for the twin, first convolutions {args.width} filters, "
@@ -310,7 +317,7 @@ def main(argv=None):
         calls = []
         for name, model in (("th", th), ("tf", tf_)):
             extra = [dy] if path == "fwd+bwd" else []
-            calls.append((make_function(model, path), inputs[name] + extra))
+            calls.append((make_function(model, path, args.jit_compile), inputs[name] + extra))
         t0 = time.perf_counter()
         for f, x in calls:
             f(*x)  # trace
