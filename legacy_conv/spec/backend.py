@@ -8,9 +8,6 @@ LEARNING_PHASES = (0, 1)
 
 BORDER_MODES = ("same", "valid")  # conv2d and pool2d
 POOL_MODES = ("max", "avg")
-# 'th' kernels are (nb_filter, stack, rows, cols), 'tf' ones (rows, cols, stack, nb_filter);
-# tf.nn takes the 'tf' layout: the axes of a 'th' kernel to transpose to it.
-CONV2D_KERNEL_TO_TF = {"th": (2, 3, 1, 0), "tf": (0, 1, 2, 3)}
 
 # How each Keras 1 backend reduced non-float tensors: reduction -> (which inputs: "bool" or
 # "int" (ints and bools), the dtype they were cast to first; "floatx" is K.floatx()). So
@@ -78,3 +75,20 @@ OPS = {
     "reshape": _ops("reshape", "x", "shape>newshape"),
     "l2_normalize": _ops("normalize", "x", "axis"),
 }
+
+# -- convolution kernels: Keras 1's layout for a dim_ordering -> tf.nn's ----------------------
+# (rank, dim_ordering) -> the axes to transpose a Keras 1 kernel by: 'th' kernels are
+# (nb_filter, stack, *spatial), 'tf' ones (*spatial, stack, nb_filter), tf.nn's are the latter.
+CONV_KERNEL_TO_TF = {(2, "th"): (2, 3, 1, 0), (2, "tf"): (0, 1, 2, 3),
+                     (3, "th"): (2, 3, 4, 1, 0), (3, "tf"): (0, 1, 2, 3, 4)}
+# deconv2d's kernel (Keras 1's Deconvolution2D: the same layouts) -> conv2d_transpose's
+# (rows, cols, nb_filter, stack).
+DECONV2D_KERNEL_TO_TF = {"th": (2, 3, 0, 1), "tf": (0, 1, 3, 2)}
+# Keras 1.2.2's Theano backend raised NotImplementedError for these; this package computes
+# its TensorFlow backend's numbers there too (cross-correlations, as tf.nn computes them).
+TENSORFLOW_ONLY = ("conv1d", "atrous_conv2d", "separable_conv2d", "ctc_decode",
+                   "ctc_label_dense_to_sparse")
+# Random draws when no seed is given: Keras 1 drew the op's seed from NumPy's global
+# generator, np.random.randint(low, 10e6) (Theano: low 1; TensorFlow: 0).
+RANDOM_SEED_LOW = {"theano": 1, "tensorflow": 0}
+RANDOM_SEED_HIGH = 10e6

@@ -614,6 +614,17 @@ def spatial_3d_padding(x, padding=(1, 1, 1), dim_ordering="default"):
 
 
 @_symbolic
+def asymmetric_spatial_2d_padding(x, top_pad=1, bottom_pad=1, left_pad=1, right_pad=1,
+                                  dim_ordering="default"):
+    """Keras 1's `asymmetric_spatial_2d_padding(x, top_pad, bottom_pad, left_pad, right_pad,
+    dim_ordering)`: zero rows above and below, columns left and right."""
+    rows, cols = _spatial_axes("asymmetric_spatial_2d_padding", dim_ordering, 2)
+    pattern = [[0, 0]] * 4
+    pattern[rows], pattern[cols] = [top_pad, bottom_pad], [left_pad, right_pad]
+    return tf.pad(x, pattern)
+
+
+@_symbolic
 def resize_images(X, height_factor, width_factor, dim_ordering):
     """Keras 1's `resize_images(X, height_factor, width_factor, dim_ordering)`: each pixel
     repeated (nearest neighbour)."""
@@ -628,6 +639,43 @@ def resize_volumes(X, depth_factor, height_factor, width_factor, dim_ordering):
 
 
 # -- convolution and pooling -----------------------------------------------------------------
+def _channels_last(x, ordering):
+    return _ops.to_channels_last(x) if ordering == "th" else x
+
+
+def _in_ordering(y, ordering):
+    return _ops.to_channels_first(y) if ordering == "th" else y
+
+
+def _checked(owner, dim_ordering, border_mode):
+    ordering = _ordering(owner, dim_ordering)
+    _validation.check_choice(owner, "border_mode", border_mode, spec.BORDER_MODES)
+    return ordering
+
+
+def _conv(owner, x, kernel, strides, border_mode, dim_ordering, dilation, backend=None):
+    """Keras 1's convolution of rank 2 or 3: the kernel in Keras 1's layout for
+    `dim_ordering`; a true convolution (kernel flipped) on the Theano backend."""
+    ordering = _checked(owner, dim_ordering, border_mode)
+    rank = len(strides)
+    kernel = tf.transpose(kernel, spec.CONV_KERNEL_TO_TF[rank, ordering])
+    backend = backend or _keras1_backend()
+    if backend == "theano":
+        kernel = tf.reverse(kernel, list(range(rank)))
+    y = _ops.convolve(_channels_last(x, ordering), kernel, kernel.shape[:rank], tuple(strides),
+                      tuple(dilation), border_mode, backend)
+    return _in_ordering(y, ordering)
+
+
+@_symbolic
+def conv1d(x, kernel, stride=1, border_mode="valid", image_shape=None, filter_shape=None):
+    """Keras 1's `conv1d(x, kernel, stride=1, border_mode='valid')`: x (samples, steps,
+    input_dim), kernel (length, input_dim, nb_filter), a cross-correlation (Keras 1's
+    TensorFlow backend; its Theano one raised NotImplementedError)."""
+    _validation.check_choice("conv1d", "border_mode", border_mode, spec.BORDER_MODES)
+    return tf.nn.conv1d(x, kernel, stride, padding=_ops.PADDING[border_mode])
+
+
 @_symbolic
 def conv2d(x, kernel, strides=(1, 1), border_mode="valid", dim_ordering="default",
            image_shape=None, filter_shape=None, filter_dilation=(1, 1)):
@@ -635,29 +683,82 @@ def conv2d(x, kernel, strides=(1, 1), border_mode="valid", dim_ordering="default
     filter_shape, filter_dilation)`: the kernel in Keras 1's layout for `dim_ordering`
     ('th': (nb_filter, stack, rows, cols); 'tf': (rows, cols, stack, nb_filter)); a true
     convolution (kernel flipped) on the Theano backend."""
-    ordering = _ordering("conv2d", dim_ordering)
-    _validation.check_choice("conv2d", "border_mode", border_mode, spec.BORDER_MODES)
-    kernel = tf.transpose(kernel, spec.CONV2D_KERNEL_TO_TF[ordering])
-    x = _ops.to_channels_last(x) if ordering == "th" else x
+    return _conv("conv2d", x, kernel, strides, border_mode, dim_ordering, filter_dilation)
+
+
+@_symbolic
+def conv3d(x, kernel, strides=(1, 1, 1), border_mode="valid", dim_ordering="default",
+           volume_shape=None, filter_shape=None, filter_dilation=(1, 1, 1)):
+    """Keras 1's `conv3d(x, kernel, strides, border_mode, dim_ordering, volume_shape,
+    filter_shape, filter_dilation)`: 'th' kernels (nb_filter, stack, d1, d2, d3), 'tf' ones
+    (d1, d2, d3, stack, nb_filter); a true convolution on the Theano backend."""
+    return _conv("conv3d", x, kernel, strides, border_mode, dim_ordering, filter_dilation)
+
+
+@_symbolic
+def atrous_conv2d(x, kernel, rate=1, border_mode="valid", dim_ordering="default",
+                  image_shape=None, filter_shape=None):
+    """Keras 1's `atrous_conv2d(x, kernel, rate=1, border_mode, dim_ordering)`: the kernel
+    dilated by `rate`, a cross-correlation (Keras 1's TensorFlow backend; its Theano one
+    raised NotImplementedError)."""
+    return _conv("atrous_conv2d", x, kernel, (1, 1), border_mode, dim_ordering, (rate, rate),
+                 "tensorflow")
+
+
+@_symbolic
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1),
+                     border_mode="valid", dim_ordering="default"):
+    """Keras 1's `separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides,
+    border_mode, dim_ordering)`: both kernels in Keras 1's layout for `dim_ordering`
+    (Keras 1's TensorFlow backend; its Theano one raised NotImplementedError)."""
+    ordering = _checked("separable_conv2d", dim_ordering, border_mode)
+    perm = spec.CONV_KERNEL_TO_TF[2, ordering]
+    y = _ops.separable_convolve(_channels_last(x, ordering),
+                                tf.transpose(depthwise_kernel, perm),
+                                tf.transpose(pointwise_kernel, perm), strides, border_mode)
+    return _in_ordering(y, ordering)
+
+
+@_symbolic
+def deconv2d(x, kernel, output_shape, strides=(1, 1), border_mode="valid",
+             dim_ordering="default", image_shape=None, filter_shape=None):
+    """Keras 1's `deconv2d(x, kernel, output_shape, strides, border_mode, dim_ordering)`: the
+    transposed convolution of Keras 1's Deconvolution2D (kernel in its layout; a true
+    convolution's transpose on the Theano backend) to `output_shape`, the whole output
+    shape in `dim_ordering`'s order (a batch of None: the input's)."""
+    ordering = _checked("deconv2d", dim_ordering, border_mode)
     backend = _keras1_backend()
+    kernel = tf.transpose(kernel, spec.DECONV2D_KERNEL_TO_TF[ordering])
     if backend == "theano":
-        kernel = kernel[::-1, ::-1]
-    y = _ops.convolve(x, kernel, kernel.shape[:2], tuple(strides), tuple(filter_dilation),
-                      border_mode, backend)
-    return _ops.to_channels_first(y) if ordering == "th" else y
+        kernel = tf.reverse(kernel, [0, 1])
+    shape = list(output_shape)
+    batch, filters, *size = [shape[0], shape[1]] + shape[2:] if ordering == "th" else \
+        [shape[0], shape[3]] + shape[1:3]
+    y = _ops.deconvolve(_channels_last(x, ordering), kernel, tuple(size), filters, batch,
+                        tuple(strides), border_mode, backend)
+    return _in_ordering(y, ordering)
+
+
+def _pool(owner, x, pool_size, strides, border_mode, dim_ordering, pool_mode):
+    ordering = _checked(owner, dim_ordering, border_mode)
+    _validation.check_choice(owner, "pool_mode", pool_mode, spec.POOL_MODES)
+    y = _ops.pool(_channels_last(x, ordering), tuple(pool_size), tuple(strides), border_mode,
+                  pool_mode, _keras1_backend())
+    return _in_ordering(y, ordering)
 
 
 @_symbolic
 def pool2d(x, pool_size, strides=(1, 1), border_mode="valid", dim_ordering="default",
            pool_mode="max"):
     """Keras 1's `pool2d(x, pool_size, strides, border_mode, dim_ordering, pool_mode)`."""
-    ordering = _ordering("pool2d", dim_ordering)
-    _validation.check_choice("pool2d", "border_mode", border_mode, spec.BORDER_MODES)
-    _validation.check_choice("pool2d", "pool_mode", pool_mode, spec.POOL_MODES)
-    x = _ops.to_channels_last(x) if ordering == "th" else x
-    y = _ops.pool(x, tuple(pool_size), tuple(strides), border_mode, pool_mode,
-                  _keras1_backend())
-    return _ops.to_channels_first(y) if ordering == "th" else y
+    return _pool("pool2d", x, pool_size, strides, border_mode, dim_ordering, pool_mode)
+
+
+@_symbolic
+def pool3d(x, pool_size, strides=(1, 1, 1), border_mode="valid", dim_ordering="default",
+           pool_mode="max"):
+    """Keras 1's `pool3d(x, pool_size, strides, border_mode, dim_ordering, pool_mode)`."""
+    return _pool("pool3d", x, pool_size, strides, border_mode, dim_ordering, pool_mode)
 
 
 # -- functions and gradients -----------------------------------------------------------------
@@ -767,6 +868,202 @@ class Function:
 def function(inputs, outputs, updates=(), **kwargs):
     """Keras 1's `function(inputs, outputs, updates=[])`."""
     return Function(inputs, outputs, updates=updates)
+
+
+# -- higher-order functions ------------------------------------------------------------------
+def map_fn(fn, elems, name=None):
+    """Keras 1's `map_fn(fn, elems, name=None)`: `fn` of each element along the first axis,
+    stacked."""
+    return _symbolic(lambda e: tf.map_fn(fn, e))(elems)
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """Keras 1's `foldl(fn, elems, initializer=None, name=None)`: `fn(accumulator, element)`
+    from the first element on (without an initializer, the first element starts it)."""
+    return _symbolic(lambda e, i=None: tf.foldl(fn, e, initializer=i))(elems, initializer)
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """Keras 1's `foldr(fn, elems, initializer=None, name=None)`: from the last element."""
+    return _symbolic(lambda e, i=None: tf.foldr(fn, e, initializer=i))(elems, initializer)
+
+
+# -- random draws ----------------------------------------------------------------------------
+def _seed(seed):
+    if seed is None:  # Keras 1 drew the op's seed from NumPy's global generator
+        seed = np.random.randint(spec.RANDOM_SEED_LOW[_keras1_backend()],
+                                 spec.RANDOM_SEED_HIGH)
+    return int(seed)
+
+
+def _draw(sample):
+    """A tensor of `sample()`'s first draw, as Keras 1's TensorFlow graph computed it the
+    first time (TensorFlow's default graph seed with the op's): a new op each call."""
+    return tf.function(sample, autograph=False)()
+
+
+def random_normal(shape, mean=0.0, std=1.0, dtype=None, seed=None):
+    """Keras 1's `random_normal(shape, mean=0.0, std=1.0, dtype=None, seed=None)`: Keras 1's
+    TensorFlow numbers for a seed (`tf.random_normal`'s first draw), whichever Keras 1
+    backend is set (Theano's MRG generator drew others). A tensor, not an op: evaluating it
+    again gives the same numbers (Keras 1's graph drew new ones each run)."""
+    seed = _seed(seed)
+    return _draw(lambda: tf.random.normal(shape, mean, std, dtype=dtype or floatx(),
+                                          seed=seed))
+
+
+def random_uniform(shape, low=0.0, high=1.0, dtype=None, seed=None):
+    """Keras 1's `random_uniform(shape, low=0.0, high=1.0, dtype=None, seed=None)` (as
+    `random_normal`)."""
+    seed = _seed(seed)
+    return _draw(lambda: tf.random.uniform(shape, low, high, dtype=dtype or floatx(),
+                                           seed=seed))
+
+
+def random_binomial(shape, p=0.0, dtype=None, seed=None):
+    """Keras 1's `random_binomial(shape, p=0.0, dtype=None, seed=None)`: 1 where a uniform
+    draw is <= p, else 0 (as `random_normal`)."""
+    seed = _seed(seed)
+    dtype = dtype or floatx()
+    return _draw(lambda: tf.where(tf.random.uniform(shape, dtype=dtype, seed=seed) <= p,
+                                  tf.ones(shape, dtype), tf.zeros(shape, dtype)))
+
+
+# -- CTC (TensorFlow's, on dense tensors) ---------------------------------------------------
+@_symbolic
+def ctc_label_dense_to_sparse(labels, label_lengths):
+    """Keras 1's `ctc_label_dense_to_sparse(labels, label_lengths)`: the first
+    `label_lengths[i]` labels of each row, as a `tf.SparseTensor`."""
+    labels = _t(labels)
+    mask = tf.sequence_mask(tf.reshape(label_lengths, [-1]), tf.shape(labels)[1])
+    indices = tf.where(mask)
+    return tf.SparseTensor(indices, tf.gather_nd(labels, indices),
+                           tf.cast(tf.shape(labels), tf.int64))
+
+
+@_symbolic
+def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """Keras 1's `ctc_batch_cost(y_true, y_pred, input_length, label_length)`, the blank the
+    last class: on TensorFlow (batch, 1), TensorFlow's `ctc_loss` of log(y_pred + 1e-8); on
+    Theano (1, batch) in float64, Keras 1's own Theano CTC (`_theano_ctc_cost`)."""
+    label_length = tf.cast(tf.reshape(label_length, [-1]), tf.int32)
+    input_length = tf.cast(tf.reshape(input_length, [-1]), tf.int32)
+    if _keras1_backend() == "theano":
+        return _theano_ctc_cost(tf.cast(y_true, tf.int32), _t(y_pred), input_length,
+                                label_length)[None]
+    sparse = ctc_label_dense_to_sparse(y_true, label_length)
+    sparse = tf.SparseTensor(sparse.indices, tf.cast(sparse.values, tf.int32),
+                             sparse.dense_shape)
+    logits = tf.math.log(tf.transpose(_t(y_pred), [1, 0, 2]) + 1e-8)
+    return tf.expand_dims(tf.compat.v1.nn.ctc_loss(sparse, logits, input_length), 1)
+
+
+def _logsumexp(*terms):
+    return tf.reduce_logsumexp(tf.stack(terms), axis=0)
+
+
+def _theano_ctc_cost(labels, y_pred, input_length, label_length):
+    """Keras 1.2.2's Theano CTC (Shawn Tan's, `theano_backend.ctc_cost`), per sample: the
+    labels interleaved with blanks (s = 0 .. 2L), the probabilities smoothed as
+    (1 - 1e-4) y + 1e-4 / (2L + 1) in float64, forward (alpha) and backward (beta) paths, and
+    -log of the sum over every step t and state s of alpha * beta / y: the label's
+    probability summed over the T steps (Theano's cost is -log(T P), not -log P)."""
+    steps, states = y_pred.shape[1], 2 * labels.shape[1] + 1
+    blank = y_pred.shape[2] - 1
+    s_index = tf.range(states)
+    extended = tf.where(s_index[None] % 2 == 1,
+                        tf.gather(labels, tf.maximum(s_index - 1, 0) // 2, axis=1), blank)
+    valid = s_index[None] < (2 * label_length + 1)[:, None]
+    size = tf.cast(2 * label_length + 1, tf.float64)[:, None, None]
+    y = tf.gather(tf.cast(y_pred, tf.float64), extended, axis=2, batch_dims=1)
+    log_y = tf.math.log((1 - 1e-4) * y + 1e-4 / size)  # (batch, steps, states)
+    none = tf.constant(-np.inf, tf.float64)
+    skip = tf.concat([tf.zeros_like(extended[:, :2], tf.bool),
+                      (extended[:, 2:] != extended[:, :-2]) & (s_index[None, 2:] % 2 == 1)],
+                     axis=1)  # s may come from s - 2
+
+    def shifted(a, k):  # a[s - k] (k > 0) or a[s + |k|] (k < 0), -inf outside
+        pad = tf.fill(tf.stack([tf.shape(a)[0], abs(k)]), none)
+        return tf.concat([pad, a[:, :-k]], 1) if k > 0 else tf.concat([a[:, -k:], pad], 1)
+
+    first = tf.where(valid & (s_index[None] < 2), log_y[:, 0], none)
+    alphas, alpha = [first], first
+    for t in range(1, steps):
+        alpha = tf.where(valid, log_y[:, t] + _logsumexp(
+            alpha, shifted(alpha, 1), tf.where(skip, shifted(alpha, 2), none)), none)
+        alphas.append(alpha)
+    last = (2 * label_length + 1)[:, None]
+    end = valid & (s_index[None] >= last - 2)
+    skip_back = tf.concat([skip[:, 2:], tf.zeros_like(skip[:, :2])], axis=1)
+    betas, beta = [], tf.fill(tf.shape(first), none)
+    for t in reversed(range(steps)):
+        here = (t == input_length - 1)[:, None]
+        after = (t > input_length - 1)[:, None]
+        step = log_y[:, t] + _logsumexp(beta, shifted(beta, -1),
+                                        tf.where(skip_back, shifted(beta, -2), none))
+        beta = tf.where(after | ~valid, none,
+                        tf.where(here, tf.where(end, log_y[:, t], none), step))
+        betas.append(beta)
+    both = tf.stack(alphas, 1) + tf.stack(betas[::-1], 1) - log_y
+    inside = (tf.range(steps)[None, :, None] < input_length[:, None, None]) & valid[:, None]
+    return -tf.reduce_logsumexp(tf.where(inside, both, none), axis=[1, 2])
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+    """Keras 1's `ctc_decode(y_pred, input_length, greedy=True, beam_width=100,
+    top_paths=1)`: ([each path's labels, -1 after its end], their log probabilities)."""
+    logits = tf.math.log(tf.transpose(_t(y_pred), [1, 0, 2]) + 1e-8)
+    input_length = tf.cast(tf.reshape(input_length, [-1]), tf.int32)
+    if greedy:
+        decoded, log_prob = tf.nn.ctc_greedy_decoder(logits, input_length)
+    else:
+        decoded, log_prob = tf.compat.v1.nn.ctc_beam_search_decoder(
+            logits, input_length, beam_width=beam_width, top_paths=top_paths)
+    return ([tf.sparse.to_dense(d, default_value=-1) for d in decoded], log_prob)
+
+
+# -- normalization and printing ---------------------------------------------------------------
+def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
+    """Keras 1's `normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3)`:
+    (x normalized by the batch's mean and variance over `reduction_axes`, then scaled by
+    gamma and shifted by beta; the mean; the variance: on Theano the variance plus
+    epsilon, as Keras 1's Theano backend returned it)."""
+    return _symbolic(functools.partial(_batch_moments_normalized,
+                                       reduction_axes=tuple(reduction_axes),
+                                       epsilon=epsilon))(x, gamma, beta)
+
+
+def _batch_moments_normalized(x, gamma, beta, reduction_axes, epsilon):
+    x = _t(x)
+    theano = _keras1_backend() == "theano"
+    mean, var = tf.nn.moments(x, list(reduction_axes), keepdims=True)
+    shape = [1 if a in reduction_axes else -1 for a in range(len(x.shape))]
+    normed = tf.nn.batch_normalization(x, mean, var, tf.reshape(beta, shape),
+                                       tf.reshape(gamma, shape), epsilon)
+    mean, var = tf.squeeze(mean, reduction_axes), tf.squeeze(var, reduction_axes)
+    return normed, mean, var + epsilon if theano else var
+
+
+@_symbolic
+def print_tensor(x, message=""):
+    """Keras 1's `print_tensor(x, message='')`: prints `message` and the value, returns x."""
+    tf.print(message, x)
+    return tf.identity(x)
+
+
+# -- the session (Keras 1's TensorFlow backend) -----------------------------------------------
+def get_session():
+    raise NotImplementedError(
+        "get_session: Keras 1's TensorFlow session does not exist here: this package "
+        "computes eagerly on TensorFlow 2 (values: K.eval / K.get_value; graphs: K.function)")
+
+
+set_session = get_session
+
+
+def manual_variable_initialization(value):
+    """Keras 1's `manual_variable_initialization(value)`: accepted; variables are
+    initialized when made (TensorFlow 2), there is nothing left to initialize."""
 
 
 # -- recurrence ------------------------------------------------------------------------------
