@@ -238,3 +238,42 @@ def test_the_helper_signatures_bind_as_keras3s_own():
                     return True
                 assert binds(keras3.helper_signature(module, name)) == binds(
                     inspect.signature(target)), (name, args, kwargs)
+
+
+# -- the converter's answers shared by the processes of one migration (`probe.shared`) ----------
+def _read_shared(key, connection):
+    """In a forked process: the answer for `key`, which must come from the shared folder."""
+    from legacy_conv.migration import probe
+
+    probe._cached_form.cache_clear()
+    probe._new_form = None  # converting here would raise TypeError
+    try:
+        connection.send(probe._cached_form(key))
+    except Exception as error:  # noqa: BLE001 — the parent says what went wrong
+        connection.send(error)
+
+
+def test_a_form_converted_in_one_process_is_read_by_another():
+    import json
+    import multiprocessing
+
+    from legacy_conv.migration import probe
+
+    keys = [json.dumps([name, config, [[8, 8, 3], "float32"], ["tensorflow", "tf"], "native"],
+                       sort_keys=True) for name, config in (
+        ("Dropout", {"p": 0.25}), ("Convolution2D", {"nb_filter": 4, "nb_row": 3, "nb_col": 3,
+                                                     "dim_ordering": "tf",
+                                                     "activity_regularizer": {"name": "x"}}))]
+    context = multiprocessing.get_context("fork")
+    with probe.shared():
+        probe._cached_form.cache_clear()
+        answers = [probe._cached_form(key) for key in keys]
+        for key, answer in zip(keys, answers):
+            mine, theirs = context.Pipe()
+            child = context.Process(target=_read_shared, args=(key, theirs))
+            child.start()
+            read = mine.recv()
+            child.join()
+            assert type(read) is type(answer) and str(read) == str(answer)
+    assert isinstance(answers[0], str) and isinstance(answers[1], probe.Refusal)
+    probe._cached_form.cache_clear()

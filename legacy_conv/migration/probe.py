@@ -13,11 +13,15 @@ The converter must also report nothing inexact and keep no layer of this package
 weights must be Keras 1's, at most rearranged (`weights_verdict`).
 """
 
+import contextlib
 import functools
-import json
-from collections import namedtuple
-
+import hashlib
 import importlib
+import json
+import os
+import pickle
+import tempfile
+from collections import namedtuple
 
 import libcst as cst
 import numpy as np
@@ -286,8 +290,45 @@ def _form(name, values, shape, settings, target):
     return json.loads(form)
 
 
+# The folder where the processes of one migration share their probes' answers (`shared`).
+_SHARED = []
+
+
+@contextlib.contextmanager
+def shared():
+    """While open, each probe's answer is also kept in a private temporary folder that the
+    processes forked meanwhile read and add to: a form converted in one is not converted
+    again in another (`run.migrate_paths` with `jobs`)."""
+    with tempfile.TemporaryDirectory(prefix="legacy-conv-probes-") as folder:
+        _SHARED.append(folder)
+        try:
+            yield folder
+        finally:
+            _SHARED.remove(folder)
+
+
 @functools.lru_cache(maxsize=2048)
 def _cached_form(key):
+    """The converter's form for `key` (JSON text) or the Refusal, from this process's
+    memory, the shared folder, or the converter."""
+    path = os.path.join(_SHARED[-1], hashlib.sha256(key.encode()).hexdigest()) \
+        if _SHARED else None
+    if path is not None:
+        with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError):
+            with open(path, "rb") as f:
+                kept_key, form = pickle.load(f)
+            if kept_key == key:
+                return form
+    form = _new_form(key)
+    if path is not None:
+        with contextlib.suppress(OSError, pickle.PicklingError):
+            with open(f"{path}.{os.getpid()}", "wb") as f:
+                pickle.dump((key, form), f)
+            os.replace(f"{path}.{os.getpid()}", path)  # whole or not at all
+    return form
+
+
+def _new_form(key):
     name, config, (shape, dtype), settings, target = json.loads(key)
     settings = Settings(*settings)
     try:

@@ -25,6 +25,7 @@ from legacy_conv import backend
 from legacy_conv.migration import analysis
 from legacy_conv.migration import imports
 from legacy_conv.migration import namespace
+from legacy_conv.migration import probe
 from legacy_conv.migration import python2
 from legacy_conv.migration import report
 from legacy_conv.migration import rewrite
@@ -316,13 +317,15 @@ def _migrate_job(job):
 def _outcomes(jobs_list, jobs):
     """The outcomes of `jobs_list` ((path, roots, options, write) each), in order: in this
     process, or with `jobs` > 1 in that many processes forked from it (each keeps its own
-    translations of the calls it meets). Forked, so that none imports TensorFlow again:
-    only from a process that has run no TensorFlow op yet (the command line)."""
+    translations of the calls it meets; the converter's answers they share, `probe.shared`).
+    Forked, so that none imports TensorFlow again: only from a process that has run no
+    TensorFlow op yet (the command line)."""
     size = sum(os.path.getsize(job[0]) for job in jobs_list if os.path.isfile(job[0]))
     if jobs <= 1 or len(jobs_list) < 2 or size < PARALLEL_MIN_BYTES:
         return [_migrate_file(*job) for job in jobs_list]
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(jobs_list)), context) as pool:
+    with probe.shared(), concurrent.futures.ProcessPoolExecutor(
+            min(jobs, len(jobs_list)), context) as pool:
         return list(pool.map(_migrate_job, jobs_list))
 
 
