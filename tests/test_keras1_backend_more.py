@@ -26,9 +26,6 @@ TOL = {"rtol": 1e-5, "atol": 1e-5}
 # conv1d, atrous_conv2d and separable_conv2d: ours computes its TensorFlow backend's numbers.
 COMPUTED_WHERE_KERAS1_REFUSED = {
     ("theano", c) for c, fn, _, _ in CASES.CASES if fn in spec.TENSORFLOW_ONLY}
-# Keras 1's Theano random draws came from Theano's MRG generator: ours are its TensorFlow
-# backend's on both (the same numbers for a seed there), so only shapes and ranges compare.
-THEANO_RANDOM = {"random_normal", "random_uniform", "random_binomial"}
 
 
 def _record(backend):
@@ -86,9 +83,6 @@ def test_function_gives_keras1s_numbers(backend, case, function, args, kwargs):
     assert [list(o.shape) for o in outs] == expected["shapes"]
     for i, out in enumerate(outs):
         want = arrays[f"out.{case}.{i}"]
-        if backend == "theano" and function in THEANO_RANDOM:
-            assert out.min() >= min(want.min(), -10) and out.dtype == want.dtype
-            continue
         np.testing.assert_allclose(out.astype("float64"), want.astype("float64"),
                                    err_msg=f"result {i}", **TOL)
         assert str(out.dtype) == expected["dtypes"][i]
@@ -104,13 +98,15 @@ def test_bad_arguments_raise_as_in_keras1(case, function, args, kwargs):
             K.eval(y)
 
 
-def test_unseeded_draws_take_their_seed_from_numpy_as_keras1():
-    legacy_conv.set_keras1_backend("tensorflow")
+@pytest.mark.parametrize("backend", _fixtures.BACKENDS)
+def test_unseeded_draws_take_their_seed_from_numpy_as_keras1(backend):
+    legacy_conv.set_keras1_backend(backend)
     np.random.seed(3)
     a = K.eval(K.random_normal((2, 2)))
     np.random.seed(3)
-    seed = np.random.randint(spec.RANDOM_SEED_LOW["tensorflow"], spec.RANDOM_SEED_HIGH)
+    seed = np.random.randint(spec.RANDOM_SEED_LOW[backend], spec.RANDOM_SEED_HIGH)
     np.testing.assert_array_equal(a, K.eval(K.random_normal((2, 2), seed=seed)))
+    assert not np.array_equal(a, K.eval(K.random_normal((2, 2))))
 
 
 def test_symbolic_inputs_record_the_call_for_function():

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from legacy_conv import _ops, _validation
 from legacy_conv import backend as _settings
+from legacy_conv.keras1.backend import theano_mrg
 from legacy_conv.keras1.backend.common import (
     epsilon,
     floatx,
@@ -896,37 +897,38 @@ def _seed(seed):
     return int(seed)
 
 
-def _draw(sample):
-    """A tensor of `sample()`'s first draw, as Keras 1's TensorFlow graph computed it the
-    first time (TensorFlow's default graph seed with the op's): a new op each call."""
-    return tf.function(sample, autograph=False)()
+def _draw(kind, shape, dtype, seed, sample, **params):
+    """Keras 1's draw for a seed: on Theano its MRG generator's (`theano_mrg`); on TensorFlow
+    what `sample()` gave the first time Keras 1's graph ran (TensorFlow's default graph seed
+    with the op's: a new op each call)."""
+    seed, dtype = _seed(seed), dtype or floatx()
+    if _keras1_backend() == "theano":
+        return tf.constant(theano_mrg.draw(kind, seed, tuple(shape), dtype, **params))
+    return tf.function(functools.partial(sample, seed=seed, dtype=dtype), autograph=False)()
 
 
 def random_normal(shape, mean=0.0, std=1.0, dtype=None, seed=None):
-    """Keras 1's `random_normal(shape, mean=0.0, std=1.0, dtype=None, seed=None)`: Keras 1's
-    TensorFlow numbers for a seed (`tf.random_normal`'s first draw), whichever Keras 1
-    backend is set (Theano's MRG generator drew others). A tensor, not an op: evaluating it
-    again gives the same numbers (Keras 1's graph drew new ones each run)."""
-    seed = _seed(seed)
-    return _draw(lambda: tf.random.normal(shape, mean, std, dtype=dtype or floatx(),
-                                          seed=seed))
+    """Keras 1's `random_normal(shape, mean=0.0, std=1.0, dtype=None, seed=None)`: for a seed,
+    the numbers Keras 1 drew on the Keras 1 backend set (without one, the seed comes from
+    NumPy's global generator, as Keras 1 took it). A tensor, not an op: evaluating it again
+    gives the same numbers (Keras 1's graph drew anew each run)."""
+    return _draw("normal", shape, dtype, seed, lambda seed, dtype: tf.random.normal(
+        shape, mean, std, dtype=dtype, seed=seed), mean=mean, std=std)
 
 
 def random_uniform(shape, low=0.0, high=1.0, dtype=None, seed=None):
     """Keras 1's `random_uniform(shape, low=0.0, high=1.0, dtype=None, seed=None)` (as
     `random_normal`)."""
-    seed = _seed(seed)
-    return _draw(lambda: tf.random.uniform(shape, low, high, dtype=dtype or floatx(),
-                                           seed=seed))
+    return _draw("uniform", shape, dtype, seed, lambda seed, dtype: tf.random.uniform(
+        shape, low, high, dtype=dtype, seed=seed), low=low, high=high)
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
     """Keras 1's `random_binomial(shape, p=0.0, dtype=None, seed=None)`: 1 where a uniform
-    draw is <= p, else 0 (as `random_normal`)."""
-    seed = _seed(seed)
-    dtype = dtype or floatx()
-    return _draw(lambda: tf.where(tf.random.uniform(shape, dtype=dtype, seed=seed) <= p,
-                                  tf.ones(shape, dtype), tf.zeros(shape, dtype)))
+    draw is below p (TensorFlow: <= p), else 0 (as `random_normal`)."""
+    return _draw("binomial", shape, dtype, seed, lambda seed, dtype: tf.where(
+        tf.random.uniform(shape, dtype=dtype, seed=seed) <= p, tf.ones(shape, dtype),
+        tf.zeros(shape, dtype)), p=p)
 
 
 # -- CTC (TensorFlow's, on dense tensors) ---------------------------------------------------
