@@ -171,10 +171,25 @@ def test_state_of_a_file_with_conv_and_batchnorm_weights_restores_in_keras1s_ord
     order); 29 arrays, each of its variable's shape."""
     path = _fixtures.MODELS / "k122_theano" / "bn_net.h5"
     model = legacy_conv.load_model(path, keras1_backend="theano")
-    names = [w.path for w in compile_step.keras1_order(model, path)]
-    assert names != [w.path for w in model.trainable_weights]
-    assert int(model.optimizer.iterations) == int(round(float(
-        compile_step.optimizer_weights(path)[0])))
+    ordered = compile_step.keras1_order(model, path)
+    assert [w.path for w in ordered] != [w.path for w in model.trainable_weights]
+    arrays = compile_step.optimizer_weights(path)
+    assert int(model.optimizer.iterations) == int(round(float(arrays[0])))
+    optimizer, n = model.optimizer, len(ordered)
+    for k, slot in enumerate(spec.OPTIMIZERS["Adam"].slots):
+        for i, variable in enumerate(ordered):  # Keras 1's i-th weight has its i-th arrays
+            ours = optimizer.keras1_state()[1 + k * n + [
+                w.path for w in model.trainable_weights].index(variable.path)]
+            np.testing.assert_array_equal(np.asarray(ours), arrays[1 + k * n + i], slot)
+
+
+def test_state_survives_save_and_load_of_the_namespace(tmp_path):
+    path = _fixtures.MODELS / "k122_theano" / "bn_net.h5"
+    model = models.load_model(path, keras1_backend="theano")
+    model.save(str(tmp_path / "again.h5"))
+    again = models.load_model(str(tmp_path / "again.h5"))
+    for a, b in zip(model.optimizer.keras1_state(), again.optimizer.keras1_state()):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 @pytest.fixture(scope="module")

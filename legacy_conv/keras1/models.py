@@ -68,12 +68,12 @@ def compile_as_keras1(model, training_config, filepath):
     if not isinstance(optimizer, optimizers.Keras1Optimizer):
         return
     record = optimizers.spec.OPTIMIZERS[type(optimizer).__name__]
-    variables, arrays, problem = compile_step.state_plan(
+    arrays, problem = compile_step.state_plan(
         model, filepath, type(optimizer).__name__, len(record.slots), record.saves_iterations)
     if problem is not None:
         compile_step.warn_fresh_state(problem)
     elif arrays is not None:
-        optimizers.set_keras1_weights(optimizer, arrays, variables)
+        optimizers.set_keras1_weights(optimizer, arrays, model.trainable_weights)
 
 
 def load_model(filepath, custom_objects=None, **kwargs):

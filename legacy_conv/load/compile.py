@@ -97,24 +97,29 @@ def keras1_order(model, path):
 
 
 def state_plan(model, path, owner, slots, saves_iterations):
-    """(the model's trainable weights in Keras 1's order, the file's optimizer arrays, None),
-    or (.., .., why they cannot be carried); arrays None where the file holds none."""
+    """(the file's optimizer arrays in the order of the model's trainable weights (Keras 1's
+    `get_weights()` order, each slot's arrays rearranged), None), or (.., why they cannot be
+    carried); arrays None where the file holds none."""
     arrays = optimizer_weights(path)
     if arrays is None:
-        return None, None, None
+        return None, None
     variables = keras1_order(model, path)
     if variables is None:
-        return None, arrays, (
+        return arrays, (
             f"{owner}'s state in the file (optimizer_weights) does not fit the model: its "
             "trainable weights are not in Keras 1's layout")
     shapes = [()] * int(saves_iterations) + [tuple(v.shape) for _ in range(slots)
                                                for v in variables]
     if [tuple(a.shape) for a in arrays] != shapes:
-        return None, arrays, (
+        return arrays, (
             f"{owner}'s state in the file (optimizer_weights) does not fit the model: "
             f"{len(arrays)} arrays where Keras 1's {owner} of this model kept {len(shapes)} "
             "of its weights' shapes")
-    return variables, arrays, None
+    head, rest = arrays[:int(saves_iterations)], arrays[int(saves_iterations):]
+    place = {id(v): i for i, v in enumerate(variables)}
+    order = [place[id(v)] for v in model.trainable_weights]
+    n = len(variables)
+    return head + [rest[k * n + i] for k in range(slots) for i in order], None
 
 
 def warn_fresh_state(problem):
@@ -224,14 +229,15 @@ def _compile_native(model, config, path):
 def _carry_state(model, name, optimizer, path):
     """Keras 1's `optimizer.get_weights()` into the Keras 3 optimizer (`NATIVE_STATE`)."""
     record = spec.OPTIMIZERS[name]
-    variables, arrays, problem = state_plan(model, path, name, len(record.slots),
-                                            record.saves_iterations)
+    arrays, problem = state_plan(model, path, name, len(record.slots),
+                                 record.saves_iterations)
     if problem is not None:
         raise ConversionError(problem, field="optimizer_weights", has_value=False,
                               hint=_INSTEAD)
     if arrays is None:
         return
-    optimizer.build(variables)  # Keras 1's order: Keras 3 finds each variable's slot by key
+    variables = model.trainable_weights
+    optimizer.build(variables)
     if record.saves_iterations:
         optimizer.iterations.assign(int(round(float(arrays[0]))))
         arrays = arrays[1:]
