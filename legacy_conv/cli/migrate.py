@@ -22,9 +22,10 @@ DESCRIPTION = (
     "Rewrite the Python sources of a Keras 1 codebase (comments and formatting kept). "
     "--to legacy (step 1, no change of meaning): imports of Keras 1 modules become imports "
     "of the Keras 1 namespace, legacy_conv.keras1 (Python 2 sources are converted first). "
-    "--to native (step 2): each Keras 1 layer "
-    "call whose meaning a Keras 3 call has exactly becomes that call; the report says why "
-    "each other call stays. --check: list every call that reaches a Keras 3 alias or "
+    "--to native (step 2): each Keras 1 call whose meaning a Keras 3 call has exactly "
+    "becomes that call (layers, fit(nb_epoch=), optimizers' lr=, to_categorical, backend "
+    "functions as keras.ops); the rest stays on legacy_conv.keras1 and the report says why. "
+    "--check: list every call that reaches a Keras 3 alias or "
     "namesake with another meaning (keras.layers.Convolution2D(32, 3, 3) means strides 3 "
     "in Keras 3) and fail while any remain.")
 
@@ -37,7 +38,7 @@ def add_parser(subparsers):
                         help="Python files, or folders (every *.py below them)")
     parser.add_argument("--to", choices=TARGETS, default="legacy",
                         help="legacy (default): the Keras 1 namespace legacy_conv.keras1; "
-                             "native: Keras 3 built-ins where exact")
+                             "native: Keras 3's calls where exact, the rest on the namespace")
     parser.add_argument("--write", action="store_true",
                         help="rewrite the files in place (each atomically, owner and mode "
                              "kept; links out of PATH, hard-linked and read-only files are "

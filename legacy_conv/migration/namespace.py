@@ -585,6 +585,17 @@ class _ApiUses(cst.CSTVisitor):
                        for t in targets}
 
 
+def _quiet(twin, call):
+    """Whether the call passes the value that makes its twin's note moot (`Twin.quiet`)."""
+    if twin.quiet is None:
+        return False
+    keyword, value = twin.quiet
+    given = [a.value for a in call.args if a.keyword is not None and a.keyword.value == keyword]
+    index = [k1 for k1, _, _ in twin.params].index(keyword)
+    given += [a.value for i, a in enumerate(call.args) if a.keyword is None and i == index]
+    return bool(given) and _literal(given[0]) == (True, value)
+
+
 class _ApiPlan:
     """What `to_native` does to one module: new calls, the names that stay on the namespace."""
 
@@ -649,7 +660,7 @@ def _plan_api(plan, visitor):
         if qualified != twin.keras3:
             new = new.with_changes(func=cst.parse_expression(twin.keras3))
             plan.respelled.add(id(node))
-        plan.convert(call, new, twin.note)
+        plan.convert(call, new, None if _quiet(twin, call) else twin.note)
     _plan_models(plan, visitor, factories)
 
 
@@ -690,7 +701,7 @@ def _plan_models(plan, visitor, factories):
         name = twin.keras3.split(".", 1)[1]
         if name != method:
             new = new.with_changes(func=new.func.with_changes(attr=cst.Name(name)))
-        new_calls[call] = (new, twin.note)
+        new_calls[call] = (new, None if _quiet(twin, call) else twin.note)
     if not refusals:
         for call, (new, note) in new_calls.items():
             if imports.code(new) != imports.code(call):

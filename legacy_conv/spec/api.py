@@ -66,11 +66,12 @@ COMPILE_OPTIMIZER = ("compile", "optimizer", 0)
 #   kept: {Keras 1 keyword: why a call that passes it stays on the namespace} (a literal equal to
 #     Keras 1's default is dropped instead);
 #   values: {Keras 1 keyword: the named rule for its value (`migration.namespace.VALUES`)};
-#   note: said in the report with each rewrite, or None.
+#   note: said in the report with each rewrite, or None; quiet: (Keras 1 keyword, value) of a
+#     call the note does not concern.
 # Keras 1 names not listed here stay on `legacy_conv.keras1`, with `KEPT`'s reason where one is
 # written.
-Twin = collections.namedtuple("Twin", "keras3 params kept values note")
-Twin.__new__.__defaults__ = ({}, {}, None)
+Twin = collections.namedtuple("Twin", "keras3 params kept values note quiet")
+Twin.__new__.__defaults__ = ({}, {}, None, None)
 SAME = "<same>"
 _WEIGHTS = ("Keras 1 divided the weighted loss by the share of non-zero weights, Keras 3 by "
             "the batch size")
@@ -92,7 +93,8 @@ METHODS = {
         kept={"class_weight": _WEIGHTS, "sample_weight": _WEIGHTS,
               "callbacks": "Keras 1's callbacks read Keras 1's logs and params"},
         values={"shuffle": "shuffle"},
-        note="shuffle=True draws its order from Keras 3's random generator, not NumPy's"),
+        note="shuffle=True draws its order from Keras 3's random generator, not NumPy's",
+        quiet=("shuffle", False)),
     "evaluate": Twin("Model.evaluate", (
         ("x", "x", REQUIRED), ("y", "y", REQUIRED), ("batch_size", "batch_size", SAME),
         ("verbose", "verbose", SAME), ("sample_weight", "sample_weight", None)),
