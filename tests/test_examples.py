@@ -1,12 +1,27 @@
-"""The examples run, and the README's main command reproduces Keras 1.2.2's predictions."""
+"""The examples run, and the README's main command reproduces Keras 1.2.2's predictions.
+
+One example runs as the README shows it, in a fresh process; the others run as `__main__`
+here (`python examples/NAME.py ARGS`: their exit status and stdout), where TensorFlow has
+started already."""
 
 import pathlib
+import runpy
 import subprocess
 import sys
 
 import pytest
 
 ROOT = pathlib.Path(__file__).parent.parent
+
+
+def run_example(name, *args, capsys, monkeypatch):
+    """(exit status, stdout) of `python examples/NAME.py ARGS`, run as `__main__` here."""
+    path = ROOT / "examples" / name
+    monkeypatch.setattr(sys, "argv", [str(path), *map(str, args)])
+    monkeypatch.setattr(sys, "path", [str(path.parent)] + sys.path)
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(path), run_name="__main__")
+    return done.value.code, capsys.readouterr().out
 
 
 @pytest.mark.subprocess
@@ -25,18 +40,17 @@ def test_readme_starts_with_the_two_commands():
     assert "pytest" in (ROOT / ".ci" / "run").read_text()
 
 
-@pytest.mark.subprocess
-def test_load_keras1_h5_example(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / "load_keras1_h5.py")],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "all predictions match Keras 1" in result.stdout
+@pytest.mark.slow
+def test_load_keras1_h5_example(capsys, monkeypatch):
+    status, out = run_example("load_keras1_h5.py", capsys=capsys, monkeypatch=monkeypatch)
+    assert status == 0, out
+    assert "all predictions match Keras 1" in out
 
 
-@pytest.mark.subprocess
-def test_finetune_converted_example(tmp_path):
-    out = tmp_path / "finetuned.keras"
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / "finetune_converted.py"),
-                             str(out)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "fine-tuning worked" in result.stdout and out.is_file()
+@pytest.mark.slow
+def test_finetune_converted_example(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "finetuned.keras"
+    status, out = run_example("finetune_converted.py", path, capsys=capsys,
+                              monkeypatch=monkeypatch)
+    assert status == 0, out
+    assert "fine-tuning worked" in out and path.is_file()
