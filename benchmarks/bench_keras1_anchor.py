@@ -8,7 +8,7 @@ about 3 minutes, default `/tmp/keras1-tf-venv`). For a 'tf' and a 'th' VGG-style
 MaxPooling2D, strided 3x3 'same' 128, MaxPooling2D, Flatten, Dense 256, Dropout,
 Dense 10 softmax; 64x64x3 images, batch 8), Keras 1.2.2 builds the model, fixes its
 weights, saves it with `model.save()` and records its `predict_on_batch` of a fixed batch,
-in its own process. Then, for each of several process pairs, two fresh processes start
+in its own process. Then, for each of several process groups, three fresh processes start
 side by side and warm up:
   keras1      Keras 1.2.2's `load_model` of that file, `predict_on_batch(x)` (NumPy in and out)
   ours        `legacy_conv.load_model(file, keras1_backend='tensorflow', compile=False)`, and
@@ -18,13 +18,16 @@ side by side and warm up:
                 SavedModel    `legacy_conv.serving.export_for_serving` (what `model.export`
                               writes, with stable names), loaded with plain
                               `tf.saved_model.load`, its `serving_default` signature
-and then take turns: in each round one process times a block of calls while the other waits
-on its stdin (the 'ours' process its three routes in a rotating order), the one going first
-alternating from round to round and from pair to pair. Wall time is `time.perf_counter`,
-CPU time the process's user+system time (`resource.getrusage`, all threads). A round's
-ratio is a route's median call in that round over Keras 1's; a pair's ratio is the median
-over its rounds (so a slow spell of a shared machine hits both sides); the table gives the
-median of the pairs' ratios and their spread (min-max), for wall and CPU time. Every
+  TF only     the same SavedModel and signature in a process that imports TensorFlow alone
+              (as a server's), not legacy_conv or Keras: "SavedModel, TF only"
+and then take turns: in each round one process at a time times a block of calls while the
+others wait on their stdin (the 'ours' process its three routes in a rotating order), the
+one going first rotating from round to round and from group to group. Wall time is
+`time.perf_counter`, CPU time the process's user+system time (`resource.getrusage`, all
+threads). A round's ratio is a route's median call in that round over Keras 1's; a group's
+ratio is the median over its rounds (so a slow spell of a shared machine hits every side);
+the table gives the median of the groups' ratios and their spread (min-max), for wall and
+CPU time. Every
 route's output is checked against Keras 1's own (max abs diff <= 1e-5).
 Target: every route <= 1.0x Keras 1.2.2, both models. Both sides use TensorFlow's default
 thread pools (as Keras 1's session and a user's process did).
@@ -56,7 +59,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 CHILD = HERE / "_keras1_anchor_child.py"
 DEFAULT_KERAS1_PYTHON = "/tmp/keras1-tf-venv/bin/python"
-ROUTES = ("tf.function", "modernize", "SavedModel")
+ROUTES = ("tf.function", "modernize", "SavedModel", "SavedModel, TF only")
 TARGET = 1.0
 TOLERANCE = 1e-5
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
@@ -67,15 +70,15 @@ def parse_args(argv=None):
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="fewer process pairs, rounds and calls (about 2 minutes)")
+                        help="fewer process groups, rounds and calls (about 2 minutes)")
     parser.add_argument("--keras1-python", default=DEFAULT_KERAS1_PYTHON,
                         help="Python of the Keras 1.2.2 TensorFlow environment "
                              "(keras1_oracle/setup-tf.sh; default %(default)s)")
     parser.add_argument("--orderings", default="tf,th", help="default: %(default)s")
-    parser.add_argument("--pairs", type=int, default=None,
-                        help="alternating process pairs per model (default 5, quick 2)")
+    parser.add_argument("--groups", type=int, default=None,
+                        help="process groups per model (default 5, quick 2)")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="alternating blocks per process pair (default 15, quick 5)")
+                        help="rounds of blocks per process group (default 15, quick 5)")
     parser.add_argument("--calls", type=int, default=None,
                         help="timed calls per route and block (default 10, quick 5)")
     parser.add_argument("--warmup", type=int, default=10,
@@ -86,10 +89,10 @@ def parse_args(argv=None):
     parser.add_argument("--markdown", metavar="PATH",
                         help="also append the table, with a header describing the run")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PREFIX"),
-                        help=argparse.SUPPRESS)  # export | time, in a fresh process
+                        help=argparse.SUPPRESS)  # export | time | plain, in a fresh process
     args = parser.parse_args(argv)
-    if args.pairs is None:
-        args.pairs = 2 if args.quick else 5
+    if args.groups is None:
+        args.groups = 2 if args.quick else 5
     if args.rounds is None:
         args.rounds = 5 if args.quick else 15
     if args.calls is None:
@@ -125,22 +128,31 @@ def routes(prefix):
 
     legacy = load_ours(prefix)
     native = legacy_conv.modernize(legacy)
-    signature = tf.saved_model.load(prefix + "_savedmodel").signatures["serving_default"]
-    (name,) = signature.structured_input_signature[1]
 
     def keras_route(model):
         call = tf.function(lambda x: model(x, training=False))
         return lambda x: call(x).numpy()
     return {"tf.function": keras_route(legacy), "modernize": keras_route(native),
-            "SavedModel": lambda x: signature(**{name: tf.constant(x)})["output_0"].numpy()}
+            "SavedModel": saved_model_route(prefix)}
 
 
-def child_time(prefix, args):
+def saved_model_route(prefix):
+    import tensorflow as tf
+
+    signature = tf.saved_model.load(prefix + "_savedmodel").signatures["serving_default"]
+    (name,) = signature.structured_input_signature[1]
+    return lambda x: signature(**{name: tf.constant(x)})["output_0"].numpy()
+
+
+def child_time(prefix, args, plain=False):
+    """Times the routes; `plain`: only the SavedModel, in a process that imports TensorFlow
+    alone (as a server's), not legacy_conv or Keras."""
     import numpy as np
     from _keras1_anchor_child import serve_timing
 
     data = np.load(prefix + ".npz")
-    serve_timing(routes(prefix), data["x"], data["y"], args.warmup)
+    functions = {ROUTES[-1]: saved_model_route(prefix)} if plain else routes(prefix)
+    serve_timing(functions, data["x"], data["y"], args.warmup)
 
 
 # -- the parent ------------------------------------------------------------------------------
@@ -214,9 +226,8 @@ def median_spread(values):
 
 def paired(blocks, route, key):
     """The median over rounds of a route's median call over Keras 1's in the same round."""
-    return statistics.median(
-        statistics.median(ours[key][route]) / statistics.median(k1[key]["keras1"])
-        for k1, ours in blocks)
+    return statistics.median(statistics.median(block[key][route])
+                             / statistics.median(block[key]["keras1"]) for block in blocks)
 
 
 def measure(ordering, folder, args):
@@ -226,39 +237,46 @@ def measure(ordering, folder, args):
                                "--batch", str(args.batch), "--seed", str(args.seed)),
                 f"Keras 1.2.2 building {name}")
     run(ours_command(args, "export", prefix), f"exporting {name}")
-    pairs = []
-    for p in range(args.pairs):
-        k1 = Child(keras1_command(args, "time", prefix, "--warmup", str(args.warmup)),
-                   f"Keras 1.2.2 timing {name}")
-        ours = Child(ours_command(args, "time", prefix), f"timing {name}")
-        diffs = dict(k1.answer()["diff"], **ours.answer()["diff"])
+    groups = []
+    for g in range(args.groups):
+        children = [Child(keras1_command(args, "time", prefix, "--warmup", str(args.warmup)),
+                          f"Keras 1.2.2 timing {name}"),
+                    Child(ours_command(args, "time", prefix), f"timing {name}"),
+                    Child(ours_command(args, "plain", prefix), f"timing {name} (TF only)")]
+        diffs = {}
+        for child in children:
+            diffs.update(child.answer()["diff"])
         for route, diff in diffs.items():
             if diff > TOLERANCE:
                 sys.exit(f"{name} {route}: predictions {diff:.2g} away from what Keras 1.2.2 "
                          "saved")
         blocks = []
-        for r in range(args.rounds):
-            first, second = (k1, ours) if (p + r) % 2 == 0 else (ours, k1)
-            answers = {id(first): first.ask(args.calls), id(second): second.ask(args.calls)}
-            blocks.append((answers[id(k1)], answers[id(ours)]))
-        k1.close()
-        ours.close()
-        pair = {"keras1_ms": statistics.median(
-            t for b in blocks for t in b[0]["times"]["keras1"]) * 1e3, "diff": diffs}
+        for r in range(args.rounds):  # each process first in turn
+            k = (g + r) % len(children)
+            block = {"times": {}, "cpu": {}}
+            for child in children[k:] + children[:k]:
+                answer = child.ask(args.calls)
+                block["times"].update(answer["times"])
+                block["cpu"].update(answer["cpu"])
+            blocks.append(block)
+        for child in children:
+            child.close()
+        group = {"keras1_ms": statistics.median(
+            t for b in blocks for t in b["times"]["keras1"]) * 1e3, "diff": diffs}
         for route in ROUTES:
-            pair[route] = dict(
-                ms=statistics.median(t for b in blocks for t in b[1]["times"][route]) * 1e3,
+            group[route] = dict(
+                ms=statistics.median(t for b in blocks for t in b["times"][route]) * 1e3,
                 wall=paired(blocks, route, "times"), cpu=paired(blocks, route, "cpu"))
-        pairs.append(pair)
-        log(f"  {name} pair {p + 1}/{args.pairs}: Keras 1.2.2 {pair['keras1_ms']:.2f} ms; "
-            + "; ".join(f"{r} {pair[r]['ms']:.2f} ms ({pair[r]['wall']:.3f}x, CPU "
-                        f"{pair[r]['cpu']:.3f}x)" for r in ROUTES))
+        groups.append(group)
+        log(f"  {name} group {g + 1}/{args.groups}: Keras 1.2.2 {group['keras1_ms']:.2f} ms; "
+            + "; ".join(f"{r} {group[r]['ms']:.2f} ms ({group[r]['wall']:.3f}x, CPU "
+                        f"{group[r]['cpu']:.3f}x)" for r in ROUTES))
     return [dict(model=name, route=route,
-                 keras1_ms=statistics.median(p["keras1_ms"] for p in pairs),
-                 ours_ms=statistics.median(p[route]["ms"] for p in pairs),
-                 wall=median_spread([p[route]["wall"] for p in pairs]),
-                 cpu=median_spread([p[route]["cpu"] for p in pairs]),
-                 diff=max(p["diff"][route] for p in pairs), params=built["params"])
+                 keras1_ms=min(g["keras1_ms"] for g in groups),
+                 ours_ms=min(g[route]["ms"] for g in groups),
+                 wall=median_spread([g[route]["wall"] for g in groups]),
+                 cpu=median_spread([g[route]["cpu"] for g in groups]),
+                 diff=max(g["diff"][route] for g in groups), params=built["params"])
             for route in ROUTES]
 
 
@@ -291,12 +309,12 @@ def header(args, elapsed):
         f"{platform.system()} {platform.release()}; Python {platform.python_version()}",
         f"- Command: `{command}` (total {elapsed / 60:.1f} min)",
         f"- Models: VGG-style, {args.image}x{args.image}x3 images ('th': 3x{args.image}x"
-        f"{args.image}), batch {args.batch}; {args.pairs} process pairs per model, each "
+        f"{args.image}), batch {args.batch}; {args.groups} process groups per model, each "
         f"{args.warmup} warm-up calls per route, then {args.rounds} alternating rounds of "
         f"{args.calls} timed calls per route",
-        "- Method: see the docstring of `benchmarks/bench_keras1_anchor.py`. 'ms': median "
-        "over pairs of each process's median call; ratios: median (min–max) over pairs of "
-        "the pair's median over rounds of the route's median call over Keras 1.2.2's in "
+        "- Method: see the docstring of `benchmarks/bench_keras1_anchor.py`. 'ms': the "
+        "median call of each side's fastest group; ratios: median (min–max) over groups of "
+        "the group's median over rounds of the route's median call over Keras 1.2.2's in "
         "the same round, wall and process CPU time. ⚠: above the target.",
         "",
     ])
@@ -310,7 +328,7 @@ def main(argv=None):
             child_export(prefix)
             print("{}")
         else:
-            child_time(prefix, args)
+            child_time(prefix, args, plain=mode == "plain")
         return
     check_keras1(args)
     start = time.perf_counter()
