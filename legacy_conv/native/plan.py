@@ -43,7 +43,8 @@ class NativePlan:
     """A native model and how to fill its weights from the legacy model it came from.
 
     `transfers`: [(native layer, legacy layer, fn)], `fn(the legacy weights as arrays)`
-    giving the native layer's weights (arrays, or `handlers.Rows`); `notes`: [(layer
+    giving the native layer's weights (arrays, or `handlers.Rows`; a `rearranging` fn may be
+    given weights still in the file, see `fill`); `notes`: [(layer
     name, what is not exact in training)]; `kept`: [(layer name, class, why)] for legacy
     layers kept (keep_legacy=True); `origins`: [(native layer, its `Provenance`)], one per
     native layer (those of nested models too), in the order they were made.
