@@ -191,10 +191,10 @@ def test_worker_processes_give_the_one_process_answer(tmp_path):
 # -- the Keras 3 facts that the analysis and --check read instead of importing Keras ------------
 def test_the_keras3_facts_are_current():
     from legacy_conv.spec import keras3_facts
-    from legacy_conv.spec import keras3_generate
+    from legacy_conv.migration import keras3_generate
 
     assert pathlib.Path(keras3_facts.__file__).read_text() == keras3_generate.source(), (
-        "run: python -m legacy_conv.spec.keras3_generate")
+        "run: python -m legacy_conv.migration.keras3_generate")
 
 
 def _keras1_names():

@@ -14,7 +14,6 @@ import functools
 from legacy_conv.migration import keras3
 from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.spec import keras3_facts
-from legacy_conv.spec import keras3_generate
 from legacy_conv.spec import layers as spec
 from legacy_conv.spec.activations import HARD_SIGMOID_DRIFT
 
@@ -50,7 +49,7 @@ NAMESAKES = frozenset(n for n in KERAS1_LAYERS & KERAS3_LAYERS if n not in KERAS
 KEYWORD_RENAMES = {"Model": {"input": "inputs", "output": "outputs"}}
 
 # Arguments of this package only (after Keras 1's own); never positional in Keras 1 code.
-PACKAGE_ONLY = keras3_generate.PACKAGE_ONLY
+PACKAGE_ONLY = ("keras1_backend", "mode_type")
 # Keras 1's layer keywords (`Layer.__init__`'s allowed_kwargs).
 LAYER_KWARGS = spec.LAYER_KEYWORDS
 
