@@ -125,3 +125,10 @@ def test_the_session_is_refused_saying_why():
     assert K.manual_variable_initialization(True) is None
     assert isinstance(K.ctc_label_dense_to_sparse(
         tf.constant([[1, 2, 0]]), tf.constant([2])), tf.SparseTensor)
+
+
+@pytest.mark.parametrize("backend", _fixtures.BACKENDS)
+def test_every_keras1_backend_name_is_there(backend):
+    names = set(_record(backend)["names"]) - set(spec.NOT_MIRRORED)
+    assert names - set(dir(K)) == set()
+    assert len(names) > 130

@@ -92,3 +92,13 @@ TENSORFLOW_ONLY = ("conv1d", "atrous_conv2d", "separable_conv2d", "ctc_decode",
 # generator, np.random.randint(low, 10e6) (Theano: low 1; TensorFlow: 0).
 RANDOM_SEED_LOW = {"theano": 1, "tensorflow": 0}
 RANDOM_SEED_HIGH = 10e6
+# Public names of Keras 1.2.2's `keras.backend` that were not its API: the modules and objects
+# its backend modules imported (Theano's `T`, `RandomStreams`, `Print`; TensorFlow's `tf`,
+# `ctc`, ...; `np`, `os`), Theano's CTC helpers and shape utilities. The namespace leaves them out.
+NOT_MIRRORED = (
+    "Print", "RandomStreams", "T", "T_softsign", "conv3d2d", "ctc_cost", "ctc_create_skip_idxs",
+    "ctc_interleave_blanks", "ctc_path_probs", "ctc_update_log_p", "is_explicit_shape",
+    "pattern_broadcast", "pool", "th_sparse_module", "theano", "theano_backend",
+    "control_flow_ops", "ctc", "moving_averages", "tensor_array_ops", "tf", "tf_major_version",
+    "tf_minor_version", "absolute_import", "print_function", "inspect", "json", "np", "os",
+    "sys", "warnings")
