@@ -14,13 +14,19 @@ file is one function of `--calls` `model.add(...)` lines drawn the same way.
 Each run is a fresh process (`python -m legacy_conv migrate --to T --image-dim-ordering th
 FOLDER`, the diff to a file), so the time includes importing TensorFlow, Keras, libcst and
 this package; runs of the targets alternate, and the best of `--repeats` is reported with
-the median, the calls rewritten or kept per second, and the lines per second.
+the median, the calls rewritten or kept per second, and the lines per second. Each run's
+CPU time (user + system of the command and its worker processes) is reported beside its
+wall time: on a machine shared with other jobs it is the steadier figure.
 `--python-path DIR` runs another checkout of the package instead (e.g. `git archive` of
-an older commit) for a before/after comparison on the same generated code.
+an older commit) for a before/after comparison on the same generated code; `--before DIR`
+times that checkout and this one alternately in the same run and reports the median of the
+paired ratios (after / before) with their spread.
 
 This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
 
     python benchmarks/bench_migrate.py                      # 10,000 lines and 60,000 calls
+    python benchmarks/bench_migrate.py --quick              # 10,000 lines, once, no single file
+    python benchmarks/bench_migrate.py --quick --before /tmp/old --targets native --repeats 3
     python benchmarks/bench_migrate.py --lines 2000 --calls 0 --repeats 1
     python benchmarks/bench_migrate.py --markdown benchmarks/RESULTS.md
 """
@@ -28,10 +34,12 @@ This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
 import argparse
 import ast
 import datetime
+import hashlib
 import os
 import platform
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -161,53 +169,77 @@ def layer_calls(path):
     return count
 
 
+def _cpu_of_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def migrate_once(target, path, out, python_path):
-    """Seconds for one fresh `migrate` process, and the report's summary line."""
+    """(wall seconds, CPU seconds) of one fresh `migrate` process (its workers' CPU
+    included), and the report's summary line."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
     env["PYTHONPATH"] = python_path + (os.pathsep + env["PYTHONPATH"]
                                        if env.get("PYTHONPATH") else "")
-    command = [sys.executable, "-m", "legacy_conv", "migrate", "--to", target,
+    mode = ["--check"] if target == "check" else ["--to", target]
+    command = [sys.executable, "-m", "legacy_conv", "migrate", *mode,
                "--image-dim-ordering", "th", path]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_of_children()
     with open(out, "wb") as diff:
         # run outside the checkout: `-m` puts the working folder first on sys.path, where
         # it would shadow --python-path
         done = subprocess.run(command, stdout=diff, stderr=subprocess.PIPE, env=env,
                               check=False, cwd=os.path.dirname(os.path.abspath(out)))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu_of_children() - cpu
     if done.returncode not in (0, 1):
         raise SystemExit(done.stderr.decode()[-2000:])
-    summary = done.stderr.decode().strip().splitlines()[-1]
-    return seconds, summary
+    report = done.stderr.decode()
+    summary = report.strip().splitlines()[-1]
+    summary += f"; report {hashlib.sha256(report.encode()).hexdigest()[:12]}"
+    return (seconds, cpu), summary
 
 
-def measure(cases, targets, repeats, python_path, folder):
+def measure(cases, targets, repeats, python_paths, folder):
+    """{(label, target, python path): [((wall, cpu), summary)]}, the checkouts alternating
+    within each repeat (and the order reversed every other repeat)."""
     results = {}
     for repeat in range(repeats):
         for label, path in cases:
             for target in targets if repeat % 2 == 0 else targets[::-1]:
-                out = os.path.join(folder, f"{label}.{target}.diff")
-                seconds, summary = migrate_once(target, path, out, python_path)
-                results.setdefault((label, target), []).append((seconds, summary))
-                log(f"{label} --to {target}: {seconds:.2f} s ({summary})")
+                for python_path in python_paths if repeat % 2 == 0 else python_paths[::-1]:
+                    out = os.path.join(folder, f"{label}.{target}.diff")
+                    times, summary = migrate_once(target, path, out, python_path)
+                    with open(out, "rb") as f:  # the diff too, for --before's comparison
+                        summary += f"; diff {hashlib.sha256(f.read()).hexdigest()[:12]}"
+                    results.setdefault((label, target, python_path), []).append(
+                        (times, summary))
+                    mode = "--check" if target == "check" else f"--to {target}"
+                    log(f"{label} {mode} ({python_path}): {times[0]:.2f} s, "
+                        f"CPU {times[1]:.2f} s ({summary})")
     return results
+
+
+def paired(before, after, index):
+    """(median, lowest, highest) of the ratios after / before, run by run."""
+    ratios = sorted(a[0][index] / b[0][index] for b, a in zip(before, after))
+    return statistics.median(ratios), ratios[0], ratios[-1]
 
 
 def markdown(rows, args, sizes, started):
     lines = [f"## `legacy-conv migrate` throughput ({started:%Y-%m-%d %H:%M} UTC)", "",
              f"- Machine: {cpu_model()}, {available_cores()} cores; Python "
              f"{platform.python_version()}",
-             f"- Command: `python benchmarks/bench_migrate.py --lines {args.lines} --calls "
-             f"{args.calls} --repeats {args.repeats}`",
+             f"- Command: `python benchmarks/bench_migrate.py {' '.join(sys.argv[1:])}` "
+             f"({args.lines} lines, {args.calls} calls, {args.repeats} repeats)",
              f"- Code: {sizes}; `--image-dim-ordering th`; each run a fresh process "
              "(imports included), best and median of the runs", "",
-             "| code | target | best s | median s | layer calls | calls/s | lines/s |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "| code | target | best s | median s | median CPU s | layer calls | calls/s | "
+             "lines/s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for (label, target), runs, lines_count, calls in rows:
-        times = [s for s, _ in runs]
+        times = [t[0] for t, _ in runs]
         best = min(times)
+        cpu = statistics.median(t[1] for t, _ in runs)
         lines.append(f"| {label} | {target} | {best:.2f} | {statistics.median(times):.2f} | "
-                     f"{calls} | {calls / best:,.0f} | {lines_count / best:,.0f} |")
+                     f"{cpu:.2f} | {calls} | {calls / best:,.0f} | {lines_count / best:,.0f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -217,12 +249,23 @@ def main():
     parser.add_argument("--calls", type=int, default=CALLS,
                         help="layer calls of the single file (0: leave it out)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--targets", default="native,legacy")
+    parser.add_argument("--targets", default="native,legacy",
+                        help="comma-separated: native, legacy, check (--check)")
     parser.add_argument("--python-path", default=ROOT,
                         help="the checkout whose legacy_conv runs (default: this one)")
+    parser.add_argument("--before", metavar="DIR",
+                        help="another checkout timed alternately with --python-path's: the "
+                             "median of the paired ratios with their spread")
+    parser.add_argument("--quick", action="store_true",
+                        help="the 10,000-line codebase once (--calls 0 --repeats 1 unless "
+                             "given)")
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
     parser.add_argument("--markdown", metavar="PATH", help="append the table to PATH")
     args = parser.parse_args()
+    if args.quick:
+        given = " ".join(sys.argv[1:])
+        args.calls = args.calls if "--calls" in given else 0
+        args.repeats = args.repeats if "--repeats" in given else 1
     started = datetime.datetime.now(datetime.timezone.utc)
     targets = args.targets.split(",")
     with tempfile.TemporaryDirectory() as scratch:
@@ -243,10 +286,24 @@ def main():
         sizes = "; ".join(sizes)
         calls = [layer_calls(path) for _, path in cases]
         log(f"generated {sizes} in {folder}")
-        results = measure(cases, targets, args.repeats, args.python_path, folder)
-    rows = [((label, target), results[(label, target)], count, n)
+        paths = [args.before, args.python_path] if args.before else [args.python_path]
+        results = measure(cases, targets, args.repeats, paths, folder)
+    rows = [((label, target), results[(label, target, args.python_path)], count, n)
             for (label, _), count, n in zip(cases, counts, calls) for target in targets]
     table = markdown(rows, args, sizes, started)
+    if args.before:
+        table += (f"\nAfter / before ({args.before}), median of {args.repeats} paired "
+                  "runs (lowest-highest):\n\n| code | target | wall | CPU | same diff and report |\n"
+                  "|---|---|---:|---:|---|\n")
+        for (label, _), in zip(cases):
+            for target in targets:
+                before = results[(label, target, args.before)]
+                after = results[(label, target, args.python_path)]
+                wall, cpu = paired(before, after, 0), paired(before, after, 1)
+                same = all(b[1] == a[1] for b, a in zip(before, after))
+                table += (f"| {label} | {target} | {wall[0]:.2f} ({wall[1]:.2f}-{wall[2]:.2f})"
+                          f" | {cpu[0]:.2f} ({cpu[1]:.2f}-{cpu[2]:.2f}) | "
+                          f"{'yes' if same else 'no'} |\n")
     print(table)
     if args.markdown:
         with open(args.markdown, "a") as f:
