@@ -1,5 +1,6 @@
-"""The command line starts at once: help, --version and bad arguments answer without
-importing TensorFlow (or Keras, or the layers); a command that needs them imports them."""
+"""The command line starts at once: help, --version, bad arguments and `migrate --check`
+answer without importing TensorFlow (or Keras, or the layers); a command that needs them
+imports them."""
 
 import io
 import os

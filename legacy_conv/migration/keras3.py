@@ -8,8 +8,7 @@ import inspect
 
 from legacy_conv.spec import keras3_facts as facts
 
-# keras.layers' public names; their classes by the name each is exported under.
-LAYER_NAMES = frozenset(facts.LAYERS)
+# keras.layers' classes: the name each is exported under -> its class's own name.
 LAYER_CLASSES = {name: entry[0] for name, entry in facts.LAYERS.items() if entry is not None}
 
 
