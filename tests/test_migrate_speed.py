@@ -277,3 +277,13 @@ def test_a_form_converted_in_one_process_is_read_by_another():
             assert type(read) is type(answer) and str(read) == str(answer)
     assert isinstance(answers[0], str) and isinstance(answers[1], probe.Refusal)
     probe._cached_form.cache_clear()
+
+
+def test_without_a_temporary_folder_each_process_converts_for_itself(monkeypatch, tmp_path):
+    import tempfile
+
+    from legacy_conv.migration import probe
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with probe.shared() as folder:
+        assert folder is None and not probe._SHARED

@@ -298,8 +298,14 @@ _SHARED = []
 def shared():
     """While open, each probe's answer is also kept in a private temporary folder that the
     processes forked meanwhile read and add to: a form converted in one is not converted
-    again in another (`run.migrate_paths` with `jobs`)."""
-    with tempfile.TemporaryDirectory(prefix="legacy-conv-probes-") as folder:
+    again in another (`run.migrate_paths` with `jobs`). Without a writable temporary folder
+    each process converts for itself."""
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix="legacy-conv-probes-")
+    except OSError:
+        yield None
+        return
+    with scratch as folder:
         _SHARED.append(folder)
         try:
             yield folder
