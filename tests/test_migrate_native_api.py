@@ -162,6 +162,20 @@ def test_a_model_stays_whole_when_one_of_its_calls_has_no_twin():
     assert any("its models' calls stay Keras 1's" in r for r in reasons)
 
 
+def test_a_keras1_keyword_without_a_twin_keeps_the_model():
+    source = "from keras.models import Sequential\nm = Sequential()\n" \
+             "m.fit(X, Y, nb_epoch=2, show_accuracy=True)\n"
+    result = _native(source)
+    assert "from legacy_conv.keras1.models import Sequential" in result.new_source
+    assert any("`show_accuracy` has no Keras 3 twin" in r for r in _reasons(result))
+
+
+def test_a_model_class_from_a_star_import_stays_with_it():
+    source = "from keras.models import *\nm = Sequential()\nm.fit(X, Y, nb_epoch=2)\n"
+    new = _native(source).new_source
+    assert "from legacy_conv.keras1.models import *" in new and "nb_epoch=2" in new
+
+
 def test_native_from_the_original_and_from_legacy_output_alike():
     source = textwrap.dedent(REWRITES[4].values[0]) + textwrap.dedent(KEPT[4].values[0])
     direct = _native(source).new_source

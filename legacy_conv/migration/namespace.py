@@ -13,6 +13,7 @@ layer-by-layer rewrite and reported. `to_keras` is the inverse (`--to native` st
 original or from `--to legacy`'s output alike). `tensorflow.keras` is Keras 3: never touched.
 """
 
+import collections
 import functools
 import importlib
 
@@ -401,7 +402,9 @@ def twin_arguments(twin, call, values=None):
                 raise Kept(f"{index + 1} positional arguments: no twin takes them")
             bound[order[index]] = (arg, index)
         elif arg.keyword.value not in params:
-            raise Keras3Call(arg.keyword.value)
+            if arg.keyword.value in k3_defaults:
+                raise Keras3Call(arg.keyword.value)  # Keras 3 code (this pass's output)
+            raise Kept(f"`{arg.keyword.value}` has no Keras 3 twin")
         else:
             bound[arg.keyword.value] = (arg, None)
     out, positional = [], True
@@ -466,9 +469,15 @@ def _loss_name(node):
 def _loss_value(node, bound):
     if isinstance(node, (cst.Name, cst.Attribute)) and not _literal(node)[0]:
         return node  # a function: Keras 3 calls it as Keras 1 did (y_true, y_pred)
+    import keras
+
     name = _loss_name(node)
-    return node if training.LOSS_TWINS[name] == _string(node, "loss") else \
-        cst.SimpleString(repr(training.LOSS_TWINS[name]))
+    try:
+        same = keras.losses.get(_string(node, "loss")) is keras.losses.get(
+            training.LOSS_TWINS[name])
+    except ValueError:  # not a Keras 3 name
+        same = False
+    return node if same else cst.SimpleString(repr(training.LOSS_TWINS[name]))
 
 
 def _metrics_value(node, bound):
@@ -531,6 +540,7 @@ class _ApiUses(cst.CSTVisitor):
     def __init__(self, resolver):
         super().__init__()
         self.resolver, self.uses, self.methods, self.assigns = resolver, [], [], []
+        self.call_of = {}  # id(function expression) -> its Call
         self.returns, self.function = {}, []  # function name -> the names it returns
 
     def visit_Import(self, node):
@@ -554,6 +564,7 @@ class _ApiUses(cst.CSTVisitor):
         return False
 
     def visit_Call(self, node):
+        self.call_of[id(node.func)] = node
         func = node.func
         if isinstance(func, cst.Attribute) and (func.attr.value in api.METHODS or
                                                 func.attr.value in api.METHODS_KEPT):
@@ -635,11 +646,9 @@ def _twin_call(call, twin):
 
 
 def _plan_api(plan, visitor):
-    parents = plan.resolver.parents
     factories = []
     for node, qualified in visitor.uses:
-        parent = parents.get(node)
-        call = parent if isinstance(parent, cst.Call) and parent.func is node else None
+        call = visitor.call_of.get(id(node))
         if qualified in api.MODELS:
             factories.append((node, qualified))
             continue
@@ -683,8 +692,12 @@ def _plan_models(plan, visitor, factories):
         return
     refusals, new_calls = [], {}
     for node, qualified in factories:
+        name = qualified.rsplit(".", 1)[1]
         if api.MODELS[qualified]:
-            refusals.append((node, f"{qualified.rsplit('.', 1)[1]}: {api.MODELS[qualified]}"))
+            refusals.append((node, f"{name}: {api.MODELS[qualified]}"))
+        elif _root(node) is not None and plan.resolver.binding(_root(node)) is None:
+            refusals.append((node, f"{name} comes from `import *`, which moves to the "
+                                   "namespace whole"))
     for call, _ in calls:
         method = call.func.attr.value
         if method in api.METHODS_KEPT:
@@ -711,10 +724,11 @@ def _plan_models(plan, visitor, factories):
     line = plan.resolver.position(first[0])[0]
     for node, reason in refusals:
         plan.keep(node, reason)
+    refused = {id(node) for node, _ in refusals}
     for node, qualified in factories:
         plan.staying.append((node, qualified))
-        if not api.MODELS[qualified]:
-            plan.keep(plan.resolver.parents.get(node) or node,
+        if id(node) not in refused:
+            plan.keep(visitor.call_of.get(id(node), node),
                       f"its models' calls stay Keras 1's (line {line}: {first[1]})")
 
 
@@ -825,7 +839,7 @@ def to_native(module, path):
     """(module, entries): `--to native`'s pass over Keras 1's API beyond layers (run on the
     module with Keras 1's imports, before the layer calls' pass)."""
     wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
-    resolver = imports.Resolver(wrapper)
+    resolver = _Imports(wrapper)
     visitor = _ApiUses(resolver)
     wrapper.module.visit(visitor)
     if not visitor.uses:
@@ -858,6 +872,9 @@ def to_native(module, path):
             fates[key] = "move" if on_namespace else None
         elif found == {"gone"}:
             fates[key] = "drop"
+    stars = [m for m, _ in resolver.stars if _is_keras(m) and _owned(f"{m}.x") and _module(m)]
+    if not plan.calls and not chains and not fates and not stars:
+        return wrapper.module, plan.entries  # nothing moves (only reasons to report)
     rewriter = _ApiRewriter(plan, chains)
     rewriter.fates = fates
     rewriter.respelled = {id(call.func) for call in plan.calls
@@ -896,6 +913,9 @@ def _owned_aliases(module):
     found = []
 
     class Aliases(cst.CSTVisitor):
+        def on_visit(self, node):
+            return not isinstance(node, cst.BaseExpression) and super().on_visit(node)
+
         def visit_ImportFrom(self, node):
             module_ = imports.module_name(node)
             if _is_keras(module_) and not isinstance(node.names, cst.ImportStar):
@@ -923,3 +943,100 @@ def _imports_keras(module):
         isinstance(i, cst.Import) and any(a.asname is None and imports.dotted(a.name) == KERAS
                                           for a in i.names) for i in s.body)
         for s in module.body)
+
+
+class _Imports(cst.CSTVisitor):
+    """What `to_native` asks of `imports.Resolver`, read from the import statements alone
+    (no scope analysis: this pass runs before `analysis`' own): the dotted name a `Name` or
+    `Attribute` chain stands for through the module's imports (and Keras star imports); a
+    name that the module also binds otherwise (assigned, a parameter, a function) stands for
+    nothing."""
+
+    Binding = collections.namedtuple("Binding", "node name")
+
+    def __init__(self, wrapper):
+        super().__init__()
+        self.bindings, self.shadowed, self.stars = {}, set(), []
+        wrapper.module.visit(self)
+        self.positions = wrapper.resolve(metadata.PositionProvider)
+
+    def _bind(self, local, dotted, statement):
+        known = self.bindings.get(local)
+        if known is not None and known[0] != dotted:
+            self.shadowed.add(local)
+        self.bindings[local] = (dotted, statement)
+
+    def visit_ImportFrom(self, node):
+        module = imports.module_name(node)
+        if module is None:
+            return False
+        if isinstance(node.names, cst.ImportStar):
+            self.stars.append((module, node))
+            return False
+        for alias in node.names:
+            name = imports.dotted(alias.name)
+            self._bind(alias.asname.name.value if alias.asname else name, f"{module}.{name}",
+                       node)
+        return False
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            name = imports.dotted(alias.name)
+            if alias.asname is not None:
+                self._bind(alias.asname.name.value, name, node)
+            else:
+                self._bind(name.split(".")[0], name.split(".")[0], node)
+        return False
+
+    def on_visit(self, node):
+        if isinstance(node, cst.BaseExpression):
+            return False  # bindings are statements (and parameters, below)
+        return super().on_visit(node)
+
+    def visit_Assign(self, node):
+        for target in node.targets:
+            self._shadow(target.target)
+
+    def visit_For(self, node):
+        self._shadow(node.target)
+
+    def visit_FunctionDef(self, node):
+        self.shadowed.add(node.name.value)
+        params = node.params
+        self.shadowed.update(p.name.value for p in (*params.posonly_params, *params.params,
+                                                    *params.kwonly_params))
+        self.shadowed.update(p.name.value for p in (params.star_arg, params.star_kwarg)
+                             if isinstance(p, cst.Param))
+
+    def visit_ClassDef(self, node):
+        self.shadowed.add(node.name.value)
+
+    def _shadow(self, target):
+        if isinstance(target, cst.Name):
+            self.shadowed.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._shadow(element.value)
+
+    def qualified(self, node):
+        if isinstance(node, cst.Attribute):
+            base = self.qualified(node.value)
+            return None if base is None else f"{base}.{node.attr.value}"
+        if not isinstance(node, cst.Name) or node.value in self.shadowed:
+            return None
+        if node.value in self.bindings:
+            return self.bindings[node.value][0]
+        for module, _ in reversed(self.stars):
+            if node.value in rules.exports(module):
+                return f"{module}.{node.value}"
+        return None
+
+    def binding(self, node):
+        if not isinstance(node, cst.Name) or node.value in self.shadowed or \
+                node.value not in self.bindings:
+            return None
+        return self.Binding(self.bindings[node.value][1], node.value)
+
+    def position(self, node):
+        start = self.positions[node].start
+        return start.line, start.column + 1
