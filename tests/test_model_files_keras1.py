@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from _fixtures import CUSTOM_OBJECTS, MODELS, assert_predicts, manifest, model_io, numbered
+from _fixtures import (CUSTOM_OBJECTS, MODELS, assert_predicts, call_all, manifest, model_io,
+                       numbered)
 
 import legacy_conv
 
@@ -64,7 +65,7 @@ def test_json_and_weights_file(folder, backend, spec):
     model = legacy_conv.model_from_json(text, keras1_backend=backend,
                                         custom_objects=CUSTOM_OBJECTS.get(name))
     legacy_conv.load_weights(model, weights, keras1_backend=backend)
-    assert_predicts(model, folder, name)
+    assert_predicts(model, folder, name, call_all)  # test_load_model predicts (traced)
 
 
 @pytest.mark.slow(quick=2)
@@ -78,7 +79,7 @@ def test_converted_config_loads_in_plain_keras(folder, backend, spec):
                                          custom_objects=CUSTOM_OBJECTS.get(name))
     legacy_conv.load_weights(model, folder / _need(spec, "_weights.h5"), keras1_backend=backend,
                              keras_version=spec.get("keras_version"))
-    assert_predicts(model, folder, name)
+    assert_predicts(model, folder, name, call_all)
 
 
 @pytest.mark.slow(quick=2)
