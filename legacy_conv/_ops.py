@@ -212,15 +212,24 @@ def _channels_first_perm(rank):
     return [0, rank - 1] + list(range(1, rank - 1))
 
 
+# Elementwise ops that a channels-last source passes through: exact in any layout (others,
+# such as Sigmoid, can differ in the last bit where the vectorized loop ends).
+_LAYOUT_FREE = {"Relu": tf.nn.relu, "Relu6": tf.nn.relu6, "Identity": tf.identity}
+
+
 def channels_last_source(x):
     """The channels-last tensor that graph tensor `x` is `to_channels_first` of, else None.
 
     A 'th' layer's output is its channels-last result transposed; the next 'th' layer of a
     model reads that result instead of transposing back, so that between consecutive 'th'
     layers activations stay channels-last (the same numbers: a transpose only moves them).
-    Eager tensors have no op: None.
+    Through a ReLU or identity between them (Keras 1's Activation('relu')), that op is
+    applied to the result. Eager tensors have no op: None.
     """
     op = getattr(x, "op", None)
+    if op is not None and op.type in _LAYOUT_FREE and not op.control_inputs:
+        source = channels_last_source(op.inputs[0])
+        return None if source is None else _LAYOUT_FREE[op.type](source)
     if op is None or op.type != "Transpose":
         return None
     perm = tf.get_static_value(op.inputs[1])

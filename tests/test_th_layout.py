@@ -1,15 +1,17 @@
 """A 'th' model keeps its activations channels-last between consecutive 'th' layers.
 
 Each 'th' layer still reads and returns Keras 1's channels-first tensors; inside a model
-(a graph) a layer whose input is the previous layer's channels-last result transposed
-reads that result instead (`_ops.channels_last_source`), so the only transposes left on
-activations are where Keras 1's layout is observable: the model's input and output,
-Flatten, and any layer output the user reads (Grappler removes the pairs around Keras 3's
-built-in layers, such as a channels-first MaxPooling2D, which transpose on their own). The numbers are Keras 1's (the fixtures,
-through `tf.function`) and those of the same layers called one by one.
+(a graph) a layer whose input is the previous layer's channels-last result transposed (or
+a ReLU of it) reads that result instead (`_ops.channels_last_source`), so the only
+transposes left on activations are where Keras 1's layout is observable: the model's input
+and output, Flatten, and any layer output the user reads (Grappler removes the pairs around
+Keras 3's built-in layers, such as a channels-first MaxPooling2D, which transpose on their
+own). The numbers are Keras 1's (the fixtures, through `tf.function`) and those of the same
+layers called one by one.
 """
 
 import functools
+import json
 
 import keras
 import numpy as np
@@ -65,10 +67,29 @@ def _activation_transposes(function, x):
 
 def _layer_by_layer(model, x):
     """The model's layers called one by one, each on a tensor that is no transpose's
-    output (`tf.identity`): each transposes on its own."""
+    output (times 1): each transposes on its own."""
     for layer in model.layers:
-        x = layer(tf.identity(x), training=False)
+        x = layer(x * 1.0, training=False)
     return x
+
+
+def _conv(name, activation, **config):
+    return {"class_name": "Convolution2D", "config": dict(
+        name=name, nb_filter=4, nb_row=3, nb_col=3, init="glorot_uniform",
+        activation=activation, border_mode="same", subsample=[1, 1], dim_ordering="th",
+        bias=True, **config)}
+
+
+def _activation(name, activation):
+    return {"class_name": "Activation", "config": {"name": name, "activation": activation}}
+
+
+# Keras 1's Activation layers between 'th' convolutions (Keras 3 Activation layers on the
+# channels-first outputs): a ReLU passes the channels-last result on, a tanh does not.
+ACTIVATIONS_TH = {"class_name": "Sequential", "config": [
+    _conv("c1", "linear", batch_input_shape=[None, 3, 8, 7]), _activation("a1", "relu"),
+    _conv("c2", "linear"), _activation("a2", "tanh"), _conv("c3", "relu"),
+    {"class_name": "Flatten", "config": {"name": "f"}}]}
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
@@ -135,3 +156,12 @@ def test_channels_last_source(rank):
     tf.function(trace).get_concrete_function(tf.TensorSpec(shape))
     assert found == [(True, None, None)]
     assert _ops.channels_last_source(_ops.to_channels_first(tf.zeros(shape))) is None  # eager
+
+
+def test_relu_layers_between_th_layers_keep_the_chain():
+    model = legacy_conv.model_from_json(json.dumps(ACTIVATIONS_TH))
+    x = tf.constant(np.random.default_rng(0).standard_normal((2, 3, 8, 7)).astype(np.float32))
+    # the input's, the two around the tanh, Flatten's
+    assert _activation_transposes(lambda t: model(t, training=False), x) == 4
+    graph = tf.function(lambda t: model(t, training=False))(x)
+    np.testing.assert_array_equal(graph.numpy(), _layer_by_layer(model, x).numpy())
