@@ -230,11 +230,10 @@ def channels_last_source(x):
     if op is not None and op.type in _LAYOUT_FREE and not op.control_inputs:
         source = channels_last_source(op.inputs[0])
         return None if source is None else _LAYOUT_FREE[op.type](source)
-    if op is None or op.type != "Transpose":
+    if op is None or op.type != "Transpose" or op.control_inputs:  # (keep what it waits for)
         return None
-    perm = tf.get_static_value(op.inputs[1])
-    rank = len(x.shape)
-    if perm is None or rank < 3 or list(perm) != _channels_first_perm(rank):
+    perm, rank = tf.get_static_value(op.inputs[1]), x.shape.rank
+    if perm is None or rank is None or rank < 3 or list(perm) != _channels_first_perm(rank):
         return None
     return op.inputs[0]
 
