@@ -130,6 +130,10 @@ class Rewriter(cst.CSTTransformer):
         name = imports.dotted(alias.name)
         local = alias.asname.name.value if alias.asname else name
         ref = imports.classify(f"{module}.{name}")
+        if ref.kind is None and f"{module}.{name}" in rules.KERAS1_LAYER_MODULES \
+                and module.startswith("keras."):
+            # a Keras 1 module (`from keras.layers import core`) that Keras 3 lacks
+            return imports.NAMESPACE + module[len("keras"):]
         if ref.kind is None or ref.namespace:
             return module
         remaining, keras3, keras3_calls = self._uses(local)
