@@ -272,6 +272,10 @@ def _training_cases():
     return out
 
 
+@pytest.mark.slow(quick=("theano-sgd-optimizers.SGD()", "theano-adam-'adam'",
+                         "theano-adadelta-optimizers.Adadelta()", "theano-adamax-'adamax'",
+                         "theano-rmsprop-optimizers.RMSprop()",
+                         "tensorflow-adam-optimizers.Adam()"))
 @pytest.mark.parametrize("backend,name,optimizer", _training_cases())
 def test_migrated_training_gives_keras1s_history(backend, name, optimizer):
     record = _fixtures.read_json(_fixtures.TRAINING / backend / "training.json")["cases"][name]
