@@ -307,3 +307,23 @@ def test_training_scripts_with_twins_do_go_native():
     assert {"theano-sgd-optimizers.SGD()", "theano-adam-'adam'",
             "theano-adadelta-optimizers.Adadelta()", "theano-adamax-'adamax'"} <= native
     assert not any("rmsprop" in i or "nadam" in i or "decay" in i for i in native)
+
+
+@pytest.mark.parametrize("backend", _fixtures.BACKENDS)
+def test_clipnorm_becomes_global_clipnorm_with_keras1s_history(backend):
+    """Keras 1's clipnorm clipped by the norm of all the gradients: Keras 3's global_clipnorm
+    (the case's cosine_proximity metric, which has no twin, is left out: metrics do not train)."""
+    record = _fixtures.read_json(_fixtures.TRAINING / backend / "training.json")["cases"][
+        "sgd_momentum_clipnorm"]
+    arrays = _fixtures.npz(_fixtures.TRAINING / backend / "training.npz")
+    source = _training_source({**record, "metrics": ["mae"]},
+                              "optimizers.SGD(clipnorm=0.3, lr=0.2, momentum=0.5)")
+    native = _native(source, keras1_backend=backend, image_dim_ordering="tf").new_source
+    assert "global_clipnorm=0.3" in native and "legacy_conv.keras1" not in native
+    scope = {"INIT": [arrays[f"init.linear.{i}"] for i in range(4)],
+             **{k.upper(): arrays[f"data.linear.{k}"] for k in ("x", "y", "vx", "vy")}}
+    exec(compile(native, "clipnorm", "exec"), scope)
+    history = scope["history"].history
+    for key in ("loss", "val_loss", "mean_absolute_error", "val_mean_absolute_error"):
+        np.testing.assert_allclose(history[key], record["history"][key], err_msg=key,
+                                   **TRAINING_TOL[backend])
