@@ -34,8 +34,8 @@ thread pools (as Keras 1's session and a user's process did).
 
 This is a benchmark, not a test (pytest does not collect bench_*.py). Usage:
 
-    python benchmarks/bench_keras1_anchor.py                 # full run (about 6 minutes)
-    python benchmarks/bench_keras1_anchor.py --quick         # about 2 minutes
+    python benchmarks/bench_keras1_anchor.py                 # full run (about 8 minutes)
+    python benchmarks/bench_keras1_anchor.py --quick         # about 3 minutes
     python benchmarks/bench_keras1_anchor.py --markdown benchmarks/RESULTS.md   # appended
     python benchmarks/bench_keras1_anchor.py --keras1-python /path/to/venv/bin/python
 
@@ -70,13 +70,13 @@ def parse_args(argv=None):
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="fewer process groups, rounds and calls (about 2 minutes)")
+                        help="fewer process groups, rounds and calls (about 3 minutes)")
     parser.add_argument("--keras1-python", default=DEFAULT_KERAS1_PYTHON,
                         help="Python of the Keras 1.2.2 TensorFlow environment "
                              "(keras1_oracle/setup-tf.sh; default %(default)s)")
     parser.add_argument("--orderings", default="tf,th", help="default: %(default)s")
     parser.add_argument("--groups", type=int, default=None,
-                        help="process groups per model (default 5, quick 2)")
+                        help="process groups per model (default 5, quick 3)")
     parser.add_argument("--rounds", type=int, default=None,
                         help="rounds of blocks per process group (default 15, quick 5)")
     parser.add_argument("--calls", type=int, default=None,
@@ -92,7 +92,7 @@ def parse_args(argv=None):
                         help=argparse.SUPPRESS)  # export | time | plain, in a fresh process
     args = parser.parse_args(argv)
     if args.groups is None:
-        args.groups = 2 if args.quick else 5
+        args.groups = 3 if args.quick else 5
     if args.rounds is None:
         args.rounds = 5 if args.quick else 15
     if args.calls is None:
