@@ -192,6 +192,16 @@ def test_a_call_on_a_model_made_elsewhere_is_left_with_a_warning():
 def test_sklearn_fit_is_not_touched():
     source = "from keras.models import Sequential\nm = Sequential()\nscaler.fit(X)\n"
     assert _native(source).new_source == source
+    source = textwrap.dedent("""\
+        from keras.models import Sequential
+        model = Sequential()
+        model.fit(X, Y, nb_epoch=2)
+        def baseline(X, y):
+            model = LogisticRegression()
+            model.fit(X, y)
+        """)
+    new = _native(source).new_source
+    assert "model.fit(X, Y, epochs=2)" in new and "    model.fit(X, y)\n" in new
 
 
 # -- the truth: Keras 1's backend functions -------------------------------------------------------

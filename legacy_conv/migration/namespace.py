@@ -381,12 +381,12 @@ def _same_value(a, b):
     return abs(float(a) - float(b)) <= 1e-9 * max(abs(float(a)), 1.0)
 
 
-def twin_arguments(twin, call, values=None):
+def twin_arguments(twin, call):
     """The Keras 3 twin's arguments [(keyword or None, node)] for a Keras 1 call, or Kept.
 
     In order: the call's arguments bound to Keras 1's parameters (positional by place); a
     keyword of `twin.kept` stays (dropped where its literal is Keras 1's default); each value
-    rule of `twin.values` (`values[rule](node, bound)`); an argument keeps its place where
+    rule of `twin.values` (`VALUES[rule](node, bound)`); an argument keeps its place where
     Keras 3's parameter there has its Keras 3 name, else becomes that keyword; Keras 1's
     defaults that Keras 3's differ from are written."""
     params = {k1: (k3, default) for k1, k3, default in twin.params}
@@ -408,8 +408,7 @@ def twin_arguments(twin, call, values=None):
         else:
             bound[arg.keyword.value] = (arg, None)
     out, positional = [], True
-    for k1 in sorted(bound, key=lambda k: call.args.index(bound[k][0])):
-        arg, index = bound[k1]
+    for k1, (arg, index) in bound.items():  # in the call's order
         k3, default = params[k1]
         if k1 in twin.kept or k3 is None:
             known, value = _literal(arg.value)
@@ -541,6 +540,7 @@ class _ApiUses(cst.CSTVisitor):
         super().__init__()
         self.resolver, self.uses, self.methods, self.assigns = resolver, [], [], []
         self.call_of = {}  # id(function expression) -> its Call
+        self.assigned = set()  # (function or None, target expression) of every assignment
         self.returns, self.function = {}, []  # function name -> the names it returns
 
     def visit_Import(self, node):
@@ -568,13 +568,17 @@ class _ApiUses(cst.CSTVisitor):
         func = node.func
         if isinstance(func, cst.Attribute) and (func.attr.value in api.METHODS or
                                                 func.attr.value in api.METHODS_KEPT):
-            self.methods.append(node)
+            self.methods.append((node, self._where()))
+
+    def _where(self):
+        return self.function[-1] if self.function else None
 
     def visit_Assign(self, node):
+        targets = [imports.code(t.target) for t in node.targets]
+        self.assigned.update((self._where(), t) for t in targets)
         if isinstance(node.value, cst.Call):
-            self.assigns.append(([imports.code(t.target) for t in node.targets],
-                                 self.resolver.qualified(node.value.func),
-                                 imports.dotted(node.value.func)))
+            self.assigns.append((self._where(), targets, self.resolver.qualified(
+                node.value.func), imports.dotted(node.value.func)))
 
     def visit_FunctionDef(self, node):
         self.function.append(node.name.value)
@@ -587,13 +591,21 @@ class _ApiUses(cst.CSTVisitor):
             self.returns.setdefault(self.function[-1], set()).add(imports.code(node.value))
 
     def model_receivers(self):
-        """The expressions the module assigns a model to: from a Keras 1 model class or
-        loader, or from a function of the module that returns one (`model = build()`)."""
-        made = {t for targets, qualified, _ in self.assigns if qualified in api.MODELS
+        """{(function or None, expression)} the module assigns a model to: from a Keras 1
+        model class or loader, or from a function of the module that returns one (`model =
+        build()`)."""
+        made = {(f, t) for f, targets, qualified, _ in self.assigns if qualified in api.MODELS
                 for t in targets}
-        functions = {f for f, returned in self.returns.items() if returned & made}
-        return made | {t for targets, _, called in self.assigns if called in functions
+        functions = {f for f, returned in self.returns.items()
+                     if any((f, r) in made for r in returned)}
+        return made | {(f, t) for f, targets, _, called in self.assigns if called in functions
                        for t in targets}
+
+    def is_model(self, receivers, function, receiver):
+        """Whether `receiver` in `function` is a model the module made there, or at module
+        level (and not assigned anew in the function)."""
+        return (function, receiver) in receivers or (None, receiver) in receivers and \
+            (function, receiver) not in self.assigned
 
 
 def _quiet(twin, call):
@@ -677,12 +689,12 @@ def _plan_models(plan, visitor, factories):
     """Models go native where the module makes them with Keras 1's classes and every Keras 1
     method call on them has a twin; else their classes stay on the namespace."""
     calls, receivers = [], visitor.model_receivers()
-    for call in visitor.methods:
-        receiver = imports.code(call.func.value)
+    for call, function in visitor.methods:
+        made = visitor.is_model(receivers, function, imports.code(call.func.value))
         stated = set(api.METHOD_KEYWORDS.get(call.func.attr.value, ())) & {
             a.keyword.value for a in call.args if a.keyword is not None}
-        if receiver in receivers or stated:
-            calls.append((call, receiver in receivers))
+        if made or stated:
+            calls.append((call, made))
     if not factories:
         for call, _ in calls:
             plan.entries.append(report.Entry(
