@@ -22,6 +22,7 @@ import h5py
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import legacy_conv
 from legacy_conv import cli
@@ -50,7 +51,10 @@ def no_slow_stage_lines(monkeypatch):
 
 
 def legacy_conv_command(capfd, *argv):
-    """(exit status, stdout, stderr lines) of `legacy-conv ARGV`, run by its `main()` here."""
+    """(exit status, stdout, stderr lines) of `legacy-conv ARGV`, run by its `main()` here.
+    TensorFlow's runtime starts first, so that its one-time logs (a failed cuInit at the level
+    CI sets) are not the command's: test_the_installed_command_in_a_fresh_process has those."""
+    tf.config.list_logical_devices()
     capfd.readouterr()
     status = cli.main([str(a) for a in argv])
     out, err = capfd.readouterr()
