@@ -27,10 +27,11 @@ _spec = importlib.util.spec_from_file_location("keras1_scripts_cases", SCRIPTS /
 cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cases)
 
-# Theano's runs are exact; Keras 1 on TensorFlow races its updates against the gradients'
-# reads (tests/fixtures/keras1_training/README.md): its losses within that race, no more.
-TOL = {"theano": {"rtol": 1e-5, "atol": 1e-5}, "tensorflow": {"rtol": 3e-2, "atol": 3e-2}}
-PRED_TOL = {"rtol": 1e-5, "atol": 1e-5}
+TOL = {"rtol": 1e-5, "atol": 1e-5}
+# A script marked `tf_race` ran in Keras 1 on TensorFlow with ref variables, whose updates race
+# the gradients' reads (tests/fixtures/keras1_training/README.md): its losses within that
+# race (the training family's tolerance), no more.
+RACE_TOL = {"rtol": 3e-2, "atol": 3e-2}
 
 
 def fixture(backend, name, variant):
@@ -49,35 +50,40 @@ def run(texts, name, backend, variant, tmp_path):
     return results
 
 
-def check(results, backend, name, variant):
+def check(results, backend, name, variant, caveats=()):
+    """The run's numbers against Keras 1's. A model that Keras 3's own `fit` trained (`--to
+    native`) starts from Keras 1's weights but draws its batch order from Keras 3's
+    generator: its training is compared only where the migration did not say so."""
     folder = fixture(backend, name, variant)
     record, arrays = read_json(folder / "record.json"), npz(folder / "arrays.npz")
     for i, pred in enumerate(results["initial_pred"]):
-        np.testing.assert_allclose(pred, arrays[f"initial_pred_{i}"], **PRED_TOL)
+        np.testing.assert_allclose(pred, arrays[f"initial_pred_{i}"], **TOL)
     assert sorted(results["history"]) == sorted(record["history"])
     if variant == "as_written" and cases.SCRIPTS[name]["dropout"]:
         return  # Keras 1's dropout masks: compared without dropout
+    if results["trained_by"] != "legacy_conv" and caveats:
+        return
+    race = backend == "tensorflow" and cases.SCRIPTS[name].get("tf_race")
     for key, values in record["history"].items():
-        if backend == "tensorflow" and not key.endswith("loss"):
+        if race and not key.endswith("loss"):
             continue  # the race can move a prediction across a rounding: accuracies jump
         np.testing.assert_allclose(results["history"][key], values, err_msg=key,
-                                   **TOL[backend])
-    if backend == "tensorflow":
+                                   **(RACE_TOL if race else TOL))
+    if race:
         return
     for ours, theirs in zip(results["weights"], results["keras1_weights"], strict=True):
-        np.testing.assert_allclose(ours, theirs, **TOL[backend])
+        np.testing.assert_allclose(ours, theirs, **TOL)
     outputs = sorted(k.rsplit("_", 1)[0] for k in arrays if k.endswith("_0"))
-    assert sorted(k for k in results if k not in ("history", "weights", "keras1_weights")) \
-        == outputs
+    assert sorted(k for k in results if k not in (
+        "history", "weights", "keras1_weights", "trained_by")) == outputs
     for key in outputs:
         for i, pred in enumerate(results[key]):
-            np.testing.assert_allclose(pred, arrays[f"{key}_{i}"], err_msg=key,
-                                       **TOL[backend])
+            np.testing.assert_allclose(pred, arrays[f"{key}_{i}"], err_msg=key, **TOL)
 
 
 def migrate(text, to, backend, name):
     return migrate_source(text, to=to, keras1_backend=backend, path=f"{name}.py",
-                          image_dim_ordering=cases.SCRIPTS[name]["dim_ordering"]).new_source
+                          image_dim_ordering=cases.SCRIPTS[name]["dim_ordering"])
 
 
 def originals(name, variant):
@@ -85,25 +91,61 @@ def originals(name, variant):
             for f in cases.files(name)]
 
 
-CASES = [pytest.param(name, variant, backend, id=f"{name}-{variant}-{backend}")
-         for name in sorted(cases.SCRIPTS) for variant in cases.variants(name)
-         for backend in ("theano", "tensorflow")
-         if fixture(backend, name, variant).is_dir()]
+# Where a run does not give Keras 1's numbers yet: (script, variant, backend, route), None
+# for any, -> why. Each is an xfail(strict): a fix makes it pass, and the entry goes.
+KNOWN = {
+    ("keras2cpp", None, None, None):
+        "the namespace's `to_json()` writes Keras 3's JSON, not Keras 1's: its "
+        "`model_from_json` refuses it (and keras2cpp_dump.py reads Keras 1's list of layer "
+        "configs from it)",
+    ("retina_unet_training", "no_dropout", "theano", None):
+        "Keras 1's Theano relu is 0.5 * (x + |x|), whose gradient at exactly 0 is 0.5 (ours: "
+        "0): the U-Net's dead units move its training off by 3e-5 in the first epoch",
+    ("imdb_cnn", "no_dropout", "tensorflow", "legacy"):
+        "Keras 1 on TensorFlow (deterministic here; Theano matches) trains the Embedding "
+        "otherwise: the loss is off by 3e-5 in epoch 1, 4e-4 in epoch 2; cause not found yet "
+        "(`--to native` trains with Keras 3's `fit` there: not compared)",
+}
+
+
+def known(name, variant, backend, route):
+    for key, why in KNOWN.items():
+        if all(k is None or k == v for k, v in zip(key, (name, variant, backend, route))):
+            return why
+    return None
+
+
+def cases_of(route):
+    out = []
+    for name in sorted(cases.SCRIPTS):
+        for variant in cases.variants(name):
+            for backend in ("theano", "tensorflow"):
+                if not fixture(backend, name, variant).is_dir():
+                    continue
+                why = known(name, variant, backend, route)
+                marks = [pytest.mark.xfail(strict=True, reason=why)] if why else []
+                out.append(pytest.param(name, variant, backend, marks=marks,
+                                        id=f"{name}-{variant}-{backend}"))
+    return out
 
 
 @pytest.mark.slow(quick=1)
-@pytest.mark.parametrize("name, variant, backend", CASES)
+@pytest.mark.parametrize("name, variant, backend", cases_of("legacy"))
 def test_to_legacy_runs_as_keras1_did(name, variant, backend, tmp_path):
-    texts = [migrate(text, "legacy", backend, name) for text in originals(name, variant)]
+    texts = [migrate(text, "legacy", backend, name).new_source
+             for text in originals(name, variant)]
     check(run(texts, name, backend, variant, tmp_path), backend, name, variant)
 
 
 @pytest.mark.slow(quick=1)
-@pytest.mark.parametrize("name, variant, backend", CASES)
+@pytest.mark.parametrize("name, variant, backend", cases_of("native"))
 @pytest.mark.parametrize("start", ["original", "legacy"])
 def test_to_native_runs_as_keras1_did(name, variant, backend, start, tmp_path):
     texts = originals(name, variant)
     if start == "legacy":
-        texts = [migrate(text, "legacy", backend, name) for text in texts]
-    texts = [migrate(text, "native", backend, name) for text in texts]
-    check(run(texts, name, backend, variant, tmp_path), backend, name, variant)
+        texts = [migrate(text, "legacy", backend, name).new_source for text in texts]
+    migrated = [migrate(text, "native", backend, name) for text in texts]
+    caveats = [entry for m in migrated for entry in m.report_entries
+               if entry.kind == "converted" and entry.reason and ".fit" in (entry.old or "")]
+    results = run([m.new_source for m in migrated], name, backend, variant, tmp_path)
+    check(results, backend, name, variant, caveats)
