@@ -5,6 +5,7 @@ weights file keyed by them loads `by_name=True` into a model built the same way.
 
 import importlib.util
 
+import keras
 import numpy as np
 import pytest
 
@@ -75,6 +76,8 @@ def test_clear_session_restarts_the_counts():
     K.clear_session()
     assert L.Dense(2).name == "dense_1" and models.Sequential().name == "sequential_1"
     assert K.get_uid("dense") == 2
+    keras.backend.clear_session()  # Keras 3's: a new session too
+    assert L.Dense(2).name == "dense_1"
 
 
 def test_given_names_draw_no_count():

@@ -45,7 +45,11 @@ _UIDS = {}
 
 
 def get_uid(prefix=""):
-    """Keras 1's `get_uid(prefix)`: 1, 2, ... per prefix."""
+    """Keras 1's `get_uid(prefix)`: 1, 2, ... per prefix, from 1 again after `reset_uids()`
+    or a `clear_session()` (Keras 1's, or Keras 3's `keras.backend.clear_session()`, which
+    restarts the count Keras 3 keeps here)."""
+    if keras.backend.get_uid("legacy_conv_keras1_uids") == 1:  # a new Keras 3 session
+        _UIDS.clear()
     _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
     return _UIDS[prefix]
 
