@@ -174,7 +174,7 @@ def test_state_of_a_file_with_conv_and_batchnorm_weights_restores_in_keras1s_ord
     ordered = compile_step.keras1_order(model, path)
     assert [w.path for w in ordered] != [w.path for w in model.trainable_weights]
     arrays = compile_step.optimizer_weights(path)
-    assert int(model.optimizer.iterations) == int(round(float(arrays[0])))
+    assert int(model.optimizer.iterations) == round(float(arrays[0]))
     optimizer, n = model.optimizer, len(ordered)
     for k, slot in enumerate(spec.OPTIMIZERS["Adam"].slots):
         for i, variable in enumerate(ordered):  # Keras 1's i-th weight has its i-th arrays

@@ -239,7 +239,7 @@ def _carry_state(model, name, optimizer, path):
     variables = model.trainable_weights
     optimizer.build(variables)
     if record.saves_iterations:
-        optimizer.iterations.assign(int(round(float(arrays[0]))))
+        optimizer.iterations.assign(round(float(arrays[0])))
         arrays = arrays[1:]
     for i, attribute in enumerate(spec.NATIVE_STATE[name]):
         slots = getattr(optimizer, attribute) if attribute else []
