@@ -109,6 +109,13 @@ def test_unseeded_draws_take_their_seed_from_numpy_as_keras1(backend):
     assert not np.array_equal(a, K.eval(K.random_normal((2, 2))))
 
 
+def test_tensorflow_draws_do_not_depend_on_a_global_seed():
+    legacy_conv.set_keras1_backend("tensorflow")
+    tf.random.set_seed(123)  # Keras 1's graph had none: each op its own seed only
+    np.testing.assert_array_equal(K.eval(K.random_normal((3, 4), 0.5, 2.0, seed=5)),
+                                  _arrays("tensorflow")["out.random_normal.0"])
+
+
 def test_symbolic_inputs_record_the_call_for_function():
     x = K.placeholder(shape=(None, 7, 3))
     kernel = K.variable(_arrays("tensorflow")["in.k1d"])

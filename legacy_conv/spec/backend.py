@@ -92,6 +92,9 @@ TENSORFLOW_ONLY = ("conv1d", "atrous_conv2d", "separable_conv2d", "ctc_decode",
 # generator, np.random.randint(low, 10e6) (Theano: low 1; TensorFlow: 0).
 RANDOM_SEED_LOW = {"theano": 1, "tensorflow": 0}
 RANDOM_SEED_HIGH = 10e6
+# The graph-level seed of Keras 1's TensorFlow graphs (no tf.set_random_seed): TensorFlow's
+# default (`random_seed.DEFAULT_GRAPH_SEED`), paired with each op's own seed.
+TENSORFLOW_GRAPH_SEED = 87654321
 # Public names of Keras 1.2.2's `keras.backend` that were not its API: the modules and objects
 # its backend modules imported (Theano's `T`, `RandomStreams`, `Print`; TensorFlow's `tf`,
 # `ctc`, ...; `np`, `os`), Theano's CTC helpers and shape utilities. The namespace leaves them out.

@@ -897,14 +897,26 @@ def _seed(seed):
     return int(seed)
 
 
-def _draw(kind, shape, dtype, seed, sample, **params):
+def _draw(kind, shape, dtype, seed, **params):
     """Keras 1's draw for a seed: on Theano its MRG generator's (`theano_mrg`); on TensorFlow
-    what `sample()` gave the first time Keras 1's graph ran (TensorFlow's default graph seed
-    with the op's: a new op each call)."""
+    what its graph's op drew the first time it ran (the op's seed with TensorFlow's default
+    graph seed, whatever global seed is set now: a new op each call)."""
     seed, dtype = _seed(seed), dtype or floatx()
     if _keras1_backend() == "theano":
         return tf.constant(theano_mrg.draw(kind, seed, tuple(shape), dtype, **params))
-    return tf.function(functools.partial(sample, seed=seed, dtype=dtype), autograph=False)()
+    op = tf.raw_ops.RandomStandardNormal if kind == "normal" else tf.raw_ops.RandomUniform
+    seeds = {"seed": spec.TENSORFLOW_GRAPH_SEED, "seed2": seed}
+    return _TENSORFLOW_DRAWS[kind](
+        tf.function(lambda: op(shape=shape, dtype=dtype, **seeds), autograph=False)(),
+        dtype, **params)
+
+
+# What Keras 1's TensorFlow backend made of the op's draw (`tf.random_normal`, ...).
+_TENSORFLOW_DRAWS = {
+    "normal": lambda x, dtype, mean, std: x * tf.cast(std, dtype) + tf.cast(mean, dtype),
+    "uniform": lambda x, dtype, low, high: x * tf.cast(high - low, dtype) + tf.cast(low, dtype),
+    "binomial": lambda x, dtype, p: tf.where(x <= p, tf.ones_like(x), tf.zeros_like(x)),
+}
 
 
 def random_normal(shape, mean=0.0, std=1.0, dtype=None, seed=None):
@@ -912,23 +924,19 @@ def random_normal(shape, mean=0.0, std=1.0, dtype=None, seed=None):
     the numbers Keras 1 drew on the Keras 1 backend set (without one, the seed comes from
     NumPy's global generator, as Keras 1 took it). A tensor, not an op: evaluating it again
     gives the same numbers (Keras 1's graph drew anew each run)."""
-    return _draw("normal", shape, dtype, seed, lambda seed, dtype: tf.random.normal(
-        shape, mean, std, dtype=dtype, seed=seed), mean=mean, std=std)
+    return _draw("normal", shape, dtype, seed, mean=mean, std=std)
 
 
 def random_uniform(shape, low=0.0, high=1.0, dtype=None, seed=None):
     """Keras 1's `random_uniform(shape, low=0.0, high=1.0, dtype=None, seed=None)` (as
     `random_normal`)."""
-    return _draw("uniform", shape, dtype, seed, lambda seed, dtype: tf.random.uniform(
-        shape, low, high, dtype=dtype, seed=seed), low=low, high=high)
+    return _draw("uniform", shape, dtype, seed, low=low, high=high)
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
     """Keras 1's `random_binomial(shape, p=0.0, dtype=None, seed=None)`: 1 where a uniform
     draw is below p (TensorFlow: <= p), else 0 (as `random_normal`)."""
-    return _draw("binomial", shape, dtype, seed, lambda seed, dtype: tf.where(
-        tf.random.uniform(shape, dtype=dtype, seed=seed) <= p, tf.ones(shape, dtype),
-        tf.zeros(shape, dtype)), p=p)
+    return _draw("binomial", shape, dtype, seed, p=p)
 
 
 # -- CTC (TensorFlow's, on dense tensors) ---------------------------------------------------
