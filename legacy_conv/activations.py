@@ -3,6 +3,11 @@
 Keras 1's hard_sigmoid is clip(0.2 * x + 0.5, 0, 1) (Keras 3's is relu6(x + 3) / 6), and
 Keras 1's softmax accepts only 2D and 3D tensors (over the last axis).
 
+On Theano, Keras 1's relu (`T.nnet.relu`, 0.5 * (x + |x|)) has the gradient 0.5 at 0 and its
+hard_sigmoid (`T.nnet.hard_sigmoid`) the gradient 0 where it reaches 0 or 1; TensorFlow's
+ops have 0 and 0.2 there. `get(name, keras1_backend='theano')` gives the same values with
+Theano's gradients (`THEANO`), which a model trains with on dead or saturated units.
+
 `spec.activations.KERAS3` says which Keras 3 built-in activation computes what each Keras 1
 name computed. Those without one are registered as `legacy_conv>name`:
 `keras3_activation(name)` gives what a Keras 3 layer config (e.g. `Dense(activation=...)`,
@@ -38,6 +43,30 @@ def hard_sigmoid(x):
     return tf.clip_by_value(spec.HARD_SIGMOID_SLOPE * x + spec.HARD_SIGMOID_OFFSET, 0.0, 1.0)
 
 
+@tf.custom_gradient
+def _theano_relu(x):
+    """relu with Theano's gradient at 0: d/dx 0.5 * (x + |x|) = 0.5 * (1 + sign(x))."""
+    return tf.nn.relu(x), lambda dy: dy * (0.5 + 0.5 * tf.sign(x))
+
+
+@tf.custom_gradient
+def _theano_hard_sigmoid(x):
+    """hard_sigmoid with Theano's gradient: the slope where 0.2 x + 0.5, as Theano's C code
+    computes it (one rounding: a fused multiply-add), is within [0, 1]; else 0."""
+    slope = float(tf.constant(spec.HARD_SIGMOID_SLOPE, x.dtype))
+    z = tf.cast(tf.cast(x, tf.float64) * slope + spec.HARD_SIGMOID_OFFSET, x.dtype)
+    inside = tf.cast((z >= 0.0) & (z <= 1.0), x.dtype)
+    return hard_sigmoid(x), lambda dy: dy * inside * spec.HARD_SIGMOID_SLOPE
+
+
+def theano_relu(x, alpha=0.0, max_value=None):
+    """Keras 1's `K.relu` on Theano: `T.nnet.relu(x, alpha)`, 0.5 * ((1 + alpha) x +
+    (1 - alpha) |x|) (its gradient at 0: 0.5 * (1 + alpha)), at most `max_value`."""
+    y = (_theano_relu(x) if not alpha else
+         0.5 * (1.0 + alpha) * x + 0.5 * (1.0 - alpha) * tf.abs(x))
+    return y if max_value is None else tf.minimum(y, max_value)
+
+
 def softplus(x):
     return tf.nn.softplus(x)
 
@@ -61,6 +90,9 @@ def softmax(x):
 
 # Each Keras 1 name of the spec -> our function of that name.
 ACTIVATIONS = {name: globals()[name] for name in spec.KERAS3}
+# Keras 1 name -> the same values with Theano's gradients, where TensorFlow's differ.
+THEANO = {"relu": _theano_relu, "hard_sigmoid": _theano_hard_sigmoid}
+_NAMES = {fn: name for name, fn in THEANO.items()}
 RANKS, KERAS3_EQUIVALENT = spec.RANKS, spec.KERAS3  # the spec's tables, by their old names
 
 
@@ -73,17 +105,26 @@ def keras3_activation(name):
     return KERAS3_EQUIVALENT[name] or keras.activations.serialize(ACTIVATIONS[name])
 
 
-def get(identifier):
-    """Keras 1's `activations.get`: None is linear; a name; or a callable as is."""
+def get(identifier, keras1_backend="tensorflow"):
+    """Keras 1's `activations.get`: None is linear; a name; or a callable as is. A name's
+    function (or ours, given) on `keras1_backend` (Theano's gradients: `THEANO`)."""
     if identifier is None:
         return linear
     if callable(identifier):
-        return identifier
+        return for_backend(identifier, keras1_backend)
     if isinstance(identifier, str) and identifier in ACTIVATIONS:
-        return ACTIVATIONS[identifier]
+        return for_backend(ACTIVATIONS[identifier], keras1_backend)
     names = ", ".join(repr(n) for n in ACTIVATIONS)
     raise ValueError(f"Unknown Keras 1 activation {identifier!r}. Known: {names}, or a callable")
 
 
+def for_backend(activation, keras1_backend):
+    """Our activation `activation` as Keras 1 computed it on `keras1_backend`."""
+    name = name_of(activation)
+    if keras1_backend == "theano" and ACTIVATIONS.get(name) is activation:
+        return THEANO.get(name, activation)
+    return activation
+
+
 def name_of(activation):
-    return getattr(activation, "__name__", repr(activation))
+    return _NAMES.get(activation) or getattr(activation, "__name__", repr(activation))

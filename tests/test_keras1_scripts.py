@@ -94,13 +94,6 @@ def originals(name, variant):
 # Where a run does not give Keras 1's numbers yet: (script, variant, backend, route), None
 # for any, -> why. Each is an xfail(strict): a fix makes it pass, and the entry goes.
 KNOWN = {
-    ("keras2cpp", None, None, None):
-        "the namespace's `to_json()` writes Keras 3's JSON, not Keras 1's: its "
-        "`model_from_json` refuses it (and keras2cpp_dump.py reads Keras 1's list of layer "
-        "configs from it)",
-    ("retina_unet_training", "no_dropout", "theano", None):
-        "Keras 1's Theano relu is 0.5 * (x + |x|), whose gradient at exactly 0 is 0.5 (ours: "
-        "0): the U-Net's dead units move its training off by 3e-5 in the first epoch",
     ("imdb_cnn", "no_dropout", "tensorflow", "legacy"):
         "Keras 1 on TensorFlow (deterministic here; Theano matches) trains the Embedding "
         "otherwise: the loss is off by 3e-5 in epoch 1, 4e-4 in epoch 2; cause not found yet "
@@ -149,3 +142,62 @@ def test_to_native_runs_as_keras1_did(name, variant, backend, start, tmp_path):
                if entry.kind == "converted" and entry.reason and ".fit" in (entry.old or "")]
     results = run([m.new_source for m in migrated], name, backend, variant, tmp_path)
     check(results, backend, name, variant, caveats)
+
+
+# Keras 1's activation gradients at their kinks (make_scripts.py --kinks): the U-Net's dead units train
+# with Theano's relu gradient 0.5 at 0. Cases that still differ -> why (strict xfails).
+KINKS_KNOWN = {
+    "LeakyReLU": "the namespace's LeakyReLU is Keras 3's, whose gradient at 0 is alpha (Keras "
+                 "1: 0 on TensorFlow, 0.5 * (1 + alpha) on Theano)",
+}
+
+
+def kink_cases():
+    out = []
+    for backend in ("theano", "tensorflow"):
+        for name in sorted(k for k, v in read_json(SCRIPTS / backend / "kinks.json").items()
+                           if isinstance(v, dict)):
+            why = KINKS_KNOWN.get(name)
+            marks = [pytest.mark.xfail(strict=True, reason=why)] if why else []
+            out.append(pytest.param(backend, name, marks=marks, id=f"{name}-{backend}"))
+    return out
+
+
+@pytest.mark.parametrize("backend, name", kink_cases())
+def test_activation_gradients_at_kinks_are_keras1s(backend, name, monkeypatch):
+    import tensorflow as tf
+
+    import legacy_conv
+    from legacy_conv.keras1 import activations
+    from legacy_conv.keras1 import backend as K
+    from legacy_conv.keras1.layers import advanced_activations as advanced
+
+    record = read_json(SCRIPTS / backend / "kinks.json")
+    monkeypatch.setattr(legacy_conv.backend, "_state", dict(legacy_conv.backend._state))
+    legacy_conv.set_keras1_backend(backend)
+    x = tf.constant(record["points"], tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = eval(record[name]["code"], {"K": K, "activations": activations,
+                                        "advanced": advanced, "x": x})
+    np.testing.assert_allclose(y, record[name]["values"], atol=1e-6)
+    np.testing.assert_allclose(tape.gradient(y, x), record[name]["gradient"], atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["theano", "tensorflow"])
+def test_convolution_relu_trains_with_keras1s_gradient(backend):
+    """A layer's `activation='relu'` on `keras1_backend` (the kinks' relu case)."""
+    import tensorflow as tf
+
+    import legacy_conv
+
+    record = read_json(SCRIPTS / backend / "kinks.json")
+    layer = legacy_conv.Convolution1D(1, 1, activation="relu", bias=False,
+                                      init="one", keras1_backend=backend)
+    x = tf.constant(record["points"], tf.float32)[None, :, None]
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x)
+    np.testing.assert_allclose(tape.gradient(y, x)[0, :, 0], record["relu"]["gradient"],
+                               atol=1e-6)
+    assert layer.get_config()["activation"] == "relu"

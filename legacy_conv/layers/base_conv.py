@@ -63,7 +63,7 @@ class _BaseConv(Keras1Layer):
         self.theano_same = self.theano_same_by_release.get(
             releases.Release.parse(self.keras1_version), "half")
         self.init = initializers.check(owner, init)
-        self.activation = k1_activations.get(activation)
+        self.activation = k1_activations.get(activation, self.keras1_backend)
         self._check_activation_rank(owner, activation)
         self.bias = bool(bias)
         self.weight_regularizers = {k: k1_regularizers.get(v) for k, v in (regularizers or {}).items()}

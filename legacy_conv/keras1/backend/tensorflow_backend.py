@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from legacy_conv import _ops, _validation
+from legacy_conv import activations as _activations
 from legacy_conv import backend as _settings
 from legacy_conv.keras1.backend import theano_mrg
 from legacy_conv.keras1.backend.common import (
@@ -26,7 +27,6 @@ from legacy_conv.keras1.backend.common import (
     image_dim_ordering,
     reset_uids,
 )
-from legacy_conv.spec import activations as activation_spec
 from legacy_conv.spec import backend as spec
 
 py_all, py_any, py_sum = all, any, sum
@@ -395,8 +395,11 @@ def clip(x, min_value, max_value):
 
 @_symbolic
 def relu(x, alpha=0.0, max_value=None):
-    """Keras 1's `relu(x, alpha=0., max_value=None)`: max_value clips before alpha's slope."""
+    """Keras 1's `relu(x, alpha=0., max_value=None)`: max_value clips before alpha's slope
+    (on Theano, `T.nnet.relu`'s formula and gradients: `activations.theano_relu`)."""
     x = _t(x)
+    if _settings.keras1_backend() == "theano":
+        return _activations.theano_relu(x, alpha, max_value)
     y = tf.nn.relu(x)
     if max_value is not None:
         y = tf.clip_by_value(y, 0.0, max_value)
@@ -417,9 +420,8 @@ def softmax(x):
 
 @_symbolic
 def hard_sigmoid(x):
-    """Keras 1's `hard_sigmoid(x)`: clip(0.2 x + 0.5, 0, 1)."""
-    return tf.clip_by_value(activation_spec.HARD_SIGMOID_SLOPE * _t(x)
-                            + activation_spec.HARD_SIGMOID_OFFSET, 0.0, 1.0)
+    """Keras 1's `hard_sigmoid(x)`: clip(0.2 x + 0.5, 0, 1) (on Theano, with its gradients)."""
+    return _activations.get("hard_sigmoid", _settings.keras1_backend())(_t(x))
 
 
 @_symbolic
