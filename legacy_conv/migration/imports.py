@@ -61,9 +61,6 @@ def module_name(node):
     return dotted(node.module)
 
 
-_PROVIDERS = (metadata.ScopeProvider, metadata.PositionProvider)
-
-
 class _Parents(cst.CSTVisitor):
     """{node: its parent} of a module (None for the module): what libcst's
     `ParentNodeProvider` gives, from one visit instead of every node's `children`."""
@@ -90,8 +87,8 @@ class Resolver:
     """Qualified names of the references of one module."""
 
     def __init__(self, wrapper):
-        found = wrapper.resolve_many(_PROVIDERS)
-        self.scopes, self.positions = (found[p] for p in _PROVIDERS)
+        self.wrapper = wrapper
+        self.scopes = wrapper.resolve(metadata.ScopeProvider)
         self.parents = _Parents.of(wrapper.module)
         self.module = wrapper.module
         self.stars = [(module_name(node), node) for node in _star_imports(self.module)]
@@ -169,9 +166,21 @@ class Resolver:
                 return False
         return True
 
+    @property
+    def positions(self):
+        """libcst's positions of the module, computed when first asked (the wrapper keeps
+        them: `namespace.to_native`'s pass and this analysis share one wrapper when that
+        pass leaves the module as it is)."""
+        return self.wrapper.resolve(metadata.PositionProvider)
+
     def position(self, node):
-        start = self.positions[node].start
-        return start.line, start.column + 1
+        return position(self.wrapper, node)
+
+
+def position(wrapper, node):
+    """(line, column from 1) where `node` of `wrapper`'s module starts."""
+    start = wrapper.resolve(metadata.PositionProvider)[node].start
+    return start.line, start.column + 1
 
 
 def _imported_qualified(assignment):

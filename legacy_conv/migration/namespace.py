@@ -847,10 +847,11 @@ def _namespace_module(qualified):
     return NAMESPACE
 
 
-def to_native(module, path):
+def to_native(wrapper, path):
     """(module, entries): `--to native`'s pass over Keras 1's API beyond layers (run on the
-    module with Keras 1's imports, before the layer calls' pass)."""
-    wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
+    module of `wrapper`, a `MetadataWrapper`, with Keras 1's imports, before the layer
+    calls' pass; the module itself when nothing changes)."""
+    module = wrapper.module
     resolver = _Imports(wrapper)
     visitor = _ApiUses(resolver)
     wrapper.module.visit(visitor)
@@ -969,8 +970,8 @@ class _Imports(cst.CSTVisitor):
     def __init__(self, wrapper):
         super().__init__()
         self.bindings, self.shadowed, self.stars = {}, set(), []
+        self.wrapper = wrapper
         wrapper.module.visit(self)
-        self.positions = wrapper.resolve(metadata.PositionProvider)
 
     def _bind(self, local, dotted, statement):
         known = self.bindings.get(local)
@@ -1050,5 +1051,4 @@ class _Imports(cst.CSTVisitor):
         return self.Binding(self.bindings[node.value][1], node.value)
 
     def position(self, node):
-        start = self.positions[node].start
-        return start.line, start.column + 1
+        return imports.position(self.wrapper, node)

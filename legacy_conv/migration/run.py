@@ -130,13 +130,15 @@ def check_source(source, path="<string>"):
 
 def _migrate(source, options):
     module, _, converted = _parse(source, options.path)
-    moved, api_entries = [], []
+    moved, api_entries, wrapper = [], [], None
     if options.mode == "legacy":  # the mechanical step: imports onto the Keras 1 namespace
         module, moved = namespace.to_namespace(module, options.path)
     elif options.mode == "native":  # from the original or --to legacy's output alike
         options = _stated(options, namespace.stated_settings(module))
-        module, api_entries = namespace.to_native(namespace.to_keras(module), options.path)
-    wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)  # fresh: no shared nodes
+        wrapper = metadata.MetadataWrapper(namespace.to_keras(module), unsafe_skip_copy=True)
+        module, api_entries = namespace.to_native(wrapper, options.path)
+    if wrapper is None or wrapper.module is not module:  # unchanged: its metadata kept
+        wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)  # fresh: no shared nodes
     plan = analysis.analyze(wrapper, options)
     if options.mode == "check":
         return Result(source, converted + plan.entries)
