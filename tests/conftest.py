@@ -1,5 +1,7 @@
 import collections
 import os
+import pathlib
+import re
 
 import pytest
 
@@ -8,17 +10,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects, and before xdist reads the groups
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
 def pytest_collection_modifyitems(items):
     """`@pytest.mark.slow(quick=n)` marks all but the first n cases of a parametrized test, and
     `slow(quick=(id, ...))` all but the cases of those ids: the quick tier keeps a few cases of
-    each slow family. Tests that share a module or session fixture of the test files run on
-    one worker (`--dist loadgroup`), which builds it once."""
+    each slow family."""
     seen = collections.Counter()
     for item in items:
-        group = _shared_fixture(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
         mark = item.get_closest_marker("slow")
         if mark is None or "quick" not in mark.kwargs:
             continue
@@ -29,14 +27,26 @@ def pytest_collection_modifyitems(items):
             item.own_markers[:] = [m for m in item.own_markers if m.name != "slow"]
 
 
-def _shared_fixture(item):
-    """'<file>.<fixture>' of the widest module- or session-scoped fixture that `item` uses and
-    a test file or conftest defines (pytest's own have no base id), else None."""
-    shared = [(definition.scope != "session", definition.baseid, name)
-              for name, definitions in item._fixtureinfo.name2fixturedefs.items()
-              for definition in definitions
-              if definition.baseid and definition.scope in ("module", "session")]
-    if not shared:
+
+SHARED_FIXTURE = re.compile(r"@pytest\.fixture\([^)]*scope=[\"'](module|session)[\"']")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`-n N` (xdist's 'load'): the tests of a file that defines a module or session fixture
+    run on one worker, which builds it once (test_serving's exports, test_native's saved
+    models); the other tests are shared out one by one, after those files. (xdist's own
+    `--dist loadgroup` groups nothing on pytest 9.2: pytest-dev/pytest-xdist#1386.)"""
+    if config.getvalue("dist") != "load":
         return None
-    _, baseid, name = min(shared)
-    return f"{baseid.rsplit('/', 1)[-1].removesuffix('.py')}.{name}"
+    from xdist.scheduler import LoadScopeScheduling
+
+    tests = pathlib.Path(__file__).parent
+    shared = {path.relative_to(config.rootpath).as_posix() for path in tests.glob("test_*.py")
+              if SHARED_FIXTURE.search(path.read_text())}
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return path if path in shared else nodeid
+
+    return Scheduling(config, log)
