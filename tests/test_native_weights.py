@@ -32,7 +32,8 @@ ROUTES = (("yaml", "legacy"), ("json", "native"), ("yaml", "native"), ("keras", 
 RECURRENT_ROUTES = (("json", "legacy"), ("json", "native"), ("keras", "native"))
 # The route whose native models `model.predict` runs (traced); the others call theirs eagerly,
 # the same numbers at a tenth of the cost (tests/test_model_files_keras1.py predicts the
-# legacy models of the files).
+# legacy models of the files). Recurrent models are traced on the 1.2.2 files only (their
+# classes are those of the older releases', and a traced LSTM costs ~0.4 s).
 PREDICTED = {"models": ("h5", "native"), "recurrent": ("json", "native")}
 
 
@@ -133,7 +134,8 @@ def test_recurrent_files_by_json_and_keras_routes(folder, backend, name, spec, r
                     json.loads((folder / "manifest.json").read_text())["keras_version"])
     data = np.load(folder / "data.npz")
     xs = [data[f"{name}.x{i}"] for i in range(spec["inputs"])]
-    outs = (predict_all if (route, target) == PREDICTED["recurrent"] else call_all)(model, xs)
+    traced = (route, target) == PREDICTED["recurrent"] and folder.name.startswith("k122_")
+    outs = (predict_all if traced else call_all)(model, xs)
     assert len(outs) == spec["outputs"]
     for i, out in enumerate(outs):
         np.testing.assert_allclose(out, data[f"{name}.y{i}"], rtol=1e-4, atol=1e-5)
