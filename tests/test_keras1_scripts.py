@@ -94,6 +94,11 @@ def originals(name, variant):
 # Where a run does not give Keras 1's numbers yet: (script, variant, backend, route), None
 # for any, -> why. Each is an xfail(strict): a fix makes it pass, and the entry goes.
 KNOWN = {
+    ("keras2cpp", None, "tensorflow", "native"):
+        "`--to native` on TensorFlow builds keras.layers.Conv2D, whose `save_weights` file "
+        "holds Keras 3's kernel layout (rows, cols, in, out); `model_from_json` of its Keras 1 "
+        "JSON rebuilds Keras 1's 'th' Convolution2D (out, in, rows, cols): `save_weights` "
+        "does not write Keras 1's layouts yet",
     ("imdb_cnn", "no_dropout", "tensorflow", "legacy"):
         "Keras 1 on TensorFlow (deterministic here; Theano matches) trains the Embedding "
         "otherwise: the loss is off by 3e-5 in epoch 1, 4e-4 in epoch 2; cause not found yet "

@@ -39,6 +39,9 @@ from legacy_conv.spec import merge as merge_spec
 
 # Keras 1 layer -> its Keras 1 config ({'class_name', 'config'}), for the wrappers.
 _KERAS1_CONFIGS = weakref.WeakKeyDictionary()
+# Keras 1 layer -> (class name, its Keras 1 call as Keras 1 kept it), for Keras 1's configs
+# (`engine.config`).
+_KERAS1_CALLS = weakref.WeakKeyDictionary()
 # The name a layer called without one converts under (Keras 3 then names it).
 _UNNAMED = "keras1_layer"
 
@@ -99,7 +102,31 @@ def _give_input_shape(layer, record, call):
     shape = _input_shape(record, call)
     if shape is not None:
         layer._input_shape_arg = shape[1:]  # what Keras 3's Sequential reads
+    _remember(layer, record.name, call, shape)
     return layer
+
+
+def _remember(layer, class_name, call, shape):
+    """Keeps the call as Keras 1's layer kept its attributes: its name, its input shape, and
+    `dim_ordering` 'default' resolved (`K.image_dim_ordering()` then)."""
+    kept = {**call, "name": layer.name, "batch_input_shape": shape}
+    if kept.get("dim_ordering") == "default":
+        from legacy_conv import backend
+        kept["dim_ordering"] = backend.image_dim_ordering()
+    _KERAS1_CALLS[layer] = (class_name, kept)
+
+
+def keras1_call(layer):
+    """(Keras 1 class name, call) of a layer this namespace made, else None."""
+    return _KERAS1_CALLS.get(layer)
+
+
+def keras1_function_name(function):
+    """The name Keras 1's `get_config` wrote for a function (`activation.__name__`)."""
+    for name, keras1 in activations.ACTIVATIONS.items():
+        if function is keras1:
+            return name
+    return function.__name__
 
 
 # -- building a layer from a call ---------------------------------------------------------------
@@ -150,10 +177,8 @@ def _differs(value, default):
 
 def _keras1_activation(function):
     """(Keras 1 name, None) for Keras 1's activation functions, else ('linear', function)."""
-    for name, keras1 in activations.ACTIVATIONS.items():
-        if function is keras1:
-            return name, None
-    return "linear", function
+    name = keras1_function_name(function)
+    return (name, None) if name in activations.ACTIVATIONS else ("linear", function)
 
 
 def _as_argument_error(error, class_name, name):

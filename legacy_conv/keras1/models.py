@@ -11,12 +11,13 @@ import h5py
 import keras
 
 from legacy_conv.keras1.backend.common import auto_name
+from legacy_conv.keras1.engine.topology import Container
 from legacy_conv.keras1.engine.training import (KERAS1_COMPILE, Keras1Training, Model,
                                                 keras1_compile, written_by_keras3)
 
 
 @keras.saving.register_keras_serializable(package="legacy_conv")
-class Sequential(Keras1Training, keras.Sequential):
+class Sequential(Container, Keras1Training, keras.Sequential):
     """Keras 1's `Sequential(layers=None, name=None)` (unnamed: `sequential_1`, ...), with
     `predict_proba` and `predict_classes` (Keras 1's functional `Model` had neither)."""
 

@@ -27,6 +27,22 @@ __all__ = list(_adapters.names("keras.engine.topology"))
 _KEPT_THROUGH_INIT = ("_supports_masking", "input_spec")
 
 
+class Container:
+    """Keras 1's `Container` methods that write a model's Keras 1 config (`engine.config`),
+    mixed into the namespace's `Sequential` and `Model`."""
+
+    def to_json(self, **kwargs):
+        """Keras 1's `to_json(**kwargs)`: Keras 1's model config as JSON, with `class_name`
+        and `keras_version`, which Keras 1's `model_from_json` and this package's read."""
+        from legacy_conv.keras1.engine import config
+        return config.to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """Keras 1's `to_yaml(**kwargs)`: the same as YAML."""
+        from legacy_conv.keras1.engine import config
+        return config.to_yaml(self, **kwargs)
+
+
 @keras.saving.register_keras_serializable(package="legacy_conv")
 class InputSpec(keras.InputSpec):
     """Keras 1's `InputSpec(dtype=None, shape=None, ndim=None)`: what a layer accepts."""

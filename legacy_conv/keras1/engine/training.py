@@ -23,6 +23,7 @@ import numpy as np
 from legacy_conv import _validation
 from legacy_conv.errors import ConversionError
 from legacy_conv.keras1.backend.common import auto_name
+from legacy_conv.keras1.engine.topology import Container
 
 # The HDF5 attribute of `save`'s Keras 1 compile arguments.
 KERAS1_COMPILE = "legacy_conv_keras1_compile"
@@ -554,7 +555,7 @@ def _may_write(filepath, overwrite):
 
 
 @keras.saving.register_keras_serializable(package="legacy_conv")
-class Model(Keras1Training, keras.Model):
+class Model(Container, Keras1Training, keras.Model):
     """Keras 1's functional `Model(input, output, name=None)` (Keras 3's `inputs=`/`outputs=`
     also), with Keras 1's training API."""
 

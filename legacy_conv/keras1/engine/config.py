@@ -1,0 +1,264 @@
+"""Keras 1.2.2's configs of the namespace's layers and models: what Keras 1's `get_config()`,
+`to_json()` and `to_yaml()` wrote, so that Keras 1 itself, its users' tools (keras2cpp reads
+`to_json()`'s list of layer configs) and this package's loaders read them back.
+
+A layer's config is made from its Keras 1 call (kept by `_adapters`) and `spec`: the keys
+Keras 1 saved are the class's Keras 1.2.2 parameters that the converter reads (`spec.layers`
+`args`, in Keras 1's signature order; never `weights`), after Keras 1's `name`, `trainable`
+and, where the call gave an input shape, `batch_input_shape` and `input_dtype`. Values as
+Keras 1 wrote them: activations and initializers by name, regularizers and constraints by
+their configs, `dim_ordering` resolved when the layer was made.
+"""
+
+import json
+
+import keras
+
+from legacy_conv import _validation
+from legacy_conv.spec import layers as spec
+
+# The classes whose Keras 1.2.2 `build` set `input_dim` from the input's last axis, so that
+# their config holds it even when the call did not give it (keras/layers/core.py Dense,
+# keras/layers/recurrent.py SimpleRNN, GRU, LSTM).
+INPUT_DIM_AT_BUILD = ("Dense", "SimpleRNN", "GRU", "LSTM")
+# Keras 1's keys of an InputLayer's config, in its order.
+_INPUT_LAYER = ("batch_input_shape", "input_dtype", "sparse", "name")
+
+
+def saved_keys(class_name):
+    """The arguments of `class_name` that Keras 1.2.2's `get_config` saved, in its order."""
+    record = spec.LAYERS[spec.canonical(class_name)]
+    base = spec.signature(record.base) if record.base else ()
+    return tuple(p for p, _ in spec.signature(class_name) + base
+                 if p != "weights" and (p in record.args or p in spec.INPUT_SHAPE_KEYWORDS))
+
+
+def _value(kind, value):
+    """An argument's value as Keras 1's `get_config` wrote it."""
+    if kind == "activation" and value is None:
+        return "linear"
+    if kind == "layer" and isinstance(value, keras.layers.Layer):
+        return layer_config(value)
+    if callable(value) and hasattr(value, "__name__"):  # a function (activation, init)
+        from legacy_conv.keras1 import _adapters
+        return _adapters.keras1_function_name(value)
+    if hasattr(value, "get_config"):  # a regularizer or constraint
+        return value.get_config()
+    return value
+
+
+def _built_input_dim(layer):
+    try:
+        return layer.input.shape[-1]
+    except (AttributeError, ValueError):
+        return None
+
+
+def _merge(call):
+    """Keras 1's `Merge.get_config()` (no base keys but `name`; a `*_type` per argument that
+    may be a function: here 'raw', since a function's Merge is this package's layer)."""
+    config = {"name": call["name"], "mode": call["mode"], "mode_type": "raw"}
+    for key in ("concat_axis", "dot_axes"):
+        config[key] = call[key]
+    for key in ("output_shape", "output_mask"):
+        config.update({key: call[key], f"{key}_type": "raw"})
+    config["arguments"] = call["arguments"] or {}
+    return config
+
+
+# Classes whose Keras 1 `get_config` did not follow the rule of `config_of_call`.
+IRREGULAR = {"Merge": _merge}
+# Arguments Keras 1's `__init__` set from another when None (the pooling layers).
+_DEFAULTED_FROM = {"strides": "pool_size", "stride": "pool_length"}
+
+
+def config_of_call(class_name, call, layer=None):
+    """Keras 1's config of a layer made by the Keras 1 call `call` ({argument: value},
+    defaults filled in); `layer` the layer it made, for what Keras 1 set when building."""
+    if class_name in IRREGULAR:
+        return IRREGULAR[class_name](call)
+    call = {**call, **{k: call[source] for k, source in _DEFAULTED_FROM.items()
+                       if k in call and call[k] is None and source in call}}
+    record = spec.LAYERS[spec.canonical(class_name)]
+    config = {"name": call["name"], "trainable": call.get("trainable", True)}
+    if call.get("batch_input_shape") is not None:
+        config["batch_input_shape"] = tuple(call["batch_input_shape"])
+        config["input_dtype"] = call.get("input_dtype") or "float32"
+    for key in saved_keys(class_name):
+        config[key] = _value(record.args.get(key, (None, None))[1], call.get(key))
+    if class_name in INPUT_DIM_AT_BUILD and config.get("input_dim") is None and layer:
+        config["input_dim"] = _built_input_dim(layer)
+    return config
+
+
+def layer_config(layer):
+    """{'class_name', 'config'} of a layer as Keras 1 saved it: a Keras 1 layer of the
+    namespace (or this package's), else Keras 3's own config under its class name."""
+    from legacy_conv.keras1 import _adapters
+
+    made = _adapters.keras1_call(layer)
+    if made is not None:
+        class_name, call = made
+        return {"class_name": class_name, "config": config_of_call(class_name, call, layer)}
+    if isinstance(layer, keras.layers.InputLayer):
+        config = {"batch_input_shape": tuple(layer.batch_shape), "input_dtype": layer.dtype,
+                  "sparse": bool(layer.sparse), "name": layer.name}
+        return {"class_name": "InputLayer", "config": {k: config[k] for k in _INPUT_LAYER}}
+    keras1 = keras1_class_of(type(layer).__name__)
+    if keras1 is not None and not getattr(layer, "_keras1_config", False):
+        return {"class_name": keras1, "config": _from_keras3(layer, keras1)}
+    return {"class_name": type(layer).__name__, "config": _own_config(layer)}
+
+
+# -- a Keras 3 built-in in a Keras 1 model: its Keras 3 config read back through the spec --------
+def keras1_class_of(keras3_name):
+    """The Keras 1 class a Keras 3 built-in class stands for: the one of the same name, else
+    the first record (converted to a built-in, then to ours) whose Keras 3 form it is; None
+    for any other class (this package's layers, users' own)."""
+    record = spec.LAYERS.get(keras3_name)
+    if record is not None and record.keras3 == keras3_name:
+        return keras3_name
+    for way in ("builtin", "ours"):
+        for name, record in spec.LAYERS.items():
+            if record.converts == way and record.keras3 == keras3_name:
+                return name
+    return None
+
+
+def _snake(name):
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def _init_name(value):
+    """A Keras 3 initializer's config as Keras 1's initialization name."""
+    if value["class_name"] == "Keras1Initializer":
+        return value["config"]["init"]
+    name = _snake(value["class_name"])
+    return {"zeros": "zero", "ones": "one"}.get(name, name)
+
+
+_BACK = {  # value kind -> f(Keras 3 value, Keras 1 argument): its Keras 1 value
+    "data_format": lambda v, _: {"channels_first": "th", "channels_last": "tf"}[v],
+    "init": lambda v, _: _init_name(v) if isinstance(v, dict) else v,
+    "kernel_size": lambda v, arg: v[{"nb_col": 1, "kernel_dim2": 1, "kernel_dim3": 2}.get(
+        arg, 0)],
+    "strides": lambda v, arg: v[0] if arg == "subsample_length" else v,
+    "activation": lambda v, _: v,
+    "padding": lambda v, _: v,
+}
+_IDENTITY = ("int", "int_or_none", "int_any", "float", "rate", "bool", "ints", "ints_or_none",
+             "any", "shape")
+_NONE_ONLY = ("regularizer", "activity_regularizer", "constraint")
+
+
+def _from_keras3(layer, class_name):
+    """Keras 1's config of a Keras 3 built-in (Keras 3 code in a Keras 1 model, as
+    `legacy-conv migrate --to native` writes it): each Keras 1 argument from the Keras 3
+    argument the spec maps it to. What Keras 1 could not say is refused by name."""
+    record = spec.LAYERS[class_name]
+    keras3 = layer.get_config()
+    call = {"name": layer.name, "trainable": layer.trainable}
+    base = spec.signature(record.base) if record.base else ()
+    for arg, default in spec.signature(class_name) + base:
+        target, kind = record.args.get(arg, (None, None))
+        if target is None or isinstance(target, tuple) or target not in keras3:
+            call[arg] = None if default == spec.REQUIRED else default
+            continue
+        value = keras3[target]
+        if kind in _IDENTITY or kind in _NONE_ONLY and value is None:
+            call[arg] = value
+        elif kind in _BACK:
+            try:
+                call[arg] = _BACK[kind](value, arg)
+            except (KeyError, IndexError, TypeError):
+                call[arg] = None
+        else:
+            call[arg] = None
+        if call[arg] is None and value is not None:
+            raise _validation.argument_error(
+                f'{type(layer).__name__} layer "{layer.name}"', target, value,
+                f"has no Keras 1 form (Keras 1's {class_name} `{arg}`), so the model has no "
+                "Keras 1 config", "Keep Keras 3's config: `model.get_config()`, `.keras` files")
+    shape = getattr(layer, "_input_shape_arg", None)
+    if shape is not None:
+        call["batch_input_shape"] = (None,) + tuple(shape)
+    return config_of_call(class_name, call, layer)
+
+
+def _own_config(layer):
+    """This package's layers and Keras 1 custom layers write Keras 1's config already (this
+    package's extra keys, such as `keras1_backend`, left out)."""
+    config = layer.get_config()
+    name = type(layer).__name__
+    if spec.canonical(name) not in spec.LAYERS:
+        return config
+    keep = set(spec.CONFIG_KEYWORDS) | set(saved_keys(name))
+    return {k: v for k, v in config.items() if k in keep}
+
+
+def sequential_config(model):
+    """Keras 1.2.2's `Sequential.get_config()`: the list of its layers' configs."""
+    return [layer_config(layer) for layer in model.layers]
+
+
+def _node_key(layer, index):
+    return f"{id(layer)}_ib-{index}"  # Keras 3's key of a layer's node (`model._nodes`)
+
+
+def functional_config(model):
+    """Keras 1.2.2's `Container.get_config()`, walked as Keras 1 walked it: name, layers
+    (each with its `inbound_nodes`, [[layer name, node index, tensor index], ...] per node
+    of this model, renumbered), `input_layers`, `output_layers`."""
+    kept = {}
+    for layer in model.layers:
+        count = 1 if isinstance(layer, keras.Model) else 0  # a model starts with a node
+        for index in range(len(layer._inbound_nodes)):
+            if _node_key(layer, index) in model._nodes:
+                kept[_node_key(layer, index)] = count
+                count += 1
+
+    def where(tensor):
+        layer, node_index, tensor_index = tensor._keras_history
+        return [layer.name, kept.get(_node_key(layer, node_index), 0), tensor_index]
+
+    layers = []
+    for layer in model.layers:
+        nodes = [[where(t) for t in node.arguments.keras_tensors]
+                 for index, node in enumerate(layer._inbound_nodes)
+                 if _node_key(layer, index) in model._nodes]
+        layers.append({"name": layer.name, **layer_config(layer),
+                       "inbound_nodes": [n for n in nodes if n]})
+    return {"name": model.name, "layers": layers,
+            "input_layers": [where(t) for t in model.inputs],
+            "output_layers": [where(t) for t in model.outputs]}
+
+
+def model_config(model):
+    """{'class_name', 'config'} of a model as Keras 1 saved it ('Sequential' or 'Model')."""
+    if isinstance(model, keras.Sequential):
+        return {"class_name": "Sequential", "config": sequential_config(model)}
+    return {"class_name": "Model", "config": functional_config(model)}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):  # a NumPy scalar
+        return value.item()
+    return value
+
+
+def to_json(model, **kwargs):
+    """Keras 1's `model.to_json(**kwargs)`: its config, `class_name` and `keras_version`."""
+    return json.dumps(_jsonable({**model_config(model), "keras_version": spec.KERAS_VERSION}),
+                      **kwargs)
+
+
+def to_yaml(model, **kwargs):
+    """Keras 1's `model.to_yaml(**kwargs)`."""
+    import yaml
+
+    return yaml.dump(_jsonable({**model_config(model), "keras_version": spec.KERAS_VERSION}),
+                     **kwargs)
