@@ -61,6 +61,22 @@ def module_name(node):
     return dotted(node.module)
 
 
+def _visitors_by_class(self):
+    """`BatchableCSTVisitor.get_visitors`, its answer kept per class: libcst asks each
+    metadata provider of each file for its `visit_`/`leave_` methods by inspecting its ~600
+    attributes (0.7 ms a provider, twice a file), and the names do not change."""
+    names = _VISITOR_NAMES.get(type(self))
+    if names is None:
+        names = _VISITOR_NAMES[type(self)] = tuple(
+            cst.BatchableCSTVisitor.get_visitors(self))
+    return {name: getattr(self, name) for name in names}
+
+
+_VISITOR_NAMES = {}
+for _provider in (metadata.ScopeProvider, metadata.ExpressionContextProvider):
+    _provider.get_visitors = _visitors_by_class
+
+
 class _Parents(cst.CSTVisitor):
     """{node: its parent} of a module (None for the module): what libcst's
     `ParentNodeProvider` gives, from one visit instead of every node's `children`."""
