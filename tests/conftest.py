@@ -31,6 +31,7 @@ def pytest_collection_modifyitems(items):
 SHARED_FIXTURE = re.compile(r"@pytest\.fixture\([^)]*scope=[\"'](module|session)[\"']")
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: pytest without xdist runs too
 def pytest_xdist_make_scheduler(config, log):
     """`-n N` (xdist's 'load'): the tests of a file that defines a module or session fixture
     run on one worker, which builds it once (test_serving's exports, test_native's saved
