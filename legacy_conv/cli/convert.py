@@ -33,8 +33,7 @@ def run(args, progress, notes):
     with contextlib.ExitStack() as stack:
         with progress.stage(f"reading {args.input}"):
             converted = reading.convert_input(args.input, args, stack, args.weights)
-        legacy = reading.build_model(converted, progress)
-        model, plan = reading.to_target(converted, legacy, args, progress)
+        model, plan = reading.target_model(converted, args, progress)
         config = stages.target_config(converted.keras3_config, model, plan)
         if kind == "keras":
             reading.compile_like_keras1(converted, model)

@@ -226,25 +226,32 @@ def convert_input(path, args, stack, weights=None):
 
 
 def build_model(converted, progress, check=True):
-    """The legacy Keras 3 model of `converted`, with the weights of IN or --weights; without
-    values where the command needs none (`converted.values`): nothing is read or drawn, and
-    the weights are checked against it (unless not `check`)."""
+    """The legacy Keras 3 model of `converted`: without values where the command needs none
+    (`converted.values`; nothing is read or drawn, and the weights of IN or --weights are
+    checked against it unless not `check`), else with initial values (no weights given)."""
+    source = converted.weights_file or converted.k1file
+    with progress.stage("building the Keras 3 model"):
+        model = stages.build(converted.keras3_config, converted.ctx.custom_objects,
+                             source=converted.path, values=converted.values)
+    if source is not None and check:
+        with progress.stage(f"checking the weights of {source.path}"):
+            source.check_fit(model, converted.ctx)
+    return model
+
+
+def target_model(converted, args, progress):
+    """(model, plan) of `converted` in its target (`to_target`), with the weights of IN or
+    --weights read into it from the file (`stages.filled`, as `load_model`): one copy of the
+    weights, a native model's legacy twin built without values."""
     source = converted.weights_file or converted.k1file
     if source is None or not converted.values:
-        with progress.stage("building the Keras 3 model"):
-            model = stages.build(converted.keras3_config, converted.ctx.custom_objects,
-                                 source=converted.path, values=converted.values)
-        if source is not None and check:
-            with progress.stage(f"checking the weights of {source.path}"):
-                source.check_fit(model, converted.ctx)
-        return model
-    with stages.loading_from(source) as load_weights_into:
-        with progress.stage("building the Keras 3 model"):
-            model = stages.build(converted.keras3_config, converted.ctx.custom_objects,
-                                 source=converted.path)
-        with progress.stage(f"loading the weights of {source.path}"):
-            load_weights_into(model, converted.ctx)
-    return model
+        return to_target(converted, build_model(converted, progress), args, progress)
+    with progress.stage(f"building the Keras 3 model with the weights of {source.path}"):
+        try:
+            return stages.filled(converted.keras3_config, source, converted.ctx,
+                                 converted.path)
+        except ConversionError as error:
+            raise error.located(file=converted.path) from None
 
 
 

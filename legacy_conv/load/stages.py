@@ -5,13 +5,14 @@
    `native_config`: that → a config of Keras 3 built-ins (built without values);
 3. `build`: the model of a converted config, with values or shapes only (`check_fits`);
 4. `loading_from(k1file)`: build within it and fill the weights from the file;
-   `loaded`: the model of either target with its weights from the file;
+   `filled`: the model of a converted config in either target with its weights from a
+   file (`loaded`: of a `model.save()` file), for `load_model` and the CLI alike;
 5. `to_target`: the legacy model itself, or its native twin with the weights copied.
 
 A native model never needs its legacy twin's weights: the twin is built without values and
 each of its layers' weights goes from the file through the native plan into the native
-variables (`fill_native`), for `load_model` and for a native model built from a config,
-which remembers its Keras 1 origin (`remember`).
+variables: `filled` for `load_model` and the CLI, `fill_native` for a native model built
+from a config, which remembers its Keras 1 origin (`remember`).
 """
 
 import collections
@@ -288,18 +289,31 @@ def loading_from(k1file):
 
 def loaded(k1file, ctx):
     """The model of `k1file` (an open `hdf5.Keras1File` of a `model.save()` file) in
-    `ctx.target` with its weights: the legacy model filled while it is converted and built
-    (`loading_from`), or the native one filled from the file through its plan
-    (`fill_native`)."""
+    `ctx.target` with its weights (`filled`)."""
     config, version = k1file.model_config(), k1file.keras_version
     ctx.weight_shapes = k1file.weight_shapes()
-    if ctx.target == "native":
-        legacy = convert(config, ctx, "model_config", version)
-        return fill_native(None, k1file, Origin(legacy, ctx, None))
-    with loading_from(k1file) as load_weights_into:
-        model = build(convert(config, ctx, "model_config", version), ctx.custom_objects)
-        load_weights_into(model, ctx)
-    return model
+    return filled(convert(config, ctx, "model_config", version), k1file, ctx)[0]
+
+
+def filled(legacy_config, k1file, ctx, source=None):
+    """(model, plan): the model of a converted legacy config in `ctx.target` with the
+    weights of `k1file` (an open `hdf5.Keras1File`, a model or a weights file), holding one
+    copy of them: the legacy model filled while it is built (`loading_from`; plan None), or
+    the native one filled from the file through its `NativePlan` (the legacy twin built
+    without values). `source`: the file that build errors name (default `k1file`'s)."""
+    source = source or k1file.path
+    if ctx.target == "legacy":
+        with loading_from(k1file) as load_weights_into:
+            model = build(legacy_config, ctx.custom_objects, source=source)
+            load_weights_into(model, ctx)
+        return model, None
+    legacy = build(legacy_config, ctx.custom_objects, source=source, values=False)
+    with keras.saving.custom_object_scope(ctx.custom_objects), \
+            initializers.skip_random_draws():
+        check_fits(legacy, source)
+        plan = native.weight_plan(legacy, ctx.keep_legacy)
+        k1file.fill_native(plan, legacy, ctx)
+    return plan.model, plan
 
 
 # -- 5. the target ---------------------------------------------------------------------------
@@ -394,19 +408,12 @@ def _made_natively(layer):
 
 
 def fill_native(model, k1file, found, keras_version=None):
-    """The native `model` (None: a new one, built here without drawing) filled from an open
-    Keras 1 file of its `Origin`: the legacy twin is built without values and each of its
-    layers' weights goes from the file through the native plan into `model`, straight into
-    the variables' memory where their layout is the same (no copy of the weights is held)."""
+    """The native `model` filled from an open Keras 1 file of its `Origin`: the legacy twin
+    is built without values and each of its layers' weights goes from the file through the
+    native plan into `model`, straight into the variables' memory where their layout is the
+    same (no copy of the weights is held)."""
     ctx, version = found.ctx, keras_version or found.keras_version
     legacy = build(found.legacy_config, ctx.custom_objects, source=k1file.path, values=False)
     with keras.saving.custom_object_scope(ctx.custom_objects):
-        if model is not None:
-            k1file.fill_native(plan_onto(model, legacy, ctx.keep_legacy), legacy, ctx,
-                               version)
-            return model
-        with initializers.skip_random_draws():
-            check_fits(legacy, k1file.path)
-            plan = native.weight_plan(legacy, ctx.keep_legacy)
-            k1file.fill_native(plan, legacy, ctx, version)
-    return plan.model
+        k1file.fill_native(plan_onto(model, legacy, ctx.keep_legacy), legacy, ctx, version)
+    return model
