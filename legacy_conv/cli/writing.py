@@ -3,7 +3,10 @@
 import contextlib
 import json
 import os
+import tempfile
+import zipfile
 
+import keras
 import numpy as np
 
 from legacy_conv import _atomic
@@ -15,6 +18,7 @@ from legacy_conv.errors import ConversionError
 
 # OUT by its suffix; any other path names a SavedModel folder, except these file suffixes.
 OUTPUT_FORMATS = {".json": "config", ".keras": "keras"}
+KERAS_PARTS = ("metadata.json", "config.json", "model.weights.h5")  # a .keras file's order
 NOT_A_FOLDER = (".h5", ".hdf5", ".yaml", ".yml", ".pb", ".tflite", ".onnx", ".npz", ".npy",
                 ".zip", ".txt")
 
@@ -106,8 +110,37 @@ def _write_config(tmp, config, model):
 
 
 
+@contextlib.contextmanager
+def _variables_as_views():
+    """Within it, Keras's saving reads a variable as a view of its memory, where Keras 3.15
+    copies it twice (`np.array(variable)`: 2x the largest weight at once)."""
+    import tensorflow as tf
+    from keras.src import backend as keras_backend
+
+    convert = keras_backend.convert_to_numpy
+    keras_backend.convert_to_numpy = lambda x: np.asarray(tf.convert_to_tensor(x)) \
+        if isinstance(x, keras.Variable) else convert(x)
+    try:
+        yield
+    finally:
+        keras_backend.convert_to_numpy = convert
+
+
 def _write_keras(tmp, config, model):
-    model.save(tmp)
+    """`model.save(tmp)` holding no copy of the weights: Keras's unzipped layout written
+    beside `tmp` (each variable read as a view) and zipped as Keras zips it, where Keras
+    would build the zip in memory (two more copies of the weights)."""
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(tmp))) as folder:
+        parts = os.path.join(folder, "model")
+        with _variables_as_views():
+            model.save(parts, zipped=False)
+        with zipfile.ZipFile(tmp, "w") as archive:
+            for name in KERAS_PARTS:
+                archive.write(os.path.join(parts, name), name)
+            for where, _, files in sorted(os.walk(os.path.join(parts, "assets"))):
+                for name in sorted(files):
+                    full = os.path.join(where, name)
+                    archive.write(full, os.path.relpath(full, parts))
     return f"Keras 3 model file ({_loads_with('load_model', config)})"
 
 
