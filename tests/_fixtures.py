@@ -42,6 +42,7 @@ BACKEND_MORE = FIXTURES / "keras1_backend_more"  # more K.*: cases.py, more_<bac
 NAMES = FIXTURES / "keras1_names"  # Keras 1's auto names: cases.py, names_<backend>.json/.h5/.npz
 # Keras 1 scripts run end to end: scripts/*.py, cases.py, harness.py, <backend>/<name>.<variant>/.
 SCRIPTS = FIXTURES / "keras1_scripts"
+TO_JSON = FIXTURES / "keras1_to_json"
 
 BACKENDS = ("theano", "tensorflow")
 TUPLE_KWARGS = ("output_shape", "subsample", "atrous_rate", "cropping", "padding", "size")

@@ -21,6 +21,9 @@ from legacy_conv.spec import layers as spec
 # their config holds it even when the call did not give it (keras/layers/core.py Dense,
 # keras/layers/recurrent.py SimpleRNN, GRU, LSTM).
 INPUT_DIM_AT_BUILD = ("Dense", "SimpleRNN", "GRU", "LSTM")
+# The classes whose Keras 1.2.2 `__init__` set `input_dtype` whatever the call said
+# (keras/layers/embeddings.py: `kwargs['input_dtype'] = 'int32'`).
+INPUT_DTYPE = {"Embedding": "int32"}
 # Keras 1's keys of an InputLayer's config, in its order.
 _INPUT_LAYER = ("batch_input_shape", "input_dtype", "sparse", "name")
 
@@ -29,7 +32,7 @@ def saved_keys(class_name):
     """The arguments of `class_name` that Keras 1.2.2's `get_config` saved, in its order."""
     record = spec.LAYERS[spec.canonical(class_name)]
     base = spec.signature(record.base) if record.base else ()
-    return tuple(p for p, _ in spec.signature(class_name) + base
+    return tuple(p for p, _ in base + spec.signature(class_name)  # the base's keys first
                  if p != "weights" and (p in record.args or p in spec.INPUT_SHAPE_KEYWORDS))
 
 
@@ -83,7 +86,8 @@ def config_of_call(class_name, call, layer=None):
     config = {"name": call["name"], "trainable": call.get("trainable", True)}
     if call.get("batch_input_shape") is not None:
         config["batch_input_shape"] = tuple(call["batch_input_shape"])
-        config["input_dtype"] = call.get("input_dtype") or "float32"
+        config["input_dtype"] = INPUT_DTYPE.get(class_name) or call.get("input_dtype") \
+            or "float32"
     for key in saved_keys(class_name):
         config[key] = _value(record.args.get(key, (None, None))[1], call.get(key))
     if class_name in INPUT_DIM_AT_BUILD and config.get("input_dim") is None and layer:

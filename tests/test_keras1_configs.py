@@ -1,0 +1,132 @@
+"""Keras 1's configs of models built in code with `legacy_conv.keras1`: `to_json()` against
+Keras 1.2.2's own `to_json()` of the same models (tests/fixtures/keras1_to_json/, written by
+make_to_json.py in Keras 1.2.2 on Theano and TensorFlow), key by key; Keras 1's JSON and ours
+rebuild models that give Keras 1's predictions with Keras 1's weights file; `to_yaml()`; and
+the split with Keras 3's own serialization (`get_config()`, `.keras` files)."""
+
+import importlib.util
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import legacy_conv
+from legacy_conv import keras1
+from legacy_conv.keras1 import models
+from legacy_conv.keras1.engine import config as keras1_config
+from tests import _fixtures
+
+TOL = {"rtol": 1e-5, "atol": 1e-5}
+
+
+def _cases_module():
+    spec = importlib.util.spec_from_file_location(
+        "keras1_to_json_cases", _fixtures.TO_JSON / "cases.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CASES = _cases_module()
+PARAMS = [pytest.param(case.__name__, backend, id=f"{case.__name__}-{backend}")
+          for case in CASES.CASES for backend in _fixtures.BACKENDS]
+
+
+@pytest.fixture(autouse=True)
+def _no_backend_leak():
+    yield
+    legacy_conv.set_keras1_backend(None)
+
+
+def _built(name, backend):
+    keras.backend.clear_session()
+    legacy_conv.set_keras1_backend(backend)
+    return getattr(CASES, name)(keras1, np)
+
+
+def _x(inputs):
+    return inputs if len(inputs) > 1 else inputs[0]
+
+
+def _keras1(name, backend):
+    return _fixtures.read_json(_fixtures.TO_JSON / f"{backend}.json")["cases"][name]
+
+
+def _assert_same(ours, theirs, where=""):
+    """Equal as Keras 1 wrote it: the same keys, values, list lengths (floats to float32)."""
+    if isinstance(theirs, dict):
+        assert isinstance(ours, dict) and sorted(ours) == sorted(theirs), where
+        for key in theirs:
+            _assert_same(ours[key], theirs[key], f"{where}/{key}")
+    elif isinstance(theirs, list):
+        assert isinstance(ours, list) and len(ours) == len(theirs), where
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            _assert_same(a, b, f"{where}[{i}]")
+    elif isinstance(theirs, float):
+        assert ours == pytest.approx(theirs, rel=1e-7), where
+    else:
+        assert ours == theirs and type(ours) is type(theirs), where
+
+
+@pytest.mark.parametrize("name, backend", PARAMS)
+def test_to_json_is_keras1s(name, backend):
+    model, _ = _built(name, backend)
+    _assert_same(json.loads(model.to_json()), _keras1(name, backend))
+
+
+@pytest.mark.parametrize("name, backend", PARAMS)
+def test_keras1s_json_and_ours_give_keras1s_predictions(name, backend):
+    model, _ = _built(name, backend)
+    arrays = _fixtures.npz(_fixtures.TO_JSON / f"{backend}.npz")
+    inputs = [arrays[k] for k in sorted(arrays) if k.startswith(f"{name}.x")]
+    for text in (json.dumps(_keras1(name, backend)), model.to_json()):
+        rebuilt = models.model_from_json(text, keras1_backend=backend)
+        legacy_conv.load_weights(rebuilt, _fixtures.TO_JSON / backend / f"{name}.h5",
+                                 keras1_backend=backend)
+        np.testing.assert_allclose(rebuilt.predict(_x(inputs), verbose=0), arrays[f"{name}.pred"],
+                                   **TOL)
+
+
+def test_to_yaml_rebuilds_the_model():
+    model, inputs = _built("functional", "theano")
+    rebuilt = models.model_from_yaml(model.to_yaml(), keras1_backend="theano")
+    assert [layer.name for layer in rebuilt.layers] == [layer.name for layer in model.layers]
+    rebuilt.set_weights(model.get_weights())
+    np.testing.assert_allclose(rebuilt.predict(_x(inputs), verbose=0),
+                               model.predict(_x(inputs), verbose=0), **TOL)
+
+
+def test_keras3_layers_in_a_keras1_model_are_written_as_keras1s():
+    """Keras 3 built-ins (as `migrate --to native` writes them) read back through the spec."""
+    keras.backend.clear_session()
+    model = models.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
+                               keras.layers.Dropout(0.5)])
+    written = json.loads(model.to_json())["config"]
+    assert [c["class_name"] for c in written] == ["Dense", "Dropout"]
+    assert written[0]["config"]["output_dim"] == 3
+    assert written[0]["config"]["activation"] == "relu"
+    assert written[0]["config"]["input_dim"] == 4
+    assert written[1]["config"]["p"] == 0.5
+
+
+def test_what_keras1_could_not_say_is_refused_by_name():
+    keras.backend.clear_session()
+    model = models.Sequential([keras.Input((4,)), keras.layers.Dense(
+        3, kernel_regularizer=keras.regularizers.L2(0.1), name="d")])
+    with pytest.raises(ValueError, match=r'Dense layer "d": `kernel_regularizer` has no Keras '
+                                         r"1 form \(Keras 1's Dense `W_regularizer`\)"):
+        model.to_json()
+
+
+def test_keras3_serialization_keeps_keras3s_config(tmp_path):
+    """`get_config()` stays Keras 3's (what `.keras` files and `keras.saving` use); Keras 1's
+    config is `to_json()`'s, `engine.config.model_config`'s."""
+    model, inputs = _built("conv_th", "theano")
+    assert isinstance(model.get_config(), dict) and "layers" in model.get_config()
+    assert keras1_config.model_config(model) == {
+        "class_name": "Sequential", "config": keras1_config.sequential_config(model)}
+    model.save(tmp_path / "m.keras")
+    reloaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(reloaded.predict(_x(inputs), verbose=0),
+                               model.predict(_x(inputs), verbose=0), **TOL)
