@@ -109,7 +109,7 @@ def layer_config(layer):
                   "sparse": bool(layer.sparse), "name": layer.name}
         return {"class_name": "InputLayer", "config": {k: config[k] for k in _INPUT_LAYER}}
     keras1 = keras1_class_of(type(layer).__name__)
-    if keras1 is not None and not getattr(layer, "_keras1_config", False):
+    if keras1 is not None and type(layer).__module__.startswith("keras."):  # a built-in
         return {"class_name": keras1, "config": _from_keras3(layer, keras1)}
     return {"class_name": type(layer).__name__, "config": _own_config(layer)}
 
