@@ -15,7 +15,9 @@ import json
 import keras
 
 from legacy_conv import _validation
+from legacy_conv.convert.recurrent import IMPLEMENTATIONS
 from legacy_conv.spec import layers as spec
+from legacy_conv.spec import merge as merge_spec
 
 # The classes whose Keras 1.2.2 `build` set `input_dim` from the input's last axis, so that
 # their config holds it even when the call did not give it (keras/layers/core.py Dense,
@@ -24,6 +26,8 @@ INPUT_DIM_AT_BUILD = ("Dense", "SimpleRNN", "GRU", "LSTM")
 # The classes whose Keras 1.2.2 `__init__` set `input_dtype` whatever the call said
 # (keras/layers/embeddings.py: `kwargs['input_dtype'] = 'int32'`).
 INPUT_DTYPE = {"Embedding": "int32"}
+# The Keras 3 merge layers, which Keras 1's Merge becomes.
+MERGES = tuple(k3[0] for k3 in merge_spec.KERAS3.values() if k3)
 # Keras 1's keys of an InputLayer's config, in its order.
 _INPUT_LAYER = ("batch_input_shape", "input_dtype", "sparse", "name")
 
@@ -50,11 +54,16 @@ def _value(kind, value):
     return value
 
 
-def _built_input_dim(layer):
+def _built_input_shape(layer):
     try:
-        return layer.input.shape[-1]
+        return tuple(layer.input.shape)
     except (AttributeError, ValueError):
         return None
+
+
+def _built_input_dim(layer):
+    shape = _built_input_shape(layer)
+    return shape[-1] if shape else None
 
 
 def _merge(call):
@@ -109,8 +118,11 @@ def layer_config(layer):
                   "sparse": bool(layer.sparse), "name": layer.name}
         return {"class_name": "InputLayer", "config": {k: config[k] for k in _INPUT_LAYER}}
     keras1 = keras1_class_of(type(layer).__name__)
-    if keras1 is not None and type(layer).__module__.startswith("keras."):  # a built-in
-        return {"class_name": keras1, "config": _from_keras3(layer, keras1)}
+    if type(layer).__module__.startswith("keras."):  # a built-in
+        if keras1 is not None:
+            return {"class_name": keras1, "config": _from_keras3(layer, keras1)}
+        if type(layer).__name__ in MERGES:
+            return {"class_name": "Merge", "config": _merge_from_keras3(layer)}
     return {"class_name": type(layer).__name__, "config": _own_config(layer)}
 
 
@@ -135,7 +147,7 @@ def _snake(name):
 
 def _init_name(value):
     """A Keras 3 initializer's config as Keras 1's initialization name."""
-    if value["class_name"] == "Keras1Initializer":
+    if value["class_name"] in ("Keras1Initializer", "Keras1GateInitializer"):
         return value["config"]["init"]
     name = _snake(value["class_name"])
     return {"zeros": "zero", "ones": "one"}.get(name, name)
@@ -147,12 +159,23 @@ _BACK = {  # value kind -> f(Keras 3 value, Keras 1 argument): its Keras 1 value
     "kernel_size": lambda v, arg: v[{"nb_col": 1, "kernel_dim2": 1, "kernel_dim3": 2}.get(
         arg, 0)],
     "strides": lambda v, arg: v[0] if arg == "subsample_length" else v,
-    "activation": lambda v, _: v,
+    "activation": lambda v, _: v["config"].split(">")[-1] if isinstance(v, dict) else v,
     "padding": lambda v, _: v,
+    "forget_bias_init": lambda v, _: "one" if v else "zero",
+    "implementation": lambda v, _: next(k for k, i in IMPLEMENTATIONS.items() if i == v),
 }
 _IDENTITY = ("int", "int_or_none", "int_any", "float", "rate", "bool", "ints", "ints_or_none",
              "any", "shape")
 _NONE_ONLY = ("regularizer", "activity_regularizer", "constraint")
+
+
+def _merge_from_keras3(layer):
+    """Keras 1's Merge config of a Keras 3 merge layer (`spec.merge.KERAS3`'s inverse)."""
+    mode = next(m for m, k3 in merge_spec.KERAS3.items() if k3 and k3[0] == type(layer).__name__)
+    call = {**spec.defaults("Merge"), "name": layer.name, "mode": mode}
+    for keras1_arg, keras3_arg in [(v, k) for k, v in merge_spec.KERAS3[mode][1].items()]:
+        call[keras1_arg] = getattr(layer, keras3_arg)
+    return config_of_call("Merge", call, layer)
 
 
 def _from_keras3(layer, class_name):
@@ -186,6 +209,11 @@ def _from_keras3(layer, class_name):
     shape = getattr(layer, "_input_shape_arg", None)
     if shape is not None:
         call["batch_input_shape"] = (None,) + tuple(shape)
+    built = _built_input_shape(layer)
+    given = record.input_args if "input_dim" not in record.input_args else ()  # Embedding
+    for arg, size in zip(given, built[1:] if built else ()):
+        if call.get(arg) is None:  # what Keras 1's call had given (Embedding's input_length)
+            call[arg] = size
     return config_of_call(class_name, call, layer)
 
 
