@@ -287,3 +287,30 @@ def test_without_a_temporary_folder_each_process_converts_for_itself(monkeypatch
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     with probe.shared() as folder:
         assert folder is None and not probe._SHARED
+
+
+def test_positions_are_computed_once_a_file(monkeypatch):
+    """`to_native`'s pass and the layer analysis share one wrapper, and with it libcst's
+    positions, when that pass leaves the module as it is (the fixtures' text_cnn.py:
+    layers only); the report's lines and columns are the same as before the sharing."""
+    from libcst import metadata
+
+    made = []
+    gen = metadata.PositionProvider._gen_impl
+    monkeypatch.setattr(metadata.PositionProvider, "_gen_impl",
+                        lambda self, module: made.append(module) or gen(self, module))
+    source = (CODE / "text_cnn.py").read_text()
+    result = migrate_source(source, to="native", image_dim_ordering="th", path="m.py")
+    assert len(made) == 1
+    assert any(e.kind == "converted" and e.line > 1 for e in result.report_entries)
+
+
+def test_visit_methods_listed_once_per_class_are_libcsts():
+    from libcst import metadata
+
+    from legacy_conv.migration import imports
+
+    for provider in (metadata.ScopeProvider, metadata.ExpressionContextProvider):
+        ours = provider().get_visitors()
+        assert provider.get_visitors is imports._visitors_by_class
+        assert list(ours) == list(cst.BatchableCSTVisitor.get_visitors(provider()))
