@@ -166,8 +166,9 @@ def test_to_json_round_trips(name):
                                **TOL)
 
 
-# (recurrent left out: the loader gives an LSTM/GRU read from Keras 1's `inner_init:
-# 'orthogonal'` a recurrent initializer that says 'glorot_uniform', which it writes back)
+# (recurrent left out: Keras 1.2.x's 'cpu'/'mem' LSTM and GRU drew their recurrent matrices
+# with `init`, not `inner_init` (convert/recurrent.py), so the loaded layer holds `init` there
+# and writes it back as `inner_init`: the same model, not the same JSON)
 @pytest.mark.parametrize("name, backend", [p for p in PARAMS if p.values[0] != "recurrent"])
 def test_a_model_loaded_from_keras1s_json_writes_it_back(name, backend):
     """Keras 3 built-ins and this package's layers, as the loaders give them, read back
