@@ -53,7 +53,8 @@ def run(texts, name, backend, variant, tmp_path):
 def check(results, backend, name, variant, caveats=()):
     """The run's numbers against Keras 1's. A model that Keras 3's own `fit` trained (`--to
     native`) starts from Keras 1's weights but draws its batch order from Keras 3's
-    generator: its training is compared only where the migration did not say so."""
+    generator: its training is compared only where the migration did not say so, or where
+    the script does not shuffle (the `unshuffled` variant)."""
     folder = fixture(backend, name, variant)
     record, arrays = read_json(folder / "record.json"), npz(folder / "arrays.npz")
     for i, pred in enumerate(results["initial_pred"]):
@@ -61,8 +62,8 @@ def check(results, backend, name, variant, caveats=()):
     assert sorted(results["history"]) == sorted(record["history"])
     if variant == "as_written" and cases.SCRIPTS[name]["dropout"]:
         return  # Keras 1's dropout masks: compared without dropout
-    if results["trained_by"] != "legacy_conv" and caveats:
-        return
+    if results["trained_by"] != "legacy_conv" and caveats and variant != "unshuffled":
+        return  # (`unshuffled`: Keras 3's `fit` draws no batch order there)
     race = backend == "tensorflow" and cases.SCRIPTS[name].get("tf_race")
     for key, values in record["history"].items():
         if race and not key.endswith("loss"):
@@ -94,15 +95,18 @@ def originals(name, variant):
 # Where a run does not give Keras 1's numbers yet: (script, variant, backend, route), None
 # for any, -> why. Each is an xfail(strict): a fix makes it pass, and the entry goes.
 KNOWN = {
+    ("imdb_cnn", "unshuffled", None, "native"):
+        "Keras 3's Adam, given the Embedding's sparse gradient (IndexedSlices) with repeated "
+        "indices, updates otherwise than Keras 1 (which sums them into a dense gradient; "
+        "with unique indices both agree exactly): the loss is off by 1e-4 in epoch 2",
+    ("imdb_lstm", "unshuffled", "theano", "native"):
+        "Keras 3's Adam on the Embedding's sparse gradient with repeated indices (as imdb_cnn's): "
+        "accuracy 0.65 against 0.6 in epoch 2",
     ("keras2cpp", None, "tensorflow", "native"):
         "`--to native` on TensorFlow builds keras.layers.Conv2D, whose `save_weights` file "
         "holds Keras 3's kernel layout (rows, cols, in, out); `model_from_json` of its Keras 1 "
         "JSON rebuilds Keras 1's 'th' Convolution2D (out, in, rows, cols): `save_weights` "
         "does not write Keras 1's layouts yet",
-    ("imdb_cnn", "no_dropout", "tensorflow", "legacy"):
-        "Keras 1 on TensorFlow (deterministic here; Theano matches) trains the Embedding "
-        "otherwise: the loss is off by 3e-5 in epoch 1, 4e-4 in epoch 2; cause not found yet "
-        "(`--to native` trains with Keras 3's `fit` there: not compared)",
 }
 
 
