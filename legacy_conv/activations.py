@@ -90,9 +90,17 @@ def softmax(x):
 
 # Each Keras 1 name of the spec -> our function of that name.
 ACTIVATIONS = {name: globals()[name] for name in spec.KERAS3}
+def _named(name, fn):
+    """`fn` as a function of this module called `name` (what configs and handlers read)."""
+    def activation(x):
+        return fn(x)
+    activation.__name__ = activation.__qualname__ = name
+    return activation
+
+
 # Keras 1 name -> the same values with Theano's gradients, where TensorFlow's differ.
-THEANO = {"relu": _theano_relu, "hard_sigmoid": _theano_hard_sigmoid}
-_NAMES = {fn: name for name, fn in THEANO.items()}
+THEANO = {"relu": _named("relu", _theano_relu),
+          "hard_sigmoid": _named("hard_sigmoid", _theano_hard_sigmoid)}
 RANKS, KERAS3_EQUIVALENT = spec.RANKS, spec.KERAS3  # the spec's tables, by their old names
 
 
@@ -127,4 +135,4 @@ def for_backend(activation, keras1_backend):
 
 
 def name_of(activation):
-    return _NAMES.get(activation) or getattr(activation, "__name__", repr(activation))
+    return getattr(activation, "__name__", repr(activation))
