@@ -15,6 +15,7 @@ name computed. Those without one are registered as `legacy_conv>name`:
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras.saving import register_keras_serializable
 
@@ -53,7 +54,7 @@ def _theano_relu(x):
 def _theano_hard_sigmoid(x):
     """hard_sigmoid with Theano's gradient: the slope where 0.2 x + 0.5, as Theano's C code
     computes it (one rounding: a fused multiply-add), is within [0, 1]; else 0."""
-    slope = float(tf.constant(spec.HARD_SIGMOID_SLOPE, x.dtype))
+    slope = float(np.array(spec.HARD_SIGMOID_SLOPE, x.dtype.as_numpy_dtype))
     z = tf.cast(tf.cast(x, tf.float64) * slope + spec.HARD_SIGMOID_OFFSET, x.dtype)
     inside = tf.cast((z >= 0.0) & (z <= 1.0), x.dtype)
     return hard_sigmoid(x), lambda dy: dy * inside * spec.HARD_SIGMOID_SLOPE

@@ -65,6 +65,9 @@ CONFIG_KEYWORDS = LAYER_KEYWORDS + INPUT_SHAPE_KEYWORDS + ("create_input_layer",
 INT_ARGUMENTS = ("nb_filter", "nb_row", "nb_col", "filter_length", "kernel_dim1", "kernel_dim2",
                  "kernel_dim3", "output_dim", "input_dim", "input_length", "depth_multiplier",
                  "pool_length", "stride", "subsample_length", "n", "length")
+# The Keras 1 arguments that are one axis of Keras 3's `kernel_size`: that axis.
+KERNEL_AXES = {"nb_row": 0, "nb_col": 1, "filter_length": 0, "kernel_dim1": 0,
+               "kernel_dim2": 1, "kernel_dim3": 2}
 FLOAT_ARGUMENTS = ("p", "l", "l1", "l2", "m", "theta", "epsilon", "momentum", "sigma", "alpha",
                    "low", "high", "rate")
 

@@ -156,8 +156,7 @@ def _init_name(value):
 _BACK = {  # value kind -> f(Keras 3 value, Keras 1 argument): its Keras 1 value
     "data_format": lambda v, _: {"channels_first": "th", "channels_last": "tf"}[v],
     "init": lambda v, _: _init_name(v) if isinstance(v, dict) else v,
-    "kernel_size": lambda v, arg: v[{"nb_col": 1, "kernel_dim2": 1, "kernel_dim3": 2}.get(
-        arg, 0)],
+    "kernel_size": lambda v, arg: v[spec.KERNEL_AXES.get(arg, 0)],
     "strides": lambda v, arg: v[0] if arg == "subsample_length" else v,
     "activation": lambda v, _: v["config"].split(">")[-1] if isinstance(v, dict) else v,
     "padding": lambda v, _: v,
