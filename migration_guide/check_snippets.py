@@ -167,7 +167,7 @@ def _restore(snapshot):
     os.chdir(cwd)
     legacy_conv.backend._state.clear()
     legacy_conv.backend._state.update(state)
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)  # (gc.collect: seconds in a long run)
 
 
 def _fresh():

@@ -40,7 +40,7 @@ def _no_backend_leak():
 
 
 def _built(name, backend):
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     legacy_conv.set_keras1_backend(backend)
     return getattr(CASES, name)(keras1, np)
 
@@ -99,7 +99,7 @@ def test_to_yaml_rebuilds_the_model():
 
 def test_keras3_layers_in_a_keras1_model_are_written_as_keras1s():
     """Keras 3 built-ins (as `migrate --to native` writes them) read back through the spec."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = models.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
                                keras.layers.Dropout(0.5)])
     written = json.loads(model.to_json())["config"]
@@ -111,7 +111,7 @@ def test_keras3_layers_in_a_keras1_model_are_written_as_keras1s():
 
 
 def test_what_keras1_could_not_say_is_refused_by_name():
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = models.Sequential([keras.Input((4,)), keras.layers.Dense(
         3, kernel_regularizer=keras.regularizers.L2(0.1), name="d")])
     with pytest.raises(ValueError, match=r'Dense layer "d": `kernel_regularizer` has no Keras '
@@ -154,7 +154,7 @@ def _double(x):
 
 @pytest.mark.parametrize("name", sorted(ROUND_TRIPS))
 def test_to_json_round_trips(name):
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     legacy_conv.set_keras1_backend("theano")
     layers, shape = ROUND_TRIPS[name]
     model = models.Sequential(layers(keras1.layers))
@@ -173,7 +173,7 @@ def test_to_json_round_trips(name):
 def test_a_model_loaded_from_keras1s_json_writes_it_back(name, backend):
     """Keras 3 built-ins and this package's layers, as the loaders give them, read back
     through the spec: Keras 1's JSON in, the same JSON out."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     theirs = _keras1(name, backend)
     model = models.model_from_json(json.dumps(theirs), keras1_backend=backend)
     _assert_same(json.loads(model.to_json()), theirs)

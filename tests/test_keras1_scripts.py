@@ -41,7 +41,7 @@ def fixture(backend, name, variant):
 def run(texts, name, backend, variant, tmp_path):
     """The migrated script's files run, in order, with the harness replaying Keras 1's
     recording."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     results = harness.configure("replay", str(tmp_path), fixture=str(
         fixture(backend, name, variant)), keras1_backend=backend)
     with package_defaults(backend, cases.SCRIPTS[name]["dim_ordering"]):

@@ -109,15 +109,17 @@ def _write_config(tmp, config, model):
     return f"Keras 3 model config ({_loads_with('model_from_json', config)})"
 
 
-
 @contextlib.contextmanager
 def _variables_as_views():
     """Within it, Keras's saving reads a variable as a view of its memory, where Keras 3.15
     copies it twice (`np.array(variable)`: 2x the largest weight at once)."""
     import tensorflow as tf
-    from keras.src import backend as keras_backend
+    from keras.src import backend as keras_backend  # private: without it, Keras's copies
 
-    convert = keras_backend.convert_to_numpy
+    convert = getattr(keras_backend, "convert_to_numpy", None)
+    if convert is None:
+        yield
+        return
     keras_backend.convert_to_numpy = lambda x: np.asarray(tf.convert_to_tensor(x)) \
         if isinstance(x, keras.Variable) else convert(x)
     try:
