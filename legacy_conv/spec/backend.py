@@ -38,7 +38,7 @@ OPS_KEPT = {
 def _ops(name, *params, kept=None):
     """A Twin of `keras.ops.<name>`: params 'x' (required, same name), 'x>x1' (renamed), or
     (Keras 1 name, Keras 3 name, Keras 1's default)."""
-    from legacy_conv.spec.api import REQUIRED, SAME, Twin
+    from legacy_conv.spec.api import REQUIRED, Twin
 
     def row(param):
         if isinstance(param, tuple):

@@ -65,6 +65,15 @@ CONFIG_KEYWORDS = LAYER_KEYWORDS + INPUT_SHAPE_KEYWORDS + ("create_input_layer",
 INT_ARGUMENTS = ("nb_filter", "nb_row", "nb_col", "filter_length", "kernel_dim1", "kernel_dim2",
                  "kernel_dim3", "output_dim", "input_dim", "input_length", "depth_multiplier",
                  "pool_length", "stride", "subsample_length", "n", "length")
+# The classes whose Keras 1.2.2 `build` set `input_dim` from the input's last axis, so that
+# their config holds it even when the call did not give it (keras/layers/core.py Dense,
+# keras/layers/recurrent.py SimpleRNN, GRU, LSTM).
+INPUT_DIM_AT_BUILD = ("Dense", "SimpleRNN", "GRU", "LSTM")
+# The classes whose Keras 1.2.2 `__init__` set `input_dtype` whatever the call said
+# (keras/layers/embeddings.py: `kwargs['input_dtype'] = 'int32'`).
+INPUT_DTYPE = {"Embedding": "int32"}
+# Arguments Keras 1's `__init__` set from another when None (the pooling layers).
+DEFAULTED_FROM = {"strides": "pool_size", "stride": "pool_length"}
 # The Keras 1 arguments that are one axis of Keras 3's `kernel_size`: that axis.
 KERNEL_AXES = {"nb_row": 0, "nb_col": 1, "filter_length": 0, "kernel_dim1": 0,
                "kernel_dim2": 1, "kernel_dim3": 2}

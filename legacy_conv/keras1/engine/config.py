@@ -19,13 +19,6 @@ from legacy_conv.convert.recurrent import IMPLEMENTATIONS
 from legacy_conv.spec import layers as spec
 from legacy_conv.spec import merge as merge_spec
 
-# The classes whose Keras 1.2.2 `build` set `input_dim` from the input's last axis, so that
-# their config holds it even when the call did not give it (keras/layers/core.py Dense,
-# keras/layers/recurrent.py SimpleRNN, GRU, LSTM).
-INPUT_DIM_AT_BUILD = ("Dense", "SimpleRNN", "GRU", "LSTM")
-# The classes whose Keras 1.2.2 `__init__` set `input_dtype` whatever the call said
-# (keras/layers/embeddings.py: `kwargs['input_dtype'] = 'int32'`).
-INPUT_DTYPE = {"Embedding": "int32"}
 # The Keras 3 merge layers, which Keras 1's Merge becomes.
 MERGES = tuple(k3[0] for k3 in merge_spec.KERAS3.values() if k3)
 # Keras 1's keys of an InputLayer's config, in its order.
@@ -80,8 +73,6 @@ def _merge(call):
 
 # Classes whose Keras 1 `get_config` did not follow the rule of `config_of_call`.
 IRREGULAR = {"Merge": _merge}
-# Arguments Keras 1's `__init__` set from another when None (the pooling layers).
-_DEFAULTED_FROM = {"strides": "pool_size", "stride": "pool_length"}
 
 
 def config_of_call(class_name, call, layer=None):
@@ -89,17 +80,17 @@ def config_of_call(class_name, call, layer=None):
     defaults filled in); `layer` the layer it made, for what Keras 1 set when building."""
     if class_name in IRREGULAR:
         return IRREGULAR[class_name](call)
-    call = {**call, **{k: call[source] for k, source in _DEFAULTED_FROM.items()
+    call = {**call, **{k: call[source] for k, source in spec.DEFAULTED_FROM.items()
                        if k in call and call[k] is None and source in call}}
     record = spec.LAYERS[spec.canonical(class_name)]
     config = {"name": call["name"], "trainable": call.get("trainable", True)}
     if call.get("batch_input_shape") is not None:
         config["batch_input_shape"] = tuple(call["batch_input_shape"])
-        config["input_dtype"] = INPUT_DTYPE.get(class_name) or call.get("input_dtype") \
+        config["input_dtype"] = spec.INPUT_DTYPE.get(class_name) or call.get("input_dtype") \
             or "float32"
     for key in saved_keys(class_name):
         config[key] = _value(record.args.get(key, (None, None))[1], call.get(key))
-    if class_name in INPUT_DIM_AT_BUILD and config.get("input_dim") is None and layer:
+    if class_name in spec.INPUT_DIM_AT_BUILD and config.get("input_dim") is None and layer:
         config["input_dim"] = _built_input_dim(layer)
     return config
 
