@@ -95,13 +95,6 @@ def originals(name, variant):
 # Where a run does not give Keras 1's numbers yet: (script, variant, backend, route), None
 # for any, -> why. Each is an xfail(strict): a fix makes it pass, and the entry goes.
 KNOWN = {
-    ("imdb_cnn", "unshuffled", None, "native"):
-        "Keras 3's Adam, given the Embedding's sparse gradient (IndexedSlices) with repeated "
-        "indices, updates otherwise than Keras 1 (which sums them into a dense gradient; "
-        "with unique indices both agree exactly): the loss is off by 1e-4 in epoch 2",
-    ("imdb_lstm", "unshuffled", "theano", "native"):
-        "Keras 3's Adam on the Embedding's sparse gradient with repeated indices (as imdb_cnn's): "
-        "accuracy 0.65 against 0.6 in epoch 2",
     ("keras2cpp", None, "tensorflow", "native"):
         "`--to native` on TensorFlow builds keras.layers.Conv2D, whose `save_weights` file "
         "holds Keras 3's kernel layout (rows, cols, in, out); `model_from_json` of its Keras 1 "

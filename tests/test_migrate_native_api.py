@@ -59,6 +59,17 @@ REWRITES = [
         opt = keras.optimizers.Adadelta(learning_rate=1.0, epsilon=1e-08)
         """, id="adadelta-keras1-defaults"),
     pytest.param("""
+        from keras.layers import Embedding
+        from keras.optimizers import SGD
+        e = Embedding(10, 4)
+        sgd = SGD(lr=0.1, momentum=0.9)
+        """, """
+        from keras.layers import Embedding
+        from keras.optimizers import SGD
+        e = Embedding(10, 4)
+        sgd = SGD(learning_rate=0.1, momentum=0.9)
+        """, id="sgd-with-an-embedding"),
+    pytest.param("""
         from keras import backend as K
         y = K.concatenate([K.abs(a), K.pow(b, 2)])
         z = K.permute_dimensions(K.expand_dims(a, 1), (0, 2, 1))
@@ -130,6 +141,14 @@ KEPT = [
                  "K.sum(x)", "int64", id="backend-sum-theano-ints"),
     pytest.param("from keras.callbacks import EarlyStopping\ncb = EarlyStopping(patience=2)\n",
                  "EarlyStopping(patience=2)", "one epoch sooner", id="early-stopping"),
+    pytest.param("from keras.layers import Embedding\nfrom keras.optimizers import Adamax\n"
+                 "e = Embedding(10, 4)\nopt = Adamax()\n", "Adamax()",
+                 "Embedding's sparse gradient", id="adamax-with-an-embedding"),
+    pytest.param("from keras.models import Sequential\nfrom keras.layers import Embedding\n"
+                 "model = Sequential([Embedding(10, 4)])\n"
+                 "model.compile(loss='mse', optimizer='adam')\n",
+                 "Sequential([Embedding(10, 4)])", "Adam squares the rows of an Embedding",
+                 id="adam-by-name-with-an-embedding"),
 ]
 
 

@@ -162,13 +162,17 @@ class Keras1Metric(keras.metrics.Mean):
     def __init__(self, metric, loss=None, output_shape=None, name=None, dtype=None):
         self.metric, self.loss = metric, loss
         self.output_shape = None if output_shape is None else tuple(output_shape)
-        self.fn = get(metric, loss, self.output_shape)
+        # 'accuracy' of a model without an output shape yet: chosen from the first batch's
+        self.fn = None if self.output_shape is None and metric in spec.ACCURACY else \
+            get(metric, loss, self.output_shape)
         super().__init__(name=name or history_key(metric), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         # Keras 1 ignored sample weights in metrics, and made a 1D target a column
         if len(y_true.shape) == 1:
             y_true = ops.expand_dims(y_true, 1)
+        if self.fn is None:
+            self.fn = get(self.metric, self.loss, tuple(y_pred.shape))
         value = self.fn(y_true, y_pred)
         batch = ops.shape(y_pred)[0]
         return super().update_state(ops.ones((batch,), dtype=self.dtype) * value)

@@ -381,14 +381,21 @@ def _same_value(a, b):
     return abs(float(a) - float(b)) <= 1e-9 * max(abs(float(a)), 1.0)
 
 
-def twin_arguments(twin, call):
+def twin_arguments(twin, call, uses=None):
     """The Keras 3 twin's arguments [(keyword or None, node)] for a Keras 1 call, or Kept.
 
     In order: the call's arguments bound to Keras 1's parameters (positional by place); a
     keyword of `twin.kept` stays (dropped where its literal is Keras 1's default); each value
     rule of `twin.values` (`VALUES[rule](node, bound)`); an argument keeps its place where
     Keras 3's parameter there has its Keras 3 name, else becomes that keyword; Keras 1's
-    defaults that Keras 3's differ from are written."""
+    defaults that Keras 3's differ from are written. `uses`: the module's `_ApiUses`, where
+    an optimizer's twin depends on the module's layers (`training.SPARSE_GRADIENT_RULES`)."""
+    name = twin.keras3.rsplit(".", 1)[-1]
+    if uses is not None and uses.sparse and twin.keras3.startswith("keras.optimizers.") and \
+            name in training.SPARSE_GRADIENT_RULES:
+        raise Kept(f"{training.SPARSE_GRADIENT_RULES[name]} (line "
+                   f"{uses.resolver.position(uses.sparse[0])[0]}: "
+                   f"{imports.code(uses.sparse[0])})")
     params = {k1: (k3, default) for k1, k3, default in twin.params}
     order = [k1 for k1, _, _ in twin.params]
     k3_defaults, k3_positional = _keras3_signature(twin.keras3)
@@ -417,7 +424,7 @@ def twin_arguments(twin, call):
             raise Kept(f"{k1}=: " + twin.kept.get(k1, f"Keras 3's twin has no {k1}"))
         node = arg.value
         if k1 in twin.values:
-            node = VALUES[twin.values[k1]](node, bound)
+            node = VALUES[twin.values[k1]](node, bound, uses)
         positional = positional and index is not None and index < len(k3_positional) and \
             k3_positional[index] == k3
         out.append((None if positional else k3, node))
@@ -439,7 +446,7 @@ def _string(node, what):
     return value
 
 
-def _optimizer_value(node, bound):
+def _optimizer_value(node, bound, uses):
     if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         return node  # an optimizer object: Keras 1's or Keras 3's, both run in Keras 3's compile
     name = training.OPTIMIZER_ALIASES.get(_string(node, "optimizer"))
@@ -448,7 +455,7 @@ def _optimizer_value(node, bound):
     if training.OPTIMIZER_RULES[name]:
         raise Kept(f"optimizer={imports.code(node)}: {training.OPTIMIZER_RULES[name]}")
     twin = _twins()[f"keras.optimizers.{name}"]
-    args = twin_arguments(twin, cst.Call(func=cst.Name(name)))
+    args = twin_arguments(twin, cst.Call(func=cst.Name(name)), uses)
     if not args:
         return node  # Keras 3's name gives Keras 1's defaults
     return cst.parse_expression(f"keras.optimizers.{name}(" + ", ".join(
@@ -465,7 +472,7 @@ def _loss_name(node):
     return name
 
 
-def _loss_value(node, bound):
+def _loss_value(node, bound, uses):
     if isinstance(node, (cst.Name, cst.Attribute)) and not _literal(node)[0]:
         return node  # a function: Keras 3 calls it as Keras 1 did (y_true, y_pred)
     import keras
@@ -479,7 +486,7 @@ def _loss_value(node, bound):
     return node if same else cst.SimpleString(repr(training.LOSS_TWINS[name]))
 
 
-def _metrics_value(node, bound):
+def _metrics_value(node, bound, uses):
     if not isinstance(node, (cst.List, cst.Tuple)):
         raise Kept(f"metrics={imports.code(node)} is not a list of metric names")
     out = []
@@ -506,7 +513,7 @@ def _metrics_value(node, bound):
     return cst.parse_expression("[" + ", ".join(out) + "]")
 
 
-def _shuffle_value(node, bound):
+def _shuffle_value(node, bound, uses):
     known, value = _literal(node)
     if not known or value == "batch":
         raise Kept(f"shuffle={imports.code(node)}: Keras 3's fit shuffles no whole batches"
@@ -539,6 +546,7 @@ class _ApiUses(cst.CSTVisitor):
     def __init__(self, resolver):
         super().__init__()
         self.resolver, self.uses, self.methods, self.assigns = resolver, [], [], []
+        self.sparse = []  # references to layers with sparse gradients (`training`)
         self.call_of = {}  # id(function expression) -> its Call
         self.assigned = set()  # (function or None, target expression) of every assignment
         self.returns, self.function = {}, []  # function name -> the names it returns
@@ -559,6 +567,8 @@ class _ApiUses(cst.CSTVisitor):
         qualified = self.resolver.qualified(node)
         if qualified is None or not _is_keras(qualified):
             return True
+        if qualified.rsplit(".", 1)[-1] in training.SPARSE_GRADIENT_LAYERS:
+            self.sparse.append(node)
         if _owned(qualified) and _keras1_name(qualified):
             self.uses.append((node, qualified))
         return False
@@ -644,8 +654,8 @@ class _ApiPlan:
                                          f"stays on {NAMESPACE}: {reason}"))
 
 
-def _twin_call(call, twin):
-    args = twin_arguments(twin, call)
+def _twin_call(call, twin, uses):
+    args = twin_arguments(twin, call, uses)
     new_args = [cst.Arg(value=node, keyword=cst.Name(k) if k else None,
                         equal=layout.no_space_equal() if k else cst.MaybeSentinel.DEFAULT)
                 for k, node in args]
@@ -671,7 +681,7 @@ def _plan_api(plan, visitor):
                 plan.keep(call, _kept_reason(qualified))
             continue
         try:
-            new = _twin_call(call, twin)
+            new = _twin_call(call, twin, visitor)
         except Keras3Call:
             continue
         except Kept as kept:
@@ -717,7 +727,7 @@ def _plan_models(plan, visitor, factories):
             continue
         twin = api.METHODS[method]
         try:
-            new = _twin_call(call, twin)
+            new = _twin_call(call, twin, visitor)
         except Keras3Call:
             continue
         except Kept as kept:

@@ -69,6 +69,15 @@ OPTIMIZER_RULES = {
     "Nadam": "Keras 3's Nadam warms its momentum up by 0.96 ** t, Keras 1's by "
              "0.96 ** (t * schedule_decay)",
 }
+# Keras 1 layers whose weights get a sparse gradient (TensorFlow's IndexedSlices: the rows that
+# a batch's indices picked, repeated indices repeated), and the optimizers of OPTIMIZER_RULES
+# whose Keras 3 namesake then updates otherwise than Keras 1, which summed the rows into a dense
+# gradient first (Keras 3 squares each row before it adds those of one index).
+SPARSE_GRADIENT_LAYERS = ("Embedding",)
+SPARSE_GRADIENT_RULES = {
+    name: f"Keras 3's {name} squares the rows of an Embedding's sparse gradient before it adds "
+          "those of a repeated index; Keras 1 added them first"
+    for name in ("Adam", "Adamax", "Adadelta")}
 # Keras 1 keyword -> Keras 3's (Keras 1's clipnorm clipped by the norm of all the gradients).
 OPTIMIZER_RENAMES = {"lr": "learning_rate", "clipnorm": "global_clipnorm",
                      "clipvalue": "clipvalue"}

@@ -86,8 +86,13 @@ def _output_names(model):
     return list(names) if names else [model.layers[-1].name]
 
 
-def _output_shapes(model):
-    shape = model.output_shape
+def _output_shapes(model, names):
+    """The outputs' shapes; None each where the model is not built yet (a Keras 3 Sequential
+    whose first layer has no input shape: its metrics decide at their first batch)."""
+    try:
+        shape = model.output_shape
+    except AttributeError:
+        return [None] * len(names)
     return shape if isinstance(shape, list) else [shape]
 
 
@@ -128,9 +133,9 @@ def keras1_compile(model, optimizer, loss, metrics=None, loss_weights=None,
     losses = [objectives.get(each) for each in _per_output(model, "loss", loss, names,
                                                             required=True)]
     per_output = _per_output(model, "metrics", metrics, names, repeat=True)
-    compiled = [[k1_metrics.Keras1Metric(m, fn, tuple(shape), name=k1_metrics.history_key(m))
+    compiled = [[k1_metrics.Keras1Metric(m, fn, shape, name=k1_metrics.history_key(m))
                  for m in ms or []]
-                for ms, fn, shape in zip(per_output, losses, _output_shapes(model))]
+                for ms, fn, shape in zip(per_output, losses, _output_shapes(model, names))]
     if loss_weights is not None:
         loss_weights = _per_output(model, "loss_weights", loss_weights, names)
     single = len(names) == 1
