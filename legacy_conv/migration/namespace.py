@@ -26,7 +26,7 @@ from legacy_conv.migration import report
 from legacy_conv.migration import rules
 from legacy_conv.spec import api
 from legacy_conv.spec import backend as backend_spec
-from legacy_conv.spec import keras1_signatures as k1
+from legacy_conv.spec import keras1_signatures
 from legacy_conv.spec import training
 
 NAMESPACE = imports.NAMESPACE
@@ -84,7 +84,7 @@ def _modules_read(chains):
 def keras3_keywords():
     """Keywords of Keras 3's layers that no Keras 1 layer takes (`padding`, `filters`, ...):
     a layer call with one is Keras 3 code."""
-    keras1 = {p for params, *_ in k1.LAYERS.values() for p, _ in params}
+    keras1 = {p for params, *_ in keras1_signatures.LAYERS.values() for p, _ in params}
     keras1 |= set(rules.LAYER_KWARGS) | set(rules.PACKAGE_ONLY) | {"input_shape", "name"}
     keras3 = {p for n in rules.KERAS3_LAYERS for p in rules.keras3_params(n)}
     return frozenset(keras3 - keras1)
