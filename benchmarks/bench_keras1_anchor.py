@@ -12,16 +12,20 @@ in its own process. Then, for each of several process groups, three fresh proces
 side by side and warm up:
   keras1      Keras 1.2.2's `load_model` of that file, `predict_on_batch(x)` (NumPy in and out)
   ours        `legacy_conv.load_model(file, keras1_backend='tensorflow', compile=False)`, and
-              three routes, each NumPy in and out as `predict_on_batch`:
+              six routes, each NumPy in and out as `predict_on_batch`:
                 tf.function   the converted (legacy) model, `tf.function(model(x, training=False))`
                 modernize     `legacy_conv.modernize(model)` (Keras 3 built-ins), the same way
                 SavedModel    `legacy_conv.serving.export_for_serving` (what `model.export`
                               writes, with stable names), loaded with plain
                               `tf.saved_model.load`, its `serving_default` signature
+                predictor, predictor(modernize), predictor(SavedModel)
+                              the same three through `legacy_conv.serving.predictor` (the
+                              concrete function called directly, without `tf.function`'s
+                              per-call dispatch: the host path of Keras 1's `session.run`)
   TF only     the same SavedModel and signature in a process that imports TensorFlow alone
               (as a server's), not legacy_conv or Keras: "SavedModel, TF only"
 and then take turns: in each round one process at a time times a block of calls while the
-others wait on their stdin (the 'ours' process its three routes in a rotating order), the
+others wait on their stdin (the 'ours' process its six routes in a rotating order), the
 one going first rotating from round to round and from group to group. Wall time is
 `time.perf_counter`, CPU time the process's user+system time (`resource.getrusage`, all
 threads). A round's ratio is a route's median call in that round over Keras 1's; a group's
@@ -59,7 +63,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 CHILD = HERE / "_keras1_anchor_child.py"
 DEFAULT_KERAS1_PYTHON = "/tmp/keras1-tf-venv/bin/python"
-ROUTES = ("tf.function", "modernize", "SavedModel", "SavedModel, TF only")
+ROUTES = ("tf.function", "modernize", "SavedModel", "predictor", "predictor(modernize)",
+          "predictor(SavedModel)", "SavedModel, TF only")
 TARGET = 1.0
 TOLERANCE = 1e-5
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
@@ -126,20 +131,31 @@ def routes(prefix):
 
     import legacy_conv
 
+    from legacy_conv.serving import predictor
+
     legacy = load_ours(prefix)
     native = legacy_conv.modernize(legacy)
+    signature = saved_model_signature(prefix)
 
     def keras_route(model):
         call = tf.function(lambda x: model(x, training=False))
         return lambda x: call(x).numpy()
     return {"tf.function": keras_route(legacy), "modernize": keras_route(native),
-            "SavedModel": saved_model_route(prefix)}
+            "SavedModel": saved_model_route(prefix), "predictor": predictor(legacy),
+            "predictor(modernize)": predictor(native),
+            "predictor(SavedModel)": predictor(signature)}
+
+
+def saved_model_signature(prefix):
+    import tensorflow as tf
+
+    return tf.saved_model.load(prefix + "_savedmodel").signatures["serving_default"]
 
 
 def saved_model_route(prefix):
     import tensorflow as tf
 
-    signature = tf.saved_model.load(prefix + "_savedmodel").signatures["serving_default"]
+    signature = saved_model_signature(prefix)
     (name,) = signature.structured_input_signature[1]
     return lambda x: signature(**{name: tf.constant(x)})["output_0"].numpy()
 

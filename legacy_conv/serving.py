@@ -16,13 +16,18 @@ ops only — with three differences:
   `ConversionError` naming the layer and what to do.
 - The folder appears complete or not at all (written to a hidden sibling, then renamed),
   and `name=` writes TF Serving's versioned layout `path/<name>/<version>/`.
+
+`predictor(model)` is the in-process counterpart: NumPy in, NumPy out, as Keras 1's
+`predict_on_batch` (one `session.run`), without `tf.function`'s per-call dispatch.
 """
 
 import collections
+import itertools
 import os
 import re
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from legacy_conv import _atomic
@@ -238,3 +243,91 @@ def export_for_serving(model, path, name=None, version=None, *, input_names=None
         raise ConversionError(f"cannot be replaced: {str(error).partition(': ')[2]}",
                               field="path", value=destination) from None
     return ServingExport(destination, inputs, outputs)
+
+
+def predictor(model):
+    """A NumPy-in, NumPy-out function of `model` in inference mode, as Keras 1's
+    `predict_on_batch`: `f(x)` for one input, `f([x1, x2])` for several (in model order);
+    one array per output (a list for several).
+
+    `model`: a built `keras.Model` (legacy or native), or a loaded SavedModel's signature
+    (`tf.saved_model.load(path).signatures["serving_default"]`; its inputs in the order of
+    their names, outputs likewise). The graph is one concrete function (batch size None)
+    run with its inputs and captured variables directly: `tf.function`'s per-call dispatch
+    (binding the arguments, looking the trace up, `tf.constant`) cost 8-10% of a small
+    convnet's call (`benchmarks/bench_keras1_anchor.py`). The variables are the model's own
+    (later `set_weights` are seen). Inference only: no gradient is recorded.
+    """
+    if isinstance(model, keras.Model):
+        names = list(serving_signature(model)[0])
+        function = tf.function(
+            lambda *x: model(list(x) if len(x) > 1 else x[0], training=False))
+        function = function.get_concrete_function(*serving_signature(model)[0].values())
+        keywords = False
+    elif isinstance(model, tf.types.experimental.ConcreteFunction):
+        function = model
+        names = sorted(function.structured_input_signature[1])
+        keywords = bool(names)
+        names = names or [f"input_{i}" for i in
+                          range(len(function.structured_input_signature[0]))]
+    else:
+        raise ConversionError("must be a keras.Model or a loaded SavedModel's signature",
+                              field="model", value=type(model).__name__)
+    return _Predictor(function, names, keywords)
+
+
+class _Predictor:
+    """`predictor`'s function: shapes and dtypes checked, then the graph's flat call."""
+
+    def __init__(self, function, names, keywords):
+        placeholders = function.inputs[:len(names)]
+        self.function = function  # its graph stays registered while it lives
+        self.names = names
+        self._dtypes = [t.dtype for t in placeholders]
+        self._shapes = [tuple(t.shape) for t in placeholders]
+        outputs = function.structured_outputs
+        self._single = len(tf.nest.flatten(outputs, expand_composites=True)) == 1 and \
+            not isinstance(outputs, (list, tuple))
+        self._call = _flat_call(function, names, keywords, self._dtypes)
+
+    def __call__(self, x):
+        arrays = list(x) if isinstance(x, (list, tuple)) else [x]
+        if len(arrays) != len(self.names):
+            raise ConversionError(f"must be one array per model input ({', '.join(self.names)})",
+                                  field="x", value=f"{len(arrays)} arrays")
+        arrays = [np.asarray(a, d.as_numpy_dtype) for a, d in zip(arrays, self._dtypes)]
+        for a, shape, name in zip(arrays, self._shapes, self.names):
+            if len(a.shape) != len(shape) or any(
+                    d is not None and d != n for d, n in zip(shape, a.shape)):
+                raise ConversionError(f"input {name!r} must have shape {shape} (None: any "
+                                      "length)", field="x", value=a.shape)
+        outputs = [t.numpy() for t in self._call(arrays)]
+        return outputs[0] if self._single else outputs
+
+
+def _flat_call(function, names, keywords, dtypes):
+    """f([arrays]) -> [output tensors, flattened]: the function's graph run directly, or
+    (where TensorFlow's internals differ) through the concrete function's own call."""
+    try:
+        from tensorflow.python.eager import context, execute
+        from tensorflow.python.framework import ops
+
+        ctx = context.context()
+        atomic = function._inference_function
+        name, count = atomic.name.decode(), len(atomic.function_type.flat_outputs)
+        captured = list(function.captured_inputs)
+        attrs = tuple(itertools.chain(*ctx.function_call_options.as_attrs().items()))
+        enums = [d.as_datatype_enum for d in dtypes]
+        make = ops.EagerTensor
+    except (AttributeError, ImportError, TypeError):
+        def call(arrays):
+            tensors = [tf.constant(a) for a in arrays]
+            result = (function(**dict(zip(names, tensors))) if keywords
+                      else function(*tensors))
+            return tf.nest.flatten(result, expand_composites=True)
+        return call
+
+    def call(arrays):
+        tensors = [make(a, ctx.device_name, e) for a, e in zip(arrays, enums)]
+        return execute.execute(name, count, tensors + captured, attrs, ctx)
+    return call
