@@ -85,6 +85,11 @@ if _startup.full_package():
 
     __all__ += ["Keras1ConvLSTM2D", "Keras1ConvGateInitializer"]
 
+    # Keras 3's PReLU with Keras 1's gradient at 0.
+    from legacy_conv.layers.advanced_activations import Keras1PReLU
+
+    __all__ += ["Keras1PReLU"]
+
     # From legacy layers to plain Keras 3.
     from legacy_conv.native import modernize
 

@@ -10,8 +10,9 @@ Theano's gradients (`THEANO`), which a model trains with on dead or saturated un
 
 `spec.activations.KERAS3` says which Keras 3 built-in activation computes what each Keras 1
 name computed. Those without one are registered as `legacy_conv>name`:
-`keras3_activation(name)` gives what a Keras 3 layer config (e.g. `Dense(activation=...)`,
-`Activation`) holds for them, and `.keras` files keep them.
+`keras3_activation(name, keras1_backend)` gives what a Keras 3 layer config (e.g.
+`Dense(activation=...)`, `Activation`) holds for them and for the Theano variants where the
+built-in's gradient differs (`spec.activations.KINKS`); `.keras` files keep them.
 """
 
 import keras
@@ -99,19 +100,23 @@ def _named(name, fn):
     return activation
 
 
-# Keras 1 name -> the same values with Theano's gradients, where TensorFlow's differ.
-THEANO = {"relu": _named("relu", _theano_relu),
-          "hard_sigmoid": _named("hard_sigmoid", _theano_hard_sigmoid)}
+# Keras 1 name -> the same values with Theano's gradients, where TensorFlow's differ;
+# registered as "legacy_conv>theano_<name>" for Keras 3 configs (`keras3_activation`).
+THEANO = {name: register_keras_serializable("legacy_conv", f"theano_{name}")(_named(name, fn))
+          for name, fn in (("relu", _theano_relu), ("hard_sigmoid", _theano_hard_sigmoid))}
 RANKS, KERAS3_EQUIVALENT = spec.RANKS, spec.KERAS3  # the spec's tables, by their old names
 
 
-def keras3_activation(name):
-    """What a Keras 3 layer config's `activation` should hold for Keras 1's `name`: the
-    Keras 3 built-in's name, or the serialized form of ours (Keras 3 resolves registered
+def keras3_activation(name, keras1_backend="tensorflow"):
+    """What a Keras 3 layer config's `activation` should hold for Keras 1's `name` on
+    `keras1_backend`: the Keras 3 built-in's name where it computes the same values and
+    gradients (`spec.KINKS`), else the serialized form of ours (Keras 3 resolves registered
     functions only from that form, not from a "legacy_conv>name" string)."""
-    if name not in KERAS3_EQUIVALENT:
-        get(name)  # raises with the list of Keras 1 names
-    return KERAS3_EQUIVALENT[name] or keras.activations.serialize(ACTIVATIONS[name])
+    ours = get(name, keras1_backend)  # or raises with the list of Keras 1 names
+    builtin = KERAS3_EQUIVALENT[name]
+    if builtin and keras1_backend not in spec.KINKS.get(name, (None, {}))[1]:
+        return builtin
+    return keras.activations.serialize(ours)
 
 
 def get(identifier, keras1_backend="tensorflow"):

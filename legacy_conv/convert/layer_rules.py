@@ -9,6 +9,7 @@ read from the records; this module adds only what the converter registers at imp
 
 from collections import namedtuple
 
+from legacy_conv.layers.advanced_activations import Keras1PReLU
 from legacy_conv.spec import layers as spec
 Rule = namedtuple("Rule", "keras3 args fixed")
 Rule.__new__.__defaults__ = ({},)
@@ -26,7 +27,7 @@ POSTPROCESSORS = {}
 
 # Keras 1 class -> our subclass of the Keras 3 built-in (same config), where the built-in
 # alone differs from Keras 1 (see recurrent.py).
-SUBCLASSES = {}
+SUBCLASSES = {"PReLU": Keras1PReLU}
 
 # The conditions under which only our layer reproduces Keras 1: {class: (key, values, backend)}
 # where `values` is a tuple of the Keras 1 values, or a test of the Keras 1 value.
@@ -45,10 +46,11 @@ FROM_WEIGHTS = {name: layer.from_weights for name, layer in spec.LAYERS.items()
 
 # Arguments of our layers checked before they are passed on ({class: {key: value kind}}):
 # their initializers (a Keras 1 name, or a function from custom_objects), penalties and
-# constraints, and Merge's plain-data `arguments`; the layers check the rest (a key may mean
-# another thing in another class: BatchNormalization's `beta_init` is an initializer,
-# ParametricSoftplus's a number).
-CHECKED_KINDS = ("init", "arguments", "regularizer", "activity_regularizer", "constraint")
+# constraints, Merge's plain-data `arguments` and numbers (LeakyReLU's alpha); the layers
+# check the rest (a key may mean another thing in another class: BatchNormalization's
+# `beta_init` is an initializer, ParametricSoftplus's a number).
+CHECKED_KINDS = ("init", "arguments", "regularizer", "activity_regularizer", "constraint",
+                 "float")
 OUR_CHECKS = {name: {key: kind for key, (_, kind) in spec.LAYERS[name].args.items()
                      if kind in CHECKED_KINDS} for name in spec.ours()}
 

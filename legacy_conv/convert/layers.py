@@ -107,7 +107,8 @@ def _builtin(class_name, config, ctx, where):
         if kind == "layer":
             value, inner = _inner_layer(value, ctx, where)
         else:
-            value = values.convert(kind, value, _field(where, key), ctx.custom_objects)
+            value = values.convert(kind, value, _field(where, key), ctx.custom_objects,
+                                   ctx.keras1_backend)
         if target is not None and not (kind.endswith("or_none") and value is None):
             out[target] = value
     if "data_format" in _targets(rule) and "data_format" not in out:
@@ -119,6 +120,9 @@ def _builtin(class_name, config, ctx, where):
     if not _takes(rule.keras3 or "", "trainable"):
         del out["trainable"]  # Keras 3's SpatialDropout*D take no `trainable` (no weights)
     _from_weights(class_name, out, ctx)
+    subclass = layer_rules.SUBCLASSES.get(keras1_class)
+    if subclass is not None and "keras1_backend" in _accepted(subclass):
+        out["keras1_backend"] = ctx.keras1_backend
     if class_name == "Merge":
         merged, extra = merge_spec.KERAS3[config.get("mode", merge_spec.DEFAULT)]
         for k3, k1 in extra.items():
@@ -128,7 +132,7 @@ def _builtin(class_name, config, ctx, where):
     exact = not (note and config.get(note[0]))
     notes = [ctx.ordering_note(config), "" if exact else note[1]]
     report = Report(out["name"], keras1_class, class_name, exact, "; ".join(n for n in notes if n))
-    return serialized(class_name, out, layer_rules.SUBCLASSES.get(keras1_class)), report
+    return serialized(class_name, out, subclass), report
 
 
 def _from_weights(class_name, out, ctx):

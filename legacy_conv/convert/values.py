@@ -103,7 +103,7 @@ def _init(value, where, custom_objects=()):
         initializers.Keras1Initializer(value, dim_ordering="tf"))
 
 
-def _activation(value, where, custom_objects=()):
+def _activation(value, where, custom_objects=(), keras1_backend="tensorflow"):
     if value is None:
         return "linear"
     custom = _custom(value, custom_objects)
@@ -114,7 +114,7 @@ def _activation(value, where, custom_objects=()):
         raise where(f"must be a Keras 1 activation name ({known})", value,
                     hint=f"For a function of your own, pass custom_objects={{{shown(value)}: "
                          "function}")
-    return activations.keras3_activation(value)
+    return activations.keras3_activation(value, keras1_backend)
 
 
 def _regularizer(value, where):
@@ -204,7 +204,13 @@ CONVERTERS = {
 CUSTOMIZABLE = ("init", "activation")
 
 
-def convert(kind, value, where, custom_objects=()):
+# Kinds whose Keras 3 value depends on the Keras 1 backend (Theano's gradients at kinks).
+BY_BACKEND = ("activation",)
+
+
+def convert(kind, value, where, custom_objects=(), keras1_backend="tensorflow"):
+    if kind in BY_BACKEND:
+        return CONVERTERS[kind](value, where, custom_objects, keras1_backend)
     if kind in CUSTOMIZABLE:
         return CONVERTERS[kind](value, where, custom_objects)
     return CONVERTERS[kind](value, where)

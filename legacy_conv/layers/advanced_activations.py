@@ -7,10 +7,9 @@
 - ParametricSoftplus and SReLU: Keras 3 has neither (trainable parameters per input
   element, shared along `shared_axes`: `_Keras1Parametric`).
 
-Keras 1's LeakyReLU with another alpha, PReLU(init, weights, shared_axes) and ELU(alpha)
-compute what Keras 3's `LeakyReLU(negative_slope=alpha)`, `PReLU(shared_axes=...)` (same
-`alphas` weight shape: the input shape without the batch, 1 on the shared axes) and
-`ELU(alpha=alpha)` compute; use those.
+Keras 1's LeakyReLU with any alpha and PReLU compute Keras 3's `LeakyReLU` and `PReLU`
+values but other gradients at 0 (`spec.activations.KINKS`): ours, and `Keras1PReLU` (Keras
+3's PReLU, same `alpha` weight, with Keras 1's formula). ELU(alpha) is Keras 3's `ELU`.
 """
 
 import keras
@@ -19,6 +18,7 @@ import tensorflow as tf
 from keras.saving import register_keras_serializable
 
 from legacy_conv import _validation
+from legacy_conv import activations as k1_activations
 from legacy_conv import backend
 from legacy_conv import initializers
 from legacy_conv.layers._base import Keras1Elementwise
@@ -67,11 +67,14 @@ class LeakyReLU(Keras1Elementwise):
 
     Input shape: any. Output shape: the input shape.
 
+        keras1_backend: 'tensorflow' or 'theano' (None = `legacy_conv.keras1_backend()`).
+
     Keras 1 behaviour: Keras 3's `LeakyReLU(negative_slope=...)` refuses a negative
     slope; with an infinite or NaN `alpha`, Keras 1 gave NaN where `x >= 0` (`inf * 0`),
-    which Keras 3 does not. Elsewhere the two agree (the converter then uses Keras 3's).
-    Keras 1 on Theano computed `0.5 * (1 + alpha) * x + 0.5 * (1 - alpha) * |x|`: the
-    same for finite inputs (to rounding), NaN for some infinite ones.
+    which Keras 3 does not. Its gradient at 0 was 0 on TensorFlow, Keras 3's is `alpha`.
+    Keras 1 on Theano computed `0.5 * (1 + alpha) * x + 0.5 * (1 - alpha) * |x|` (the
+    same values to rounding, NaN for some infinite inputs; the gradient 0.5 * (1 + alpha)
+    at 0), as this layer does there.
 
     Example:
 
@@ -80,15 +83,18 @@ class LeakyReLU(Keras1Elementwise):
     array([[1., 3.]], dtype=float32)
     """
 
-    CONFIG_KEYS = ("alpha",)
+    CONFIG_KEYS = ("alpha", "keras1_backend")
 
-    def __init__(self, alpha=0.3, **kwargs):
+    def __init__(self, alpha=0.3, keras1_backend=None, **kwargs):
         super().__init__(**kwargs)
         self.alpha = _validation.check_number(self.owner, "alpha", alpha)
+        self.keras1_backend = backend.resolve_keras1_backend(self.owner, keras1_backend)
 
     def call(self, inputs):
-        alpha = tf.constant(float32(self.alpha), inputs.dtype)
-        return tf.nn.relu(inputs) - alpha * tf.nn.relu(-inputs)
+        alpha = float32(self.alpha)
+        if self.keras1_backend == "theano":
+            return k1_activations.theano_relu(inputs, alpha)
+        return tf.nn.relu(inputs) - tf.constant(alpha, inputs.dtype) * tf.nn.relu(-inputs)
 
 
 class _Keras1Parametric(Keras1Elementwise):
@@ -247,4 +253,29 @@ class SReLU(_Keras1Parametric):
         relu = RELU_WITH_MAX[self.keras1_backend]
         left_and_center = self.t_left + relu(inputs - self.t_left, self.a_left,
                                              t_right - self.t_left)
-        return left_and_center + tf.nn.relu(inputs - t_right) * self.a_right
+        right = k1_activations.get("relu", self.keras1_backend)  # Theano's gradient at 0
+        return left_and_center + right(inputs - t_right) * self.a_right
+
+
+@register_keras_serializable(package="legacy_conv")
+class Keras1PReLU(keras.layers.PReLU):
+    """Keras 3's `PReLU` computed as Keras 1's: `relu(x) + alpha * (x - |x|) * 0.5`.
+
+    The same values; the gradient at 0 is Keras 1's (`spec.activations.KINKS`): 0.5 * alpha
+    on TensorFlow, 0.5 * (1 + alpha) on Theano (Theano's relu), where Keras 3's is 0.
+
+    Args:
+        keras1_backend: 'tensorflow' or 'theano' (None = `legacy_conv.keras1_backend()`).
+        **kwargs: Keras 3's `PReLU` arguments.
+    """
+
+    def __init__(self, keras1_backend=None, **kwargs):
+        super().__init__(**kwargs)
+        self.keras1_backend = backend.resolve_keras1_backend("PReLU", keras1_backend)
+
+    def call(self, inputs):
+        relu = k1_activations.get("relu", self.keras1_backend)
+        return relu(inputs) + self.alpha * (inputs - tf.abs(inputs)) * 0.5
+
+    def get_config(self):
+        return {**super().get_config(), "keras1_backend": self.keras1_backend}

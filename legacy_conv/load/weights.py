@@ -196,7 +196,7 @@ def _fit_shared_alphas(layer, arrays):
     Keras 1.2.2 did not save `shared_axes`; a model built from its JSON alone has one alpha
     per position. Broadcasting gives the same predictions (but trains them separately).
     """
-    if type(layer).__name__ != "PReLU" or len(arrays) != 1:
+    if not isinstance(layer, keras.layers.PReLU) or len(arrays) != 1:  # Keras1PReLU too
         return arrays
     expected = tuple(layer.weights[0].shape)
     if arrays[0].shape == expected:

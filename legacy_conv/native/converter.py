@@ -10,6 +10,7 @@ from legacy_conv.errors import ConversionError
 from legacy_conv.load import fill
 from legacy_conv.native import handlers
 from legacy_conv.native import layout as lay
+from legacy_conv.native import objects as obj
 from legacy_conv.native.plan import NativePlan, Provenance, ROLES, SAME
 
 # tensor: the native KerasTensor; layout: how it holds the legacy tensor (`layout`);
@@ -161,6 +162,7 @@ class Converter:
         handler = self._handler(layer)
         try:
             outs = handler(self, layer, inputs, state)
+            self.note(layer, obj.activation_kink_note(layer))
         except handlers.Refused as refusal:
             self.refused.append((layer, str(refusal)))
             outs = self._keep(layer, inputs, state, str(refusal))

@@ -16,6 +16,7 @@ import math
 import keras
 import numpy as np
 
+from legacy_conv import activations as k1_activations
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import initializers as k1_initializers
 from legacy_conv import regularizers as k1_regularizers
@@ -77,6 +78,16 @@ def native_activation(fn):
     if name is not None and keras.activations.get(name) is fn:
         return name, True
     return fn, True  # a user's function or a Keras 3 one: unchanged
+
+
+def activation_kink_note(layer):
+    """What the native form of `layer` trains otherwise at its activations' kinks, where
+    they are Keras 1's Theano variants of a built-in (`spec.activations.KINKS`), or ''."""
+    for attribute in ("activation", "recurrent_activation"):
+        fn = getattr(layer, attribute, None)
+        if fn is not None and fn is k1_activations.THEANO.get(activation_name(fn)):
+            return activation_spec.kink_note(activation_name(fn), "theano")
+    return ""
 
 
 def hard_sigmoid_layers(name_of):

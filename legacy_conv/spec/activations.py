@@ -11,6 +11,31 @@ KERAS3 = {
     "softmax": "softmax",
 }
 
+# Where a Keras 3 built-in computes Keras 1's values but not its gradient at a kink (what
+# training sees on dead or saturated units): Keras 1 name (an activation, or an advanced
+# activation layer) -> (the Keras 3 built-in's gradient there, {Keras 1 backend: Keras 1's}),
+# observed with Keras 1.2.2 (tests/fixtures/keras1_scripts/<backend>/kinks.json). There the
+# legacy target computes Keras 1's own (`legacy_conv.activations`, our layers); the native
+# target keeps the built-in and says so (`kink_note`).
+KINKS = {
+    "relu": ("0 at 0", {"theano": "0.5 at 0 (T.nnet.relu: 0.5 * (x + |x|))"}),
+    "LeakyReLU": ("alpha at 0", {"theano": "0.5 * (1 + alpha) at 0 (T.nnet.relu(x, alpha))",
+                                 "tensorflow": "0 at 0 (relu(x) - alpha * relu(-x))"}),
+    "PReLU": ("0 at 0", {"theano": "0.5 * (1 + alphas) at 0 (relu(x) + alphas * (x - |x|) "
+                                   "/ 2, T.nnet.relu's gradient 0.5 at 0)",
+                         "tensorflow": "0.5 * alphas at 0 (relu(x) + alphas * (x - |x|) / 2)"}),
+}
+
+
+def kink_note(name, keras1_backend):
+    """What the native target tells where Keras 3's `name` trains otherwise at a kink, or ''."""
+    keras3, keras1 = KINKS.get(name, (None, {}))
+    if keras1_backend not in keras1:
+        return ""
+    return (f"training: Keras 1's {name} on {keras1_backend} had the gradient "
+            f"{keras1[keras1_backend]}, Keras 3's {keras3} (dead units train otherwise)")
+
+
 # Activations that Keras 1 allows only on outputs of these ranks.
 RANKS = {"softmax": (2, 3)}
 

@@ -86,8 +86,6 @@ CONTAINERS = ("Sequential", "Model", "Container")
 ABSTRACT = {"Layer": "the base of every layer", "Recurrent": "the base of the recurrent layers",
             "ConvRecurrent2D": "the base of ConvLSTM2D", "Wrapper": "the base of the wrappers"}
 
-FLOAT32_MAX = 3.4028234663852886e38
-
 # (class, argument, value) that only Keras 1's Theano backend computed (observed with Keras
 # 1.2.2: its TensorFlow backend raised "Invalid border mode").
 THEANO_ONLY = tuple((name, "border_mode", "full") for name in (
@@ -298,15 +296,16 @@ _RECORDS = [
         native="dropout in (0, 1) (Keras 1 dropped whole words, rows of W, in training; "
                "no Keras 3 built-in does)"),
     # keras.layers.advanced_activations
-    # Keras 3 refuses a negative slope, and keeps x > 0 where an infinite or NaN one (in
-    # float32) gave Keras 1 NaN.
-    Layer("LeakyReLU", "advanced_activations", "builtin", "leaky_relu", "LeakyReLU",
-          {"alpha": ("negative_slope", "float")},
-          legacy_when=("alpha", outside(0.0, FLOAT32_MAX), None)),
+    # Ours: Keras 3's LeakyReLU has another gradient at 0 (`spec.activations.KINKS`), refuses
+    # a negative slope, and keeps x > 0 where an infinite or NaN one (in float32) gave Keras 1
+    # NaN. Keras 1's PReLU: Keras 3's values, its own gradient at 0 (`Keras1PReLU`).
+    Layer("LeakyReLU", "advanced_activations", "ours", "leaky_relu", "LeakyReLU",
+          {"alpha": ("negative_slope", "float")}, backend=True),
     Layer("ELU", "advanced_activations", "builtin", None, "ELU", {"alpha": ("alpha", "float")}),
     Layer("PReLU", "advanced_activations", "builtin", None, "PReLU", {
         "init": ("alpha_initializer", "init"), "shared_axes": ("shared_axes", "ints_or_none")},
-        weights=(("alphas", None),), from_weights=("shared_axes", _shared_axes)),
+        weights=(("alphas", None),), from_weights=("shared_axes", _shared_axes), backend=True,
+        subclass=("Keras1PReLU", "Keras 1's gradient at 0 on each backend")),
     Layer("ThresholdedReLU", "advanced_activations", "ours", "thresholded_relu", "ReLU",
           {"theta": ("threshold", "float")}, native="theta < 0 (Keras 3's ReLU refuses it)"),
     # Ours: trainable parameters per input element; Keras 1 did not save `shared_axes`.

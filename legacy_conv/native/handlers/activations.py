@@ -7,6 +7,7 @@ from legacy_conv.layers.advanced_activations import float32
 from legacy_conv.native.handlers._common import (
     handles, ours, Refused)
 from legacy_conv.spec import layers as spec
+from legacy_conv.spec.activations import kink_note
 
 
 # -- our other layers (configs in Keras 1's vocabulary) ---------------------------------------
@@ -26,6 +27,7 @@ def leaky_relu(cv, layer, inputs, state):
     x = inputs[0]
     alpha = float(float32(layer.alpha))
     if 0 <= alpha < float("inf"):
+        cv.note(layer, kink_note("LeakyReLU", layer.keras1_backend))
         native = cv.once(state, "core", lambda: keras.layers.LeakyReLU(
             negative_slope=alpha, name=layer.name))
         return cv.call(native, x, x.layout, layer.name)

@@ -6,6 +6,7 @@ import numpy as np
 from legacy_conv.native import layout as lay
 from legacy_conv.native import objects as obj
 from legacy_conv.native.plan import rearranging
+from legacy_conv.spec.activations import kink_note
 from legacy_conv.native.handlers._common import (
     _activation_layers, AXIS_ARGUMENT, _builtin_core, _chain, clone_builtin, ELEMENTWISE,
     handles, key_of, MERGES, Rows, _same_weights)
@@ -81,7 +82,7 @@ def axis_argument(cv, layer, inputs, state):
     return _chain(cv, value, after, layer.name)
 
 
-@handles("PReLU")
+@handles("PReLU", "legacy_conv>Keras1PReLU")
 def prelu(cv, layer, inputs, state):
     x = inputs[0]
     if x.layout.unflat is not None:
@@ -98,6 +99,10 @@ def prelu(cv, layer, inputs, state):
     def make():
         native, _ = clone_builtin(cv, layer, overrides, {"alpha": native_shape},
                                   {"alpha": axes})
+        config = native.get_config()
+        if config.pop("keras1_backend", None):  # Keras1PReLU: Keras 1's gradient at 0
+            native = keras.layers.PReLU.from_config(config)
+            cv.note(layer, kink_note("PReLU", layer.keras1_backend))
         cv.transfer(native, layer, lambda w: [np.transpose(w[0], axes)])
         return native
     native = cv.once(state, "core", make)
