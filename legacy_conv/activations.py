@@ -101,9 +101,11 @@ def _named(name, fn):
 
 
 # Keras 1 name -> the same values with Theano's gradients, where TensorFlow's differ;
-# registered as "legacy_conv>theano_<name>" for Keras 3 configs (`keras3_activation`).
-THEANO = {name: register_keras_serializable("legacy_conv", f"theano_{name}")(_named(name, fn))
+# registered as "legacy_conv><name>_theano", this module's `<name>_theano`, for Keras 3
+# configs (`keras3_activation`) and migrated code.
+THEANO = {name: register_keras_serializable("legacy_conv", f"{name}_theano")(_named(name, fn))
           for name, fn in (("relu", _theano_relu), ("hard_sigmoid", _theano_hard_sigmoid))}
+relu_theano, hard_sigmoid_theano = THEANO["relu"], THEANO["hard_sigmoid"]
 RANKS, KERAS3_EQUIVALENT = spec.RANKS, spec.KERAS3  # the spec's tables, by their old names
 
 

@@ -10,6 +10,7 @@ package are written with their module (`legacy_conv.initializers.Keras1Initializ
 import functools
 import importlib
 import inspect
+import sys
 
 import libcst as cst
 import numpy as np
@@ -90,7 +91,11 @@ def keras_object(serialized, needs):
         if target is None:
             return cst.SimpleString(repr(serialized["config"]))
         needs.add(target.__module__.split(".")[0])
-        return cst.parse_expression(f"{target.__module__}.{target.__name__}")
+        # a variant registered under another name than its own (activations.relu_theano)
+        short = serialized["config"].split(">")[-1]
+        name = short if getattr(sys.modules[target.__module__], short, None) is target \
+            else target.__name__
+        return cst.parse_expression(f"{target.__module__}.{name}")
     config = {k: v for k, v in (serialized.get("config") or {}).items()
               if k not in DROPPED_KEYS and v is not None}
     if registered.startswith("legacy_conv>"):
