@@ -119,7 +119,11 @@ class Deconvolution2D(Convolution2D):
                 tf.shape(x)[0], batch,
                 message=f"{self.owner}: output_shape fixes the batch size to {batch}")], x)
         return _ops.deconvolve(x, kernels[0], self._requested, self.nb_filter, batch,
-                               self.subsample, self.border_mode, self.keras1_backend)
+                               self.subsample, self.border_mode, self.keras1_backend,
+                               finish=super()._finish)
+
+    def _finish(self, y, data_format="N...C"):
+        return y  # the bias and activation came before Theano's crop, in `_convolve`
 
     def _output_spatial(self, input_shape):
         return tuple(
