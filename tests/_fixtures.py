@@ -5,6 +5,7 @@ module, and once (what this module returns is shared: do not modify it).
 How each family was written and how to write it again: keras1_oracle/README.md.
 """
 
+import contextlib
 import copy
 import functools
 import importlib.util
@@ -43,6 +44,7 @@ NAMES = FIXTURES / "keras1_names"  # Keras 1's auto names: cases.py, names_<back
 # Keras 1 scripts run end to end: scripts/*.py, cases.py, harness.py, <backend>/<name>.<variant>/.
 SCRIPTS = FIXTURES / "keras1_scripts"
 TO_JSON = FIXTURES / "keras1_to_json"
+SAVING = FIXTURES / "keras1_saving"  # save_weights/save of Keras 1 code: cases.py, <backend>/, .json/.npz
 
 BACKENDS = ("theano", "tensorflow")
 TUPLE_KWARGS = ("output_shape", "subsample", "atrous_rate", "cropping", "padding", "size")
@@ -181,3 +183,17 @@ def assert_predicts(model, folder, name, outputs=predict_all):
     for out, y in zip(outs, ys):
         assert out.shape == y.shape
         np.testing.assert_allclose(out, y, **MODEL_TOLERANCE)
+
+
+@contextlib.contextmanager
+def eagerly():
+    """Keras's train, test and predict functions run eagerly inside: the same ops and numbers
+    without tracing, which costs more than a fit of a few tiny batches computes. Use it
+    where the same code runs traced in another case."""
+    import tensorflow as tf
+
+    tf.config.run_functions_eagerly(True)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(False)

@@ -9,6 +9,7 @@ native` and run again; each run must give Keras 1's history (keys included), fin
 and predictions. Scripts that save files reload them with their own Keras 1 load calls.
 """
 
+import contextlib
 import importlib.util
 import sys
 
@@ -16,7 +17,7 @@ import keras
 import numpy as np
 import pytest
 
-from _fixtures import SCRIPTS, npz, read_json
+from _fixtures import SCRIPTS, eagerly, npz, read_json
 from legacy_conv.migration import migrate_source
 from test_migrate_keras1 import package_defaults
 
@@ -40,11 +41,12 @@ def fixture(backend, name, variant):
 
 def run(texts, name, backend, variant, tmp_path):
     """The migrated script's files run, in order, with the harness replaying Keras 1's
-    recording."""
+    recording; traced in the `no_dropout` variant, eagerly in the others (the same code)."""
     keras.backend.clear_session(free_memory=False)
     results = harness.configure("replay", str(tmp_path), fixture=str(
         fixture(backend, name, variant)), keras1_backend=backend)
-    with package_defaults(backend, cases.SCRIPTS[name]["dim_ordering"]):
+    with package_defaults(backend, cases.SCRIPTS[name]["dim_ordering"]), \
+            contextlib.nullcontext() if variant == "no_dropout" else eagerly():
         for filename, text in zip(cases.files(name), texts, strict=True):
             exec(compile(text, f"<migrated {filename}.py>", "exec"), {"__name__": "__main__"})
     return results
@@ -95,11 +97,6 @@ def originals(name, variant):
 # Where a run does not give Keras 1's numbers yet: (script, variant, backend, route), None
 # for any, -> why. Each is an xfail(strict): a fix makes it pass, and the entry goes.
 KNOWN = {
-    ("keras2cpp", None, "tensorflow", "native"):
-        "`--to native` on TensorFlow builds keras.layers.Conv2D, whose `save_weights` file "
-        "holds Keras 3's kernel layout (rows, cols, in, out); `model_from_json` of its Keras 1 "
-        "JSON rebuilds Keras 1's 'th' Convolution2D (out, in, rows, cols): `save_weights` "
-        "does not write Keras 1's layouts yet",
 }
 
 

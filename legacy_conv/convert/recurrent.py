@@ -199,19 +199,43 @@ def concatenate_gates(arrays, layer):
     return [np.concatenate([gate[k] for gate in gates], axis=-1) for k in range(3)]
 
 
-def split_directions(arrays, layer):
-    """Bidirectional: the forward layer's arrays, then the backward layer's."""
+def _per_direction(arrays, layer, table):
+    """A Bidirectional's arrays, forward layer's then backward layer's, each through
+    `table`'s function of its layer's class (where it has one)."""
     half = len(arrays) // 2
     out = []
     for part, inner in ((arrays[:half], layer.forward_layer),
                         (arrays[half:], layer.backward_layer)):
-        transform = weights.TRANSFORMS.get(type(inner).__name__)
-        out.extend(transform(part, inner) if transform else part)
+        fn = table.get(type(inner).__name__)
+        out.extend(fn(part, inner) if fn else part)
     return out
+
+
+def split_directions(arrays, layer):
+    """Bidirectional: the forward layer's arrays, then the backward layer's."""
+    return _per_direction(arrays, layer, weights.TRANSFORMS)
+
+
+def split_gates(arrays, layer):
+    """`concatenate_gates`' inverse: [kernel, recurrent_kernel, bias] → Keras 1's W, U, b per
+    gate in file order (where Keras 1 held them apart: not `consume_less='gpu'`)."""
+    order = GATE_ORDER[type(layer).__name__]
+    parts = [np.split(np.asarray(a), len(order), axis=-1) for a in arrays]
+    gates = [None] * len(order)
+    for position, gate in enumerate(order):
+        gates[gate] = [part[position] for part in parts]
+    return [w for gate in gates for w in gate]
+
+
+def join_directions(arrays, layer):
+    """`split_directions`' inverse: each direction's arrays as Keras 1 held them."""
+    return _per_direction(arrays, layer, weights.INVERSES)
 
 
 TRANSFORMS = {"LSTM": concatenate_gates, "GRU": concatenate_gates,
               "Bidirectional": split_directions, "Keras1Bidirectional": split_directions}
+INVERSES = {"LSTM": split_gates, "GRU": split_gates,
+            "Bidirectional": join_directions, "Keras1Bidirectional": join_directions}
 
 
 layer_rules.RULES.update(RULES)
@@ -221,3 +245,4 @@ layer_rules.SUBCLASSES.update(Bidirectional=Keras1Bidirectional,
                               TimeDistributed=Keras1TimeDistributed)
 values.CONVERTERS.update(VALUE_KINDS)
 weights.TRANSFORMS.update(TRANSFORMS)
+weights.INVERSES.update(INVERSES)

@@ -24,6 +24,18 @@ class Sequential(Container, Keras1Training, keras.Sequential):
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(layers=layers, name=name or auto_name("sequential_", ""), **kwargs)
 
+    def add(self, layer, rebuild=True):
+        """Keras 1's `add(layer)`; the input layer made for a first layer given an input
+        shape is named as Keras 1 named it: the Keras 1 class of that layer, lower-cased,
+        then `_input_` and its count (`dense_input_1`)."""
+        if not self._layers and getattr(layer, "_input_shape_arg", None) is not None:
+            from legacy_conv.keras1.engine.saving import keras1_class
+
+            super().add(keras.layers.InputLayer(
+                shape=layer._input_shape_arg,
+                name=auto_name(f"{keras1_class(layer).lower()}_input")), rebuild=False)
+        super().add(layer, rebuild=rebuild)
+
     def predict_proba(self, x, batch_size=32, verbose=1):
         preds = self.predict(x, batch_size, verbose)
         if preds.min() < 0.0 or preds.max() > 1.0:

@@ -38,6 +38,10 @@ OLD_LAYOUTS = {name: tuple(weight_spec.permutation(
 # for layers whose Keras 1 weights were split or ordered differently (filled by the modules
 # that convert those layers, e.g. the recurrent ones).
 TRANSFORMS = {}
+# Keras 3 layer class -> f(arrays, layer) giving Keras 1's arrays back from that layer's
+# weights (TRANSFORMS' inverse, filled beside it), for files in Keras 1's layout
+# (`legacy_conv.keras1`'s `save_weights`).
+INVERSES = {}
 
 # Datasets bigger than this are assigned in slices of about this size (bytes).
 SLICE_BYTES = 16 << 20

@@ -15,6 +15,7 @@ import json
 import keras
 
 from legacy_conv import _validation
+from legacy_conv.convert import layer_rules
 from legacy_conv.convert.recurrent import IMPLEMENTATIONS
 from legacy_conv.spec import layers as spec
 from legacy_conv.spec import merge as merge_spec
@@ -108,12 +109,11 @@ def layer_config(layer):
         config = {"batch_input_shape": tuple(layer.batch_shape), "input_dtype": layer.dtype,
                   "sparse": bool(layer.sparse), "name": layer.name}
         return {"class_name": "InputLayer", "config": {k: config[k] for k in _INPUT_LAYER}}
-    keras1 = keras1_class_of(type(layer).__name__)
-    if type(layer).__module__.startswith("keras."):  # a built-in
-        if keras1 is not None:
-            return {"class_name": keras1, "config": _from_keras3(layer, keras1)}
-        if type(layer).__name__ in MERGES:
-            return {"class_name": "Merge", "config": _merge_from_keras3(layer)}
+    keras1 = keras1_class_of_layer(layer)
+    if keras1 is not None:  # a built-in, or this package's subclass of one
+        return {"class_name": keras1, "config": _from_keras3(layer, keras1)}
+    if type(layer).__module__.startswith("keras.") and type(layer).__name__ in MERGES:
+        return {"class_name": "Merge", "config": _merge_from_keras3(layer)}
     return {"class_name": type(layer).__name__, "config": _own_config(layer)}
 
 
@@ -132,16 +132,57 @@ def keras1_class_of(keras3_name):
     return None
 
 
+def keras1_class_of_layer(layer):
+    """The Keras 1 class of a Keras 3 built-in layer (`keras1_class_of`; a dilated one is
+    the Atrous class, the one that maps `dilation_rate`) or of this package's subclass of a
+    built-in (`layer_rules.SUBCLASSES`: Keras1Bidirectional, ...); None for any other."""
+    cls = type(layer)
+    subclassed = next((k1 for k1, c in layer_rules.SUBCLASSES.items() if c is cls), None)
+    if subclassed is not None or not cls.__module__.startswith("keras."):
+        return subclassed
+    if any(d != 1 for d in getattr(layer, "dilation_rate", None) or (1,)):
+        return next(name for name, record in spec.LAYERS.items()
+                    if record.keras3 == cls.__name__ and any(
+                        target == "dilation_rate" for target, _ in record.args.values()))
+    return keras1_class_of(cls.__name__)
+
+
 def _snake(name):
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+# (Keras 3 initializer class, its config's (key, value)s) -> Keras 1's initialization of that
+# family (`migrate --to native` scales a VarianceScaling to Keras 1's fans of each kernel).
+_INITIALIZERS = (
+    ("VarianceScaling", (("mode", "fan_avg"), ("distribution", "uniform")), "glorot_uniform"),
+    ("VarianceScaling", (("mode", "fan_avg"),), "glorot_normal"),
+    ("VarianceScaling", (("mode", "fan_in"), ("distribution", "uniform"), ("scale", 2.0)),
+     "he_uniform"),
+    ("VarianceScaling", (("mode", "fan_in"), ("scale", 2.0)), "he_normal"),
+    ("VarianceScaling", (("mode", "fan_in"), ("distribution", "uniform")), "lecun_uniform"),
+    ("RandomUniform", (("minval", -0.05), ("maxval", 0.05)), "uniform"),
+    ("RandomNormal", (("mean", 0.0), ("stddev", 0.05)), "normal"),
+)
 
 
 def _init_name(value):
     """A Keras 3 initializer's config as Keras 1's initialization name."""
     if value["class_name"] in ("Keras1Initializer", "Keras1GateInitializer"):
         return value["config"]["init"]
+    for class_name, keys, keras1 in _INITIALIZERS:
+        if value["class_name"] == class_name and all(
+                value["config"].get(k) == v for k, v in keys):
+            return keras1
     name = _snake(value["class_name"])
     return {"zeros": "zero", "ones": "one"}.get(name, name)
+
+
+def _activation_name(name):
+    """Keras 1's name of an activation: this package's Theano variants (`relu_theano`,
+    `activations.THEANO`) are Keras 1's `relu`, ..."""
+    from legacy_conv import activations
+
+    return next((k for k in activations.THEANO if name == f"{k}_theano"), name)
 
 
 _BACK = {  # value kind -> f(Keras 3 value, Keras 1 argument): its Keras 1 value
@@ -149,13 +190,30 @@ _BACK = {  # value kind -> f(Keras 3 value, Keras 1 argument): its Keras 1 value
     "init": lambda v, _: _init_name(v) if isinstance(v, dict) else v,
     "kernel_size": lambda v, arg: v[spec.KERNEL_AXES.get(arg, 0)],
     "strides": lambda v, arg: v[0] if arg == "subsample_length" else v,
-    "activation": lambda v, _: v["config"].split(">")[-1] if isinstance(v, dict) else v,
+    "activation": lambda v, _: _activation_name(
+        v["config"].split(">")[-1] if isinstance(v, dict) else v),
     "padding": lambda v, _: v,
+    "dilation_rate": lambda v, _: v[0] if len(v) == 1 else v,  # AtrousConvolution1D's: an int
     "forget_bias_init": lambda v, _: "one" if v else "zero",
     "implementation": lambda v, _: next(k for k, i in IMPLEMENTATIONS.items() if i == v),
 }
+# value kind -> f(the built Keras 3 layer): its Keras 1 value, which its config does not hold
+def _wrapped(layer):
+    """A Keras 3 wrapper's layer as Keras 1's config held it: the layer it was given (a
+    Bidirectional's forward copy, named as given)."""
+    inner = getattr(layer, "forward_layer", None) or layer.layer
+    config = layer_config(inner)
+    if inner is not getattr(layer, "layer", None):
+        config["config"]["name"] = inner.name[len("forward_"):]
+    return config
+
+
+_FROM_LAYER = {
+    "output_shape": lambda layer: (None,) + tuple(layer.output.shape[1:]),  # Deconvolution2D
+    "layer": _wrapped,
+}
 _IDENTITY = ("int", "int_or_none", "int_any", "float", "rate", "bool", "ints", "ints_or_none",
-             "any", "shape")
+             "any", "shape", "bidirectional_merge")
 _NONE_ONLY = ("regularizer", "activity_regularizer", "constraint")
 
 
@@ -182,12 +240,14 @@ def _from_keras3(layer, class_name):
             call[arg] = None if default == spec.REQUIRED else default
             continue
         value = keras3[target]
+        if kind == "int" and isinstance(value, (list, tuple)) and len(value) == 1:
+            value = value[0]  # Conv1D's kernel_size, strides: Keras 1's filter_length, ...
         if kind in _IDENTITY or kind in _NONE_ONLY and value is None:
             call[arg] = value
-        elif kind in _BACK:
+        elif kind in _BACK or kind in _FROM_LAYER:
             try:
-                call[arg] = _BACK[kind](value, arg)
-            except (KeyError, IndexError, TypeError):
+                call[arg] = _BACK[kind](value, arg) if kind in _BACK else _FROM_LAYER[kind](layer)
+            except (KeyError, IndexError, TypeError, AttributeError, ValueError):
                 call[arg] = None
         else:
             call[arg] = None

@@ -463,16 +463,17 @@ class Keras1Training:
         group.attrs["weight_names"] = [n.encode("utf8") for n in names]
 
     def save_weights(self, filepath, overwrite=True):
-        """Keras 1's `save_weights`: an HDF5 file of every layer's weights, whatever the
-        name ends in (a `.weights.h5` name gets Keras 3's format)."""
+        """Keras 1's `save_weights`: Keras 1's HDF5 file of every layer's weights, in Keras
+        1's names, order and layouts (`engine.saving`), whatever the name ends in (a
+        `.weights.h5` name gets Keras 3's format)."""
         if not _may_write(filepath, overwrite):
             return
         if str(filepath).endswith(".weights.h5"):
             return super().save_weights(filepath)
-        from keras.src.legacy.saving import legacy_h5_format
+        from legacy_conv.keras1.engine import saving
 
         with h5py.File(filepath, "w") as f:
-            legacy_h5_format.save_weights_to_hdf5_group(f, self)
+            saving.save_weights_to_group(self, f)
 
     def load_weights(self, filepath, by_name=False, **kwargs):
         """Weights from `save_weights`/`save` of this class, or from a Keras 1 file (through
@@ -481,9 +482,12 @@ class Keras1Training:
             return super().load_weights(filepath, **kwargs)
         if not written_by_keras3(filepath):
             import legacy_conv
+            from legacy_conv.keras1.engine import saving
 
             if by_name:
                 return _load_keras1_by_name(self, filepath, **kwargs)
+            if saving.has_kernels(self):  # Keras 3 convolutions: Keras 1's layouts
+                return saving.load_weights(self, filepath, **kwargs)
             return legacy_conv.load_weights(self, filepath, **kwargs)
         from keras.src.legacy.saving import legacy_h5_format
 

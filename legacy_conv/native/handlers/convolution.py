@@ -32,6 +32,22 @@ def _kernel_transform(family, ordering, rank, flip):
     return transform, tuple(perm[:n_target])
 
 
+def keras1_kernel(family, ordering, rank, flip):
+    """`_kernel_transform`'s inverse: a Keras 3 kernel back in Keras 1's layout (its unit
+    axes restored, flipped back for Theano), as Keras 1 stored it."""
+    source, target = weight_spec.KERNEL_LAYOUTS[(family, ordering)]
+    perm = weight_spec.permutation(source, target, rank)
+    n_target = len(weight_spec.expand_layout(target, rank))
+
+    def back(w):
+        w = np.asarray(w)
+        if flip:
+            w = w[(slice(None, None, -1),) * rank]
+        w = w.reshape(w.shape + (1,) * (len(perm) - n_target))
+        return np.ascontiguousarray(np.transpose(w, np.argsort(perm)))
+    return back
+
+
 def _kernel_objects(cv, layer, attribute, family, kernel_size, ordering, variable):
     """Keras 3 initializer, regularizer and constraint of one of our kernels."""
     transform, axes = _kernel_transform(family, ordering, len(kernel_size), False)
