@@ -7,6 +7,9 @@ is the same Keras 1 call in this package's Keras 1 namespace (which builds the l
 converter gives for the config Keras 1 saved); the native target's caveat is checked too.
 """
 
+import json
+
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -53,6 +56,12 @@ CASES = {
         layers.Dense(1, activation="hard_sigmoid", weights=[ONE, ONE[0] * 0]), x, (6, 1)),
     "SimpleRNN_relu": lambda x: applied(
         layers.SimpleRNN(1, activation="relu", weights=[ONE, ZERO, ONE[0] * 0]), x, (6, 1, 1)),
+    "TimeDistributedDense_relu": lambda x: applied(layers.TimeDistributedDense(
+        1, activation="relu", weights=[ONE, ONE[0] * 0]), x, (1, 6, 1)),
+    "Highway_relu": lambda x: applied(layers.Highway(
+        activation="relu", weights=[ONE, ZERO, ONE[0] * 0, ONE[0] * 20]), x, (6, 1)),
+    "LocallyConnected1D_relu": lambda x: applied(layers.LocallyConnected1D(
+        1, 1, activation="relu", weights=[np.ones((6, 1, 1)), np.zeros((6, 1))]), x, (1, 6, 1)),
 }
 BACKENDS = ("theano", "tensorflow")
 
@@ -72,21 +81,25 @@ def keras1_backend(monkeypatch):
     return legacy_conv.set_keras1_backend
 
 
-def values_and_gradient(case, x):
+def values_and_gradient(fn, backend):
+    """fn at Keras 1's points of `backend`'s record, and the gradient of its sum there."""
+    x = tf.constant(record(backend)["points"], tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x)
-        y = CASES[case](x)
+        y = fn(x)
     return y, tape.gradient(y, x)
+
+
+def assert_keras1s(y, gradient, backend, case):
+    np.testing.assert_allclose(y, record(backend)[case]["values"], atol=1e-6)
+    np.testing.assert_allclose(gradient, record(backend)[case]["gradient"], atol=1e-6)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_activation_gradients_at_kinks_are_keras1s(backend, case, keras1_backend):
     keras1_backend(backend)
-    keras1 = record(backend)
-    y, gradient = values_and_gradient(case, tf.constant(keras1["points"], tf.float32))
-    np.testing.assert_allclose(y, keras1[case]["values"], atol=1e-6)
-    np.testing.assert_allclose(gradient, keras1[case]["gradient"], atol=1e-6)
+    assert_keras1s(*values_and_gradient(CASES[case], backend), backend, case)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -94,10 +107,81 @@ def test_convolution_relu_trains_with_keras1s_gradient(backend):
     """A layer's `activation='relu'` on `keras1_backend` (the kinks' relu case)."""
     layer = legacy_conv.Convolution1D(1, 1, activation="relu", bias=False,
                                       init="one", keras1_backend=backend)
-    x = tf.constant(record(backend)["points"], tf.float32)[None, :, None]
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = layer(x)
-    np.testing.assert_allclose(tape.gradient(y, x)[0, :, 0], record(backend)["relu"]["gradient"],
-                               atol=1e-6)
+    assert_keras1s(*values_and_gradient(flat(layer, (6, 1)), backend), backend, "relu")
     assert layer.get_config()["activation"] == "relu"
+
+
+# case -> (Keras 1 layer config as a file holds it, input shape without the batch, weights in
+# the converted layer's order): the file route (model_from_json with the file's backend)
+W1, B0 = [[1.0]], [0.0]
+FILE_CASES = {
+    "Activation_relu": ({"class_name": "Activation", "config": {"activation": "relu"}}, (6,), []),
+    "Activation_hard_sigmoid": ({"class_name": "Activation",
+                                 "config": {"activation": "hard_sigmoid"}}, (6,), []),
+    "Dense_relu": ({"class_name": "Dense", "config": {"output_dim": 1, "activation": "relu"}},
+                   (1,), [W1, B0]),
+    "LeakyReLU": ({"class_name": "LeakyReLU", "config": {"alpha": 0.3}}, (6,), []),
+    "PReLU": ({"class_name": "PReLU", "config": {"init": "zero"}}, (6,), [[0.25] * 6]),
+    "SimpleRNN_relu": ({"class_name": "SimpleRNN", "config": {
+        "output_dim": 1, "activation": "relu"}}, (1, 1), [W1, [[0.0]], B0]),
+    "TimeDistributedDense_relu": ({"class_name": "TimeDistributedDense", "config": {
+        "output_dim": 1, "activation": "relu"}}, (6, 1), [W1, B0]),
+    "Highway_relu": ({"class_name": "Highway", "config": {"activation": "relu"}}, (1,),
+                     [W1, [[0.0]], B0, [20.0]]),
+    "LocallyConnected1D_relu": ({"class_name": "LocallyConnected1D", "config": {
+        "nb_filter": 1, "filter_length": 1, "activation": "relu"}}, (6, 1),
+        [np.ones((6, 1, 1)), np.zeros((6, 1))]),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", sorted(FILE_CASES))
+def test_files_train_with_the_file_backends_gradients(backend, case, keras1_backend, tmp_path):
+    """A Keras 1 model file's layers on its `keras1_backend` (the package default the other
+    backend), saved and reloaded as a `.keras` file."""
+    keras1_backend("tensorflow" if backend == "theano" else "theano")
+    model = file_model(case, backend)
+    model.save(tmp_path / "model.keras")
+    model = keras.models.load_model(tmp_path / "model.keras")
+    assert_keras1s(*values_and_gradient(flat(model, FILE_CASES[case][1]), backend), backend,
+                   case)
+
+
+def file_model(case, backend):
+    """The model of a Keras 1 file holding the case's layer, its weights set."""
+    layer, shape, weights = FILE_CASES[case]
+    layer = {**layer, "config": {"name": "k", **layer["config"],
+                                 "batch_input_shape": [None, *shape]}}
+    text = json.dumps({"class_name": "Sequential", "config": [layer], "keras_version": "1.2.2"})
+    model = legacy_conv.model_from_json(text, keras1_backend=backend)
+    model.layers[-1].set_weights([np.asarray(w, "float32") for w in weights])
+    return model
+
+
+def flat(model, shape):
+    return lambda x: tf.reshape(model(tf.reshape(x, (-1, *shape))), [-1])
+
+
+# -- the native target: Keras 3's built-ins, and a note where they train otherwise ---------------
+# case -> the backends on which its native form's gradient at a kink is not Keras 1's
+NATIVE_DIFFERS = {"Dense_relu": ("theano",), "Activation_relu": ("theano",),
+                  "Activation_hard_sigmoid": ("tensorflow",), "LeakyReLU": BACKENDS,
+                  "PReLU": BACKENDS, "TimeDistributedDense_relu": ("theano",),
+                  "SimpleRNN_relu": ("theano",), "Highway_relu": ("theano",)}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", sorted(NATIVE_DIFFERS))
+def test_native_forms_note_keras1s_gradients_at_kinks(backend, case):
+    """The native plan says where Keras 3's built-ins train otherwise than Keras 1 did
+    (`spec.activations.KINKS`), and its gradients are those the note states."""
+    from legacy_conv.native import build
+
+    native, plan = build.transferred(file_model(case, backend), False)
+    notes = [text for name, text in plan.notes if "train otherwise" in text]
+    assert bool(notes) == (backend in NATIVE_DIFFERS[case]), notes
+    assert not any(type(l).__module__.startswith("legacy_conv") for l in native.layers)
+    y, gradient = values_and_gradient(flat(native, FILE_CASES[case][1]), backend)
+    np.testing.assert_allclose(y, record(backend)[case]["values"], atol=1e-6)
+    same = np.allclose(gradient, record(backend)[case]["gradient"], atol=1e-6)
+    assert same != bool(notes)

@@ -14,6 +14,7 @@ from keras.saving import register_keras_serializable
 
 from legacy_conv import _validation, initializers
 from legacy_conv import activations as k1_activations
+from legacy_conv import backend
 from legacy_conv import constraints as k1_constraints
 from legacy_conv import regularizers as k1_regularizers
 from legacy_conv.layers._base import Keras1Elementwise, Keras1Layer
@@ -49,12 +50,14 @@ class _DenseFamily(Keras1Layer):
 
     def __init__(self, init="glorot_uniform", activation=None, weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
-                 W_constraint=None, b_constraint=None, bias=True, input_dim=None, **kwargs):
+                 W_constraint=None, b_constraint=None, bias=True, input_dim=None,
+                 keras1_backend=None, **kwargs):
         super().__init__(**kwargs)
         owner = self.owner
         self.init = init if init == "identity" else initializers.check(owner, init)
-        try:
-            self.activation = k1_activations.get(activation)
+        self.keras1_backend = backend.resolve_keras1_backend(owner, keras1_backend)
+        try:  # on Theano, Theano's gradients at the kinks
+            self.activation = k1_activations.get(activation, self.keras1_backend)
         except ValueError:
             raise _validation.argument_error(
                 owner, "activation", activation,
@@ -122,6 +125,7 @@ class _DenseFamily(Keras1Layer):
         config["init"] = initializers.name_of(self.init)
         if self.has_activation:
             config["activation"] = k1_activations.name_of(self.activation)
+            config["keras1_backend"] = self.keras1_backend
         for prefix in ("W", "b"):
             config[f"{prefix}_regularizer"] = _config_of(self.weight_regularizers[prefix])
         config["activity_regularizer"] = _config_of(self.k1_activity_regularizer)
@@ -160,12 +164,12 @@ class Highway(_DenseFamily):
     def __init__(self, init="glorot_uniform", activation=None, weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, bias=True, input_dim=None,
-                 transform_bias=None, **kwargs):
+                 transform_bias=None, keras1_backend=None, **kwargs):
         if input_dim:
             kwargs["input_shape"] = (input_dim,)
         super().__init__(init, activation, weights, W_regularizer, b_regularizer,
                          activity_regularizer, W_constraint, b_constraint, bias, input_dim,
-                         **kwargs)
+                         keras1_backend, **kwargs)
 
     def _shapes(self, input_dim):
         return {"W": (input_dim, input_dim), "W_carry": (input_dim, input_dim),
@@ -258,12 +262,12 @@ class TimeDistributedDense(_DenseFamily):
     def __init__(self, output_dim, init="glorot_uniform", activation=None, weights=None,
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, bias=True, input_dim=None,
-                 input_length=None, **kwargs):
+                 input_length=None, keras1_backend=None, **kwargs):
         if input_dim:
             kwargs["input_shape"] = (input_length, input_dim)
         super().__init__(init, activation, weights, W_regularizer, b_regularizer,
                          activity_regularizer, W_constraint, b_constraint, bias, input_dim,
-                         **kwargs)
+                         keras1_backend, **kwargs)
         self.output_dim = _validation.check_int(self.owner, "output_dim", output_dim)
         self.input_length = input_length
         self.supports_masking = True

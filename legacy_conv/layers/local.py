@@ -3,7 +3,8 @@
 Keras 3 has no such layer. Keras 1.2.2 (`keras/layers/local.py`) sliced every output
 position's patch in a Python loop and multiplied it by that position's own kernel
 (`K.batch_dot`, or `K.dot` per position for 'th' on Theano; the numbers are the same on
-both backends, observed: tests/fixtures/keras1/local_*). Here the patches are taken at once
+both backends, observed: tests/fixtures/keras1/local_*; `keras1_backend` decides only the
+gradient of the activation at its kinks). Here the patches are taken at once
 (`tf.image.extract_patches`) and multiplied in one `einsum`.
 
 Weights keep Keras 1's layout, so files, `weights=`, regularizers and constraints see what
@@ -116,10 +117,6 @@ class _BaseLocal(_BaseConv):
             self.add_loss(self.k1_activity_regularizer(y))
         return y
 
-    def get_config(self):
-        config = super().get_config()
-        del config["keras1_backend"]  # the same numbers on both Keras 1 backends
-        return config
 
 
 @serializable
@@ -146,7 +143,8 @@ class LocallyConnected1D(_BaseLocal):
     def __init__(self, nb_filter, filter_length, init="glorot_uniform", activation=None,
                  weights=None, border_mode="valid", subsample_length=1, W_regularizer=None,
                  b_regularizer=None, activity_regularizer=None, W_constraint=None,
-                 b_constraint=None, bias=True, input_dim=None, input_length=None, **kwargs):
+                 b_constraint=None, bias=True, input_dim=None, input_length=None,
+                 keras1_backend=None, **kwargs):
         self.input_dim, self.input_length = input_dim, input_length
         if input_dim:
             kwargs["input_shape"] = (input_length, input_dim)
@@ -155,7 +153,8 @@ class LocallyConnected1D(_BaseLocal):
             border_mode=border_mode, subsample=subsample_length, dim_ordering=None,
             regularizers={"W": W_regularizer, "b": b_regularizer},
             constraints={"W": W_constraint, "b": b_constraint},
-            activity_regularizer=activity_regularizer, bias=bias, **kwargs)
+            activity_regularizer=activity_regularizer, bias=bias,
+            keras1_backend=keras1_backend, **kwargs)
 
     def get_config(self):
         config = super().get_config()
@@ -189,10 +188,12 @@ class LocallyConnected2D(_BaseLocal):
     def __init__(self, nb_filter, nb_row, nb_col, init="glorot_uniform", activation=None,
                  weights=None, border_mode="valid", subsample=(1, 1), dim_ordering="default",
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
-                 W_constraint=None, b_constraint=None, bias=True, **kwargs):
+                 W_constraint=None, b_constraint=None, bias=True, keras1_backend=None,
+                 **kwargs):
         super().__init__(
             nb_filter, (nb_row, nb_col), init=init, activation=activation, weights=weights,
             border_mode=border_mode, subsample=subsample, dim_ordering=dim_ordering,
             regularizers={"W": W_regularizer, "b": b_regularizer},
             constraints={"W": W_constraint, "b": b_constraint},
-            activity_regularizer=activity_regularizer, bias=bias, **kwargs)
+            activity_regularizer=activity_regularizer, bias=bias,
+            keras1_backend=keras1_backend, **kwargs)

@@ -62,6 +62,10 @@ def keras3_call(name, bound, form, carried, settings):
         notes.append("Keras 1 stored this layer's kernel in another layout: load Keras 1 "
                      "weight files with legacy_conv.load_model(..., target='native')")
     cls_name, config = core["class_name"], core["config"]
+    subclass = rules.SUBCLASS_BASES.get(cls_name)  # ours, with its Keras 3 base's arguments
+    if subclass is not None:
+        cls_name, config = subclass, dict(config)
+        backend = config.pop("keras1_backend", None)
     substitutions = {}
     for leaf, paths in carried.values():
         for path in paths:
@@ -94,6 +98,11 @@ def keras3_call(name, bound, form, carried, settings):
     shape_arg = _input_shape_arg(name, bound)
     if shape_arg is not None:
         args.append(shape_arg)
+    if subclass is not None:
+        cls_name = f"legacy_conv.{core['class_name']}"
+        needs.add("legacy_conv")
+        if backend is not None:
+            args.append(("keras1_backend", cst.SimpleString(repr(backend)), ()))
     # Positional ones first, then the call's keywords in its order, then the others.
     positional = [a for a in args if a[0] is None]
     stated_args = sorted((a for a in args if a[0] is not None and a[2]), key=lambda a: a[2])

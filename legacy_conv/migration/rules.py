@@ -23,6 +23,10 @@ REQUIRED = k1.REQUIRED
 # -- names ---------------------------------------------------------------------------------------
 # The Keras 1 layers (and `merge`) this package provides, by their Keras 1 names and aliases.
 LEGACY_LAYERS = frozenset(keras3_facts.PACKAGE_LAYERS)
+# This package's subclasses of Keras 3 layers that a call may become (`spec.layers`'s
+# `subclass`) -> the Keras 3 class whose arguments they take (plus `keras1_backend`).
+SUBCLASS_BASES = {layer.subclass[0]: layer.keras3 for layer in spec.LAYERS.values()
+                  if layer.subclass}
 LEGACY_LAYER_MODULES = frozenset({LEGACY} | {keras3_facts.PACKAGE_LAYERS[n][0]
                                              for n in LEGACY_LAYERS})
 # Keras 1 helper module -> this package's module with the same helpers.

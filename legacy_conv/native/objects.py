@@ -80,14 +80,23 @@ def native_activation(fn):
     return fn, True  # a user's function or a Keras 3 one: unchanged
 
 
+# A layer's attribute that holds an activation -> its `spec.activations.KINKS` key, by name.
+KINK_KEYS = {"activation": "{}", "recurrent_activation": "{} gates"}
+
+
 def activation_kink_note(layer):
-    """What the native form of `layer` trains otherwise at its activations' kinks, where
-    they are Keras 1's Theano variants of a built-in (`spec.activations.KINKS`), or ''."""
-    for attribute in ("activation", "recurrent_activation"):
+    """What the native form of `layer` trains otherwise at its activations' kinks
+    (`spec.activations.KINKS`: Keras 1's functions of this package, on the backend their
+    variant is of), or ''."""
+    notes = []
+    for attribute, key in KINK_KEYS.items():
         fn = getattr(layer, attribute, None)
-        if fn is not None and fn is k1_activations.THEANO.get(activation_name(fn)):
-            return activation_spec.kink_note(activation_name(fn), "theano")
-    return ""
+        name = activation_name(fn) if fn is not None else None
+        for backend, variants in (("theano", k1_activations.THEANO),
+                                  ("tensorflow", k1_activations.ACTIVATIONS)):
+            if name is not None and fn is variants.get(name):
+                notes.append(activation_spec.kink_note(key.format(name), backend))
+    return "; ".join(note for note in notes if note)
 
 
 def hard_sigmoid_layers(name_of):

@@ -24,6 +24,14 @@ KINKS = {
     "PReLU": ("0 at 0", {"theano": "0.5 * (1 + alphas) at 0 (relu(x) + alphas * (x - |x|) "
                                    "/ 2, T.nnet.relu's gradient 0.5 at 0)",
                          "tensorflow": "0.5 * alphas at 0 (relu(x) + alphas * (x - |x|) / 2)"}),
+    # hard_sigmoid's native forms (none is a Keras 3 built-in of the same formula): a layer's
+    # activation becomes Rescaling(0.2, offset=0.5) then ReLU(max_value=1), the LSTM/GRU
+    # gates Keras 3's hard_sigmoid of weights scaled by 1.2 (`native.objects`).
+    "hard_sigmoid": ("0 at x = -2.5 (natively ReLU(max_value=1) of 0.2 x + 0.5)",
+                     {"tensorflow": "0.2 at x = -2.5 (clip_by_value)"}),
+    "hard_sigmoid gates": ("0 at both ends (natively Keras 3's hard_sigmoid, relu6-based)",
+                           {"tensorflow": "0.2 at both ends (clip_by_value)",
+                            "theano": "0.2 at x = 2.5 (T.nnet.hard_sigmoid)"}),
 }
 
 
@@ -33,7 +41,7 @@ def kink_note(name, keras1_backend):
     if keras1_backend not in keras1:
         return ""
     return (f"training: Keras 1's {name} on {keras1_backend} had the gradient "
-            f"{keras1[keras1_backend]}, Keras 3's {keras3} (dead units train otherwise)")
+            f"{keras1[keras1_backend]}, Keras 3's {keras3} (units exactly there train otherwise)")
 
 
 # Activations that Keras 1 allows only on outputs of these ranks.
