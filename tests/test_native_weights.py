@@ -109,7 +109,7 @@ def _need(folder, spec, suffix):
 # A few cases of each route stay in the quick tier.
 QUICK = tuple(f"k122_theano-vgg_th-{route}-{target}" for route, target in ROUTES) + (
     "k105_theano-bn_net-json-native", "k122_tensorflow-separable_th-keras-native",
-    "k122_theano-nested-json-native", "k112_theano-text_cnn-yaml-native")
+    "k122_theano-nested-json-native", "k112_theano-text_cnn-json-native")
 
 
 @pytest.mark.slow(quick=QUICK)
