@@ -247,8 +247,9 @@ def export_for_serving(model, path, name=None, version=None, *, input_names=None
 
 def predictor(model):
     """A NumPy-in, NumPy-out function of `model` in inference mode, as Keras 1's
-    `predict_on_batch`: `f(x)` for one input, `f([x1, x2])` for several (in model order);
-    one array per output (a list for several).
+    `predict_on_batch`: `f(x)` for one input, `f([x1, x2])` (in model order) or
+    `f({name: x1, ...})` for several; one array for one output, else a list. Eager code only
+    (it returns NumPy arrays).
 
     `model`: a built `keras.Model` (legacy or native), or a loaded SavedModel's signature
     (`tf.saved_model.load(path).signatures["serving_default"]`; its inputs in the order of
@@ -285,12 +286,18 @@ class _Predictor:
         self.names = names
         self._dtypes = [t.dtype for t in placeholders]
         self._shapes = [tuple(t.shape) for t in placeholders]
-        outputs = function.structured_outputs
-        self._single = len(tf.nest.flatten(outputs, expand_composites=True)) == 1 and \
-            not isinstance(outputs, (list, tuple))
+        self._single = len(tf.nest.flatten(function.structured_outputs,
+                                           expand_composites=True)) == 1
         self._call = _flat_call(function, names, keywords, self._dtypes)
 
     def __call__(self, x):
+        if isinstance(x, dict):
+            missing = [n for n in self.names if n not in x]
+            if missing:
+                raise ConversionError(f"has no array for the model inputs {missing} (the "
+                                      f"inputs: {', '.join(self.names)})", field="x",
+                                      value=sorted(x))
+            x = [x[n] for n in self.names]
         arrays = list(x) if isinstance(x, (list, tuple)) else [x]
         if len(arrays) != len(self.names):
             raise ConversionError(f"must be one array per model input ({', '.join(self.names)})",

@@ -51,6 +51,16 @@ def test_sees_new_weights_and_any_batch():
     assert predict(xs[0][:1].astype("float64")).shape == (1,) + model.output_shape[1:]
 
 
+def test_inputs_by_name():
+    predict = serving.predictor(_model("k122_theano", "two_input"))
+    xs, ys, _ = _fixtures.model_io(_fixtures.MODELS / "k122_theano", "two_input")
+    outs = predict(dict(zip(predict.names, xs)))
+    for out, y in zip(outs, ys):
+        np.testing.assert_allclose(out, y, **_fixtures.MODEL_TOLERANCE)
+    with pytest.raises(ConversionError, match=r"no array for the model inputs \['right'\]"):
+        predict({"left": xs[0]})
+
+
 def test_refuses_bad_inputs():
     predict = serving.predictor(_model("k122_theano", "two_input"))
     xs, _, _ = _fixtures.model_io(_fixtures.MODELS / "k122_theano", "two_input")
