@@ -15,8 +15,9 @@ Configurations:
       (the target is legacy/native <= 1.05)
   (b) dim_ordering='th' (channels-first input and output; the conv layers transpose to
       channels-last internally) vs native channels_last on the same data transposed
-  (c) dim_ordering='tf', keras1_backend='theano' (flipped kernel, explicit padding) vs
-      native channels_last
+  (c) dim_ordering='tf', keras1_backend='theano' (flipped kernel; Theano's padding as a
+      pad before a 'valid' op, or for Deconvolution2D a crop after it) vs native
+      channels_last
 
 Before timing, the native layer is given the legacy layer's weights (converted to the
 Keras 3 layout) and both outputs are compared, to show that each pair does the same math
