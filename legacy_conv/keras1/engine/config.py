@@ -31,7 +31,8 @@ def saved_keys(class_name):
     record = spec.LAYERS[spec.canonical(class_name)]
     base = spec.signature(record.base) if record.base else ()
     return tuple(p for p, _ in base + spec.signature(class_name)  # the base's keys first
-                 if p != "weights" and (p in record.args or p in spec.INPUT_SHAPE_KEYWORDS))
+                 if p != "weights" and (p in record.args or p in spec.INPUT_SHAPE_KEYWORDS)
+                 and p not in spec.NOT_SAVED.get(class_name, ()))
 
 
 def _value(kind, value):

@@ -12,15 +12,20 @@ of the layer's `data_format`, flipped back for Theano). The same table reads Ker
 into such models (`load_weights`).
 """
 
+import json
+
+import h5py
 import keras
 import numpy as np
 
 from legacy_conv import backend as k1_backend
 from legacy_conv.errors import ConversionError
 from legacy_conv.load import hdf5
+from legacy_conv.load import stages
 from legacy_conv.load import weights as weight_rules
 from legacy_conv.native.handlers.convolution import _kernel_transform, keras1_kernel
 from legacy_conv.spec import layers as spec
+from legacy_conv.spec import training as optimizer_spec
 
 # The Keras 3 convolutions whose kernels Keras 1 stored in another layout (the Keras 1 class
 # each stands for, `engine.config.keras1_class_of`, says which: `spec.layers` `weights`).
@@ -112,32 +117,119 @@ def _names(layer, count):
     return [f"{layer.name}_{n}" for n in own]
 
 
-def keras1_weights(layer, backend):
-    """[(name, array)] of a layer's weights as Keras 1's file held them."""
-    arrays = _mapped(layer, [keras.ops.convert_to_numpy(w) for w in layer.weights], backend, 1)
+def keras1_weights(layer, backend, arrays=None):
+    """[(name, array)] of a layer's weights (or of `arrays` in their place: an optimizer's
+    slots) as Keras 1's file held them."""
+    if arrays is None:
+        arrays = [keras.ops.convert_to_numpy(w) for w in layer.weights]
+    arrays = _mapped(layer, arrays, backend, 1)
     suffix = ":0" if backend == "tensorflow" else ""
     return [(f"{name}{suffix}", np.asarray(array))
             for name, array in zip(_names(layer, len(arrays)), arrays, strict=True)]
 
 
+def _write(group, named):
+    """Datasets `named` ([(name, array)]) in `group`, listed in its `weight_names`."""
+    group.attrs["weight_names"] = [name.encode("utf8") for name, _ in named]
+    for name, array in named:
+        group.create_dataset(name, data=array)
+
+
+def _model_weights(model, backend):
+    return [(layer.name, keras1_weights(layer, backend)) for layer in model.layers]
+
+
+def _write_model_weights(group, weights):
+    group.attrs["layer_names"] = [name.encode("utf8") for name, _ in weights]
+    for name, named in weights:
+        _write(group.create_group(name), named)
+
+
 def save_weights_to_group(model, group, backend=None):
     """Keras 1's `save_weights_to_hdf5_group(f)` of `model` on `backend` (default: the
     package's Keras 1 backend)."""
+    _write_model_weights(group, _model_weights(model, backend or k1_backend.keras1_backend()))
+
+
+def optimizer_weights(model, backend):
+    """Keras 1's optimizer `get_weights()` of `model`'s optimizer (a Keras 1 one of the
+    namespace), as [(name, array)]: `iterations` where it kept them, then each slot's arrays
+    in the order of Keras 1's weight names (Keras 1's `compile` sorted the trainable weights
+    by name), each in Keras 1's layout (`keras1_weights` of the slots); None where the
+    optimizer has no Keras 1 state."""
+    optimizer = getattr(model, "optimizer", None)
+    if getattr(optimizer, "keras1_state", None) is None or not optimizer.built:
+        return None
+    index = {id(v): i for i, v in enumerate(optimizer._trainable_variables)}
+    slots = []
+    for slot in optimizer._slots:
+        named = []
+        for layer in model.layers:
+            trainable = [w for w in layer.weights if w.trainable]
+            if not trainable:
+                continue
+            if len(trainable) == len(layer.weights):
+                named += keras1_weights(layer, backend, [
+                    keras.ops.convert_to_numpy(slot[index[id(w)]]) for w in layer.weights])
+            else:  # trainable and not (BatchNormalization): Keras 1's names, as they are
+                named += [(name, keras.ops.convert_to_numpy(slot[index[id(w)]]))
+                          for (name, _), w in zip(keras1_weights(layer, backend), layer.weights)
+                          if w.trainable]
+        slots += [array for _, array in sorted(named, key=lambda pair: pair[0])]
+    record = optimizer_spec.OPTIMIZERS[type(optimizer).__name__]
+    head = [keras.ops.convert_to_numpy(optimizer.iterations).astype("float32")] \
+        if record.saves_iterations else []
+    return [(f"param_{i}", np.asarray(a)) for i, a in enumerate(head + slots)]
+
+
+def _json(value):
+    """Keras 1's `get_json_type`: objects as {'class_name', 'config'} (a Keras 1 optimizer's
+    Keras 1 arguments), functions by name."""
+    if hasattr(value, "keras1_config"):
+        return {"class_name": type(value).__name__, "config": dict(value.keras1_config)}
+    if hasattr(value, "item"):
+        return value.item()
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    raise TypeError(f"Not JSON Serializable: {value!r}")
+
+
+def save_model(model, filepath, compile_arguments=None, backend=None):
+    """Keras 1's `save_model(model, filepath)`: `keras_version`, `model_config` (`to_json`'s
+    config), `model_weights` (`save_weights`'), and where the model was compiled with Keras
+    1's API, `training_config` and `optimizer_weights`. Everything is made before the file
+    is opened: a model without a Keras 1 form raises and writes nothing."""
+    from legacy_conv.keras1.engine import config
+
     backend = backend or k1_backend.keras1_backend()
-    group.attrs["layer_names"] = [layer.name.encode("utf8") for layer in model.layers]
-    for layer in model.layers:
-        g = group.create_group(layer.name)
-        named = keras1_weights(layer, backend)
-        g.attrs["weight_names"] = [name.encode("utf8") for name, _ in named]
-        for name, array in named:
-            g.create_dataset(name, data=array)
+    model_config = json.dumps(config._jsonable(config.model_config(model)))
+    weights = _model_weights(model, backend)
+    training = state = None
+    if compile_arguments is not None:
+        optimizer = compile_arguments["optimizer"]
+        if not hasattr(optimizer, "keras1_config"):
+            raise TypeError(f"the optimizer {type(optimizer).__name__} is not a Keras 1 one")
+        training = json.dumps({"optimizer_config": _json(optimizer),
+                               **{k: v for k, v in compile_arguments.items()
+                                  if k != "optimizer"}}, default=_json)
+        state = optimizer_weights(model, backend)
+    with h5py.File(filepath, "w") as f:
+        f.attrs["keras_version"] = spec.KERAS_VERSION.encode("utf8")
+        f.attrs["model_config"] = model_config.encode("utf8")
+        _write_model_weights(f.create_group("model_weights"), weights)
+        if training is not None:
+            f.attrs["training_config"] = training.encode("utf8")
+        if state:
+            _write(f.create_group("optimizer_weights"), state)
 
 
-def has_kernels(model):
-    """Whether a layer of `model` is a Keras 3 convolution (its Keras 1 layout is this
-    module's to give)."""
-    return any(type(layer).__module__.startswith("keras.") and type(layer).__name__ in KERNELS
-               for layer in _layers(model))
+def needs_table(model):
+    """Whether `model` holds a Keras 3 built-in that only `migrate --to native` writes (a
+    Keras 3 convolution, ...): Keras 1 files reach it through this module's table, not the
+    legacy loader's (which takes only the built-ins the converter gives)."""
+    return any(type(layer).__module__.startswith("keras.") and (
+        type(layer).__name__ in KERNELS or type(layer).__name__ not in stages.LEGACY_BUILTINS)
+        for layer in _layers(model))
 
 
 def _layers(model):

@@ -167,6 +167,9 @@ class Keras1Training:
         compiled, self._keras1_names, self._keras1_compile = keras1_compile(
             self, optimizer, loss, metrics, loss_weights, sample_weight_mode)
         super().compile(**compiled, **kwargs)
+        self._keras1_arguments = {  # what Keras 1's `save` wrote as the training config
+            "optimizer": compiled["optimizer"], "loss": loss, "metrics": metrics,
+            "sample_weight_mode": sample_weight_mode, "loss_weights": loss_weights}
         self.sample_weight_mode = sample_weight_mode
 
     def get_compile_config(self):
@@ -434,14 +437,25 @@ class Keras1Training:
 
     # -- files -------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
-        """A `.keras` file for a name ending in .keras, else an HDF5 model file that
-        `legacy_conv.keras1.models.load_model` reads back: the model, its weights, its
-        compile arguments and, as Keras 1's file did, its optimizer's weights."""
+        """A `.keras` file for a name ending in .keras, else Keras 1.2.2's HDF5 model file
+        (`engine.saving.save_model`: Keras 1's model config, weights in Keras 1's layouts,
+        training config and optimizer weights), which Keras 1 and
+        `legacy_conv.keras1.models.load_model` read. A model that has no Keras 1 form (a
+        Keras 3 optimizer, a layer argument Keras 1 did not have) gets Keras 3's HDF5 file
+        instead, with a warning, which `load_model` reads back too."""
         if not _may_write(filepath, overwrite):
             return
         if str(filepath).endswith(".keras"):
             return super().save(filepath, **kwargs)
         from keras.src.legacy.saving import legacy_h5_format
+
+        from legacy_conv.keras1.engine import saving
+
+        try:
+            return saving.save_model(self, filepath, getattr(self, "_keras1_arguments", None))
+        except (ValueError, TypeError, ConversionError) as error:
+            warnings.warn(f"{filepath}: written in Keras 3's HDF5 format, not Keras 1's: "
+                          f"the model has no Keras 1 form ({error})", stacklevel=2)
 
         legacy_h5_format.save_model_to_hdf5(self, str(filepath), overwrite=True,
                                             include_optimizer=False)
@@ -486,7 +500,7 @@ class Keras1Training:
 
             if by_name:
                 return _load_keras1_by_name(self, filepath, **kwargs)
-            if saving.has_kernels(self):  # Keras 3 convolutions: Keras 1's layouts
+            if saving.needs_table(self):  # Keras 3 convolutions, ...: Keras 1's layouts
                 return saving.load_weights(self, filepath, **kwargs)
             return legacy_conv.load_weights(self, filepath, **kwargs)
         from keras.src.legacy.saving import legacy_h5_format
