@@ -95,7 +95,7 @@ ACTIVATIONS = {name: globals()[name] for name in spec.KERAS3}
 def _named(name, fn):
     """`fn` as a function of this module called `name` (what configs and handlers read)."""
     def activation(x):
-        return fn(x)
+        return fn(tf.convert_to_tensor(x))  # (also NumPy inputs, as Keras 3's activations)
     activation.__name__ = activation.__qualname__ = name
     return activation
 

@@ -1,5 +1,6 @@
-"""Keras 1.2.2's activations (`keras/activations.py`): names, exact Keras 3 equivalents, and
-the numbers hard_sigmoid is built from. Plain data."""
+"""Keras 1.2.2's activations (`keras/activations.py`): names, exact Keras 3 equivalents, where
+their gradients at the kinks differ (`KINKS`), and the numbers hard_sigmoid is built from.
+Plain data."""
 
 # Keras 1 name -> the Keras 3 built-in activation that computes the same (checked against
 # Keras 1.2.2's outputs on both backends), or None: ours, registered as "legacy_conv>name".
