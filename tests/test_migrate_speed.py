@@ -314,3 +314,115 @@ def test_visit_methods_listed_once_per_class_are_libcsts():
         ours = provider().get_visitors()
         assert provider.get_visitors is imports._visitors_by_class
         assert list(ours) == list(cst.BatchableCSTVisitor.get_visitors(provider()))
+
+
+# -- `--to legacy` without TensorFlow, and without the analysis where nothing reaches Keras ----
+TRICKY_IMPORTS = dedent("""
+    # -*- coding: utf-8 -*-
+    x = "éé"; import keras
+    from keras.layers import (Dense,
+                              Dropout)
+    from keras.layers.core import *
+    if x:
+    \timport keras.layers.convolutional as conv, os
+    def f():
+        from keras import backend as K  # é
+        return K
+    y = 1 \\
+        + 2; from . import z
+    from keras.regularizers import l2
+    model = keras.models.Sequential([Dense(2, W_regularizer=l2(0.1)), Dropout(0.5)])
+    """)
+
+
+@pytest.mark.parametrize("text", [TRICKY_IMPORTS, TRICKY_IMPORTS.replace("\n", "\r\n")] + [
+    path.read_text() for path in sorted(CODE.glob("*.py"))])
+def test_import_positions_from_ast_are_libcsts(text):
+    from libcst import metadata
+
+    from legacy_conv.migration import imports
+
+    module = cst.parse_module(text)
+    known = imports.import_positions(text.encode(), module)
+    wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
+    libcst = {node: (p.start.line, p.start.column) for node, p in wrapper.resolve(
+        metadata.PositionProvider).items() if isinstance(node, (
+            cst.Import, cst.ImportFrom, cst.ImportAlias))}
+    assert known == libcst
+
+
+@pytest.mark.parametrize("text", [TRICKY_IMPORTS] + [
+    path.read_text() for path in sorted(CODE.glob("*.py"))])
+@pytest.mark.parametrize("ordering, backend", [("th", None), (None, "theano")])
+def test_to_legacy_without_the_analysis_gives_the_analysis_answer(monkeypatch, text, ordering,
+                                                                  backend):
+    """Where no import reaches Keras once the imports moved onto the namespace, `--to
+    legacy` skips the analysis (`imports.reaches_keras`): the same rewrite and report."""
+    from legacy_conv.migration import imports
+
+    quick = run(text, "legacy", ordering, backend)
+    monkeypatch.setattr(imports, "reaches_keras", lambda module: True)
+    assert run(text, "legacy", ordering, backend) == quick
+
+
+@pytest.mark.parametrize("code, reaches", [
+    ("import legacy_conv.keras1 as keras\nfrom legacy_conv.keras1.layers import Dense\n", False),
+    ("import legacy_conv.keras1.layers.core, legacy_conv.keras1 as keras\n", False),
+    ("import os\nfrom . import keras\n", False),
+    ("import keras\n", True),
+    ("import legacy_conv\n", True),
+    ("from legacy_conv import Convolution2D\n", True),
+    ("import tensorflow as tf\n", True),
+    ("def f():\n    from keras.layers import Dense\n", True),
+    ("from keras.layers import *\n", True),
+])
+def test_reaches_keras(code, reaches):
+    from legacy_conv.migration import imports
+
+    assert imports.reaches_keras(cst.parse_module(code)) is reaches
+
+
+def test_the_namespace_facts_answer_as_importing_the_namespace():
+    import importlib
+
+    from legacy_conv.migration import namespace
+
+    paths = [p for p in namespace._NAMESPACE if not p.startswith("keras._")]
+    for path in paths + ["keras.layers.core.Dense", "keras.nothing", "keras.layers.nothing"]:
+        try:
+            module = importlib.import_module(namespace.NAMESPACE + path[len("keras"):])
+        except ImportError:
+            module = None
+        assert (namespace._module(path) is not None) is (module is not None), path
+        for name in ("Dense", "Convolution2D", "l2", "np_utils", "__version__", "core", "K",
+                     "__name__"):
+            assert namespace._has(path, (name,)) is (module is not None and (
+                hasattr(module, name) or namespace._module(f"{path}.{name}") is not None)), (
+                    path, name)
+        if module is not None:  # its own helpers are not Keras 1's API
+            assert not namespace._has(path, ("_" + "x" * 3,))
+            assert all(namespace._has(path, (n,)) for n in vars(module)
+                       if not n.startswith("_") or n.startswith("__")), path
+
+
+@pytest.mark.subprocess
+def test_migrate_to_legacy_imports_no_tensorflow(tmp_path):
+    import io
+    import os
+    import subprocess
+    import sys
+
+    from legacy_conv.cli import migrate as migrate_cli
+
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    argv = ["migrate", "--to", "legacy", "--image-dim-ordering", "th", str(CODE)]
+    done = subprocess.run([sys.executable, "-m", "legacy_conv"] + argv, env=env,
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:")}
+    report = "".join(line for line in done.stderr.splitlines(keepends=True)
+                     if not line.startswith("import time:"))
+    assert not [n for n in names if n.startswith(("tensorflow", "keras", "legacy_conv.layers"))]
+    diff, expected = io.StringIO(), io.StringIO()  # what a process with the whole package says
+    assert done.returncode == migrate_cli.main(argv[1:], stdout=diff, stderr=expected) == 0
+    assert (done.stdout, report) == (diff.getvalue(), expected.getvalue())

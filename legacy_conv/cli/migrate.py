@@ -63,9 +63,10 @@ def add_parser(subparsers):
 
 
 def _needs_package(args):
-    """Whether the command needs the whole package (Keras, TensorFlow): --check reads
-    only the spec and the generated Keras 3 facts."""
-    return not args.check
+    """Whether the command needs the whole package (Keras, TensorFlow) before it starts:
+    --check and --to legacy read only the spec and the generated facts (a call that --to
+    legacy translates imports the package then: `translate.translate`)."""
+    return not args.check and args.to != "legacy"
 
 
 def _default_jobs():

@@ -17,6 +17,8 @@ whether a name is still used is read from the text where only module-level impor
 """
 
 import ast
+import codecs
+import re
 from collections import namedtuple
 
 import libcst as cst
@@ -255,8 +257,102 @@ def classify(qualified):
     return Ref(qualified, None, None, None)
 
 
+def import_positions(source, module):
+    """node -> (line, column from 0) of each import statement of `module` and each of its
+    names (what `PositionProvider` gives them), read from Python's `ast` of `source`, the
+    text `module` was parsed from: no code generation of the whole module. None where the
+    two do not pair one to one (the caller then asks libcst)."""
+    if isinstance(source, bytes):
+        if source.startswith(codecs.BOM_UTF8):
+            return None
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    found = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))),
+                   key=lambda n: (n.lineno, n.col_offset))
+    statements = []
+
+    class Imports(cst.CSTVisitor):
+        def on_visit(self, node):
+            return not isinstance(node, cst.BaseExpression) and super().on_visit(node)
+
+        def visit_Import(self, node):
+            statements.append(node)
+
+        def visit_ImportFrom(self, node):
+            statements.append(node)
+
+    module.visit(Imports())
+    if len(found) != len(statements):
+        return None
+    lines = re.split(r"\r\n|\r|\n", source)
+
+    def place(node):
+        line = lines[node.lineno - 1]
+        return node.lineno, len(line.encode("utf-8")[:node.col_offset].decode("utf-8"))
+
+    positions = {}
+    for old, new in zip(found, statements):
+        star = isinstance(new, cst.ImportFrom) and isinstance(new.names, cst.ImportStar)
+        names = [] if star else new.names
+        if type(old).__name__ != type(new).__name__ or [a.name for a in old.names] != (
+                ["*"] if star else [dotted(a.name) for a in names]) or isinstance(
+                old, ast.ImportFrom) and (old.module, old.level) != (
+                dotted(new.module) if new.module else None, len(new.relative)):
+            return None
+        positions[new] = place(old)
+        positions.update((a, place(o)) for a, o in zip(names, old.names))
+    return positions
+
+
+def reaches_keras(module):
+    """Whether an import of `module` (at any depth) names a module that `classify` may find
+    a Keras object under, other than the Keras 1 namespace by a name of its own (`import
+    legacy_conv.keras1 as keras`, `from legacy_conv.keras1.layers import Dense`): without
+    one, no reference of the module is anything the analysis changes. (`import
+    legacy_conv.keras1.x` binds `legacy_conv`: the caller checks that the code names
+    legacy_conv nowhere else.)"""
+    found = []
+
+    class Imports(cst.CSTVisitor):
+        def on_visit(self, node):
+            return not found and not isinstance(node, cst.BaseExpression) and \
+                super().on_visit(node)
+
+        def visit_Import(self, node):
+            found.extend(a for a in node.names if _keras_root(dotted(a.name)) and not (
+                _on_namespace(dotted(a.name)) and (a.asname is not None or "." in dotted(
+                    a.name))))
+
+        def visit_ImportFrom(self, node):
+            module_ = module_name(node)
+            if _keras_root(module_) and not _on_namespace(module_):
+                found.append(node)
+
+    module.visit(Imports())
+    return bool(found)
+
+
+def _keras_root(name):
+    return name is not None and name.split(".")[0] in _KERAS_ROOTS
+
+
+def _on_namespace(name):
+    return name == NAMESPACE or name.startswith(NAMESPACE + ".")
+
+
+_KERAS_ROOTS = frozenset(m.split(".")[0] for m in (
+    *rules.KERAS1_LAYER_MODULES, *rules.LEGACY_LAYER_MODULES, *rules.LEGACY_HELPER_MODULES,
+    *rules.LEGACY_HELPER_MODULES.values(), *rules.MODEL_MODULES, *rules.KERAS3_LAYER_MODULES))
+
+
 # -- the imports of a rewritten module: adding the needed, dropping the unused ----------------
-class _ImportsOnly:
+class ImportsOnly:
     """A transformer that enters statements only (never an expression or a statement line
     without an import): libcst's import visitors change nothing else. It has no
     `@visit`/`@leave` matchers: `__dir__` spares libcst's search of its ~600 attributes for
@@ -272,7 +368,7 @@ class _ImportsOnly:
         return super().on_visit(node)
 
 
-class _Adder(_ImportsOnly, AddImportsVisitor):
+class _Adder(ImportsOnly, AddImportsVisitor):
     """libcst's `AddImportsVisitor`, its gathering of the imports at the top (libcst 1.x's
     `AddImportsVisitor.visit_Module`) done without a visit of the whole module and without
     a matcher search per gatherer."""
@@ -315,7 +411,7 @@ class _TopImports(_GatherTopImportsBeforeStatements):
     """libcst's gatherer of the imports at the top, reading those of the module's opening
     (`opening`): an import after `np.random.seed(1337)` is not added again."""
 
-    __dir__ = _ImportsOnly.__dir__
+    __dir__ = ImportsOnly.__dir__
 
     def leave_Module(self, original_node):
         for statement in original_node.body[:opening(original_node.body)]:
@@ -348,7 +444,7 @@ def _is_import_line(statement):
         any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
 
 
-class _Dropper(_ImportsOnly, RemoveImportsVisitor):
+class _Dropper(ImportsOnly, RemoveImportsVisitor):
     """libcst's `RemoveImportsVisitor`, told which aliases are unused instead of finding out
     with a scope analysis of the whole module."""
 

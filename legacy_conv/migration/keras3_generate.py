@@ -33,7 +33,11 @@ its analysis and `--check` import no TensorFlow:
 - PACKAGE_EXPORTS: `legacy_conv.__all__`; PACKAGE_HELPERS: the Keras 1 helpers of
   legacy_conv.regularizers / constraints;
 - PACKAGE_LAYERS: this package's Keras 1 layer (and `merge`) -> (its module, its Keras 1
-  parameters ((name, default or REQUIRED), ...), its own extra keywords).
+  parameters ((name, default or REQUIRED), ...), its own extra keywords);
+- NAMESPACE: each module of the Keras 1 namespace (`legacy_conv.keras1`), by the Keras 1
+  path it stands for ('keras.layers.core') -> the names it holds (`vars`, less those with
+  one leading underscore: its own helpers, no Keras 1 API), so that `--to legacy` imports
+  no TensorFlow.
 """
 
 '''
@@ -85,6 +89,21 @@ def _package_layer(obj, required):
     return obj.__module__, tuple(params), extra
 
 
+def _namespace():
+    """{'keras.x.y': the names of `legacy_conv.keras1.x.y`} for every module of the namespace
+    (its submodules all imported, as `import legacy_conv.keras1` itself loads each one)."""
+    import importlib
+
+    import legacy_conv.keras1 as root
+
+    modules = [root.__name__] + [m.name for m in pkgutil.walk_packages(
+        root.__path__, root.__name__ + ".", onerror=lambda name: None)]
+    loaded = [importlib.import_module(name) for name in modules]
+    return {"keras" + m.__name__[len(root.__name__):]: tuple(sorted(
+        n for n in vars(m) if not n.startswith("_") or n.startswith("__")))
+            for m in sorted(loaded, key=lambda m: m.__name__)}
+
+
 def facts():
     """{table name: value} read from the installed Keras 3 and this package."""
     import importlib
@@ -125,7 +144,8 @@ def facts():
     return {"KERAS_VERSION": keras.__version__, "LAYERS": layers, "MODULES": modules,
             "HELPERS": helpers, "OPTIMIZERS": optimizers,
             "PACKAGE_EXPORTS": tuple(legacy_conv.__all__),
-            "PACKAGE_HELPERS": package_helpers, "PACKAGE_LAYERS": package_layers}
+            "PACKAGE_HELPERS": package_helpers, "PACKAGE_LAYERS": package_layers,
+            "NAMESPACE": _namespace()}
 
 
 def source():

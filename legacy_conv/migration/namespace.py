@@ -15,7 +15,6 @@ original or from `--to legacy`'s output alike). `tensorflow.keras` is Keras 3: n
 
 import collections
 import functools
-import importlib
 
 import libcst as cst
 from libcst import metadata
@@ -27,20 +26,19 @@ from legacy_conv.migration import rules
 from legacy_conv.spec import api
 from legacy_conv.spec import backend as backend_spec
 from legacy_conv.spec import keras1_signatures
+from legacy_conv.spec import keras3_facts
 from legacy_conv.spec import training
 
 NAMESPACE = imports.NAMESPACE
 KERAS = "keras"
+_NAMESPACE = {path: frozenset(names) for path, names in keras3_facts.NAMESPACE.items()}
 
 
-@functools.lru_cache(maxsize=None)
 def _module(path):
-    """The namespace's module for a Keras 1 module path ('keras.layers.core'), or None."""
-    name = NAMESPACE + path[len(KERAS):]
-    try:
-        return importlib.import_module(name)
-    except Exception:  # noqa: BLE001 — absent, or failing to import: not in the namespace
-        return None
+    """The names of the namespace's module for a Keras 1 module path ('keras.layers.core'),
+    or None (read from `spec.keras3_facts.NAMESPACE`: no TensorFlow; a name with one leading
+    underscore is the namespace's own, never there)."""
+    return _NAMESPACE.get(path)
 
 
 def _has(path, names):
@@ -48,15 +46,12 @@ def _has(path, names):
     attribute, or a submodule)."""
     module = _module(path)
     return module is not None and all(
-        hasattr(module, n) or _module(f"{path}.{n}") is not None for n in names)
+        n in module or _module(f"{path}.{n}") is not None for n in names)
 
 
-@functools.lru_cache(maxsize=None)
 def _loaded_with_root():
-    """The submodules `import legacy_conv.keras1` loads itself (read at its first import)."""
-    root = _module(KERAS)
-    return frozenset(n for n in dir(root) if type(getattr(root, n)).__name__ == "module") \
-        if root is not None else frozenset()
+    """The submodules `import legacy_conv.keras1` loads itself (each one)."""
+    return frozenset(n for n in _NAMESPACE[KERAS] if f"{KERAS}.{n}" in _NAMESPACE)
 
 
 def _modules_read(chains):
@@ -74,7 +69,7 @@ def _modules_read(chains):
                 if depth > 1 or part not in _loaded_with_root():
                     extra.add(NAMESPACE + path[len(KERAS):])
                 continue
-            if owner is None or not hasattr(owner, part):
+            if owner is None or part not in owner:
                 return False, ()
             break
     return True, sorted(extra)
@@ -90,33 +85,27 @@ def keras3_keywords():
     return frozenset(keras3 - keras1)
 
 
-class _Keras3Calls(cst.CSTVisitor):
-    """The first Keras 3 keyword of a layer call in a module (None: none)."""
-
-    def __init__(self):
-        self.found = None
-
-    def visit_Call(self, node):
-        name = imports.dotted(node.func)
-        if self.found is None and name and (name.rsplit(".", 1)[-1] in rules.KERAS3_LAYERS):
-            self.found = next((a.keyword.value for a in node.args if a.keyword is not None
-                               and a.keyword.value in keras3_keywords()), None)
-
-
 def _is_keras(dotted):
     return dotted == KERAS or (dotted or "").startswith(KERAS + ".")
 
 
-class _Chains(cst.CSTVisitor):
-    """{local name: [attribute chains read from it]} of a module (`keras.layers.Dense` ->
-    ('keras', 'layers', 'Dense'))."""
+class _Reads(cst.CSTVisitor):
+    """What `to_namespace` reads of a module, in one visit: `keras3`, the first Keras 3
+    keyword of a layer call (None: none), and `chains`, {local name: [attribute chains read
+    from it]} (`keras.layers.Dense` -> ('keras', 'layers', 'Dense'))."""
 
     def __init__(self):
-        self.chains = {}
+        self.keras3, self.chains = None, {}
+
+    def visit_Call(self, node):
+        name = imports.dotted(node.func)
+        if self.keras3 is None and name and (name.rsplit(".", 1)[-1] in rules.KERAS3_LAYERS):
+            self.keras3 = next((a.keyword.value for a in node.args if a.keyword is not None
+                                and a.keyword.value in keras3_keywords()), None)
 
     def visit_Attribute(self, node):
         dotted = imports.dotted(node)
-        if dotted is not None:
+        if dotted is not None:  # a chain of names only: no call inside
             parts = tuple(dotted.split("."))
             self.chains.setdefault(parts[0], []).append(parts)
             return False  # the outermost chain only
@@ -129,12 +118,14 @@ class _Chains(cst.CSTVisitor):
         return False
 
 
-class _ToNamespace(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (metadata.PositionProvider,)
+class _ToNamespace(imports.ImportsOnly, cst.CSTTransformer):
+    """Keras 1's imports onto the namespace (it enters statements only); `positions`:
+    {import statement or name: (line, column from 0)}."""
 
-    def __init__(self, chains, path):
+    def __init__(self, chains, path, positions):
         super().__init__()
         self.chains, self.path, self.entries = chains, path, []
+        self.positions = positions
 
     def leave_ImportFrom(self, original, updated):
         module = imports.module_name(original)
@@ -153,8 +144,8 @@ class _ToNamespace(cst.CSTTransformer):
     def _aligned(self, original):
         if isinstance(original.names, cst.ImportStar) or len(original.names) < 2:
             return False
-        where = [self.get_metadata(metadata.PositionProvider, a).start for a in original.names]
-        return any(w.line > where[0].line and w.column == where[0].column for w in where[1:])
+        where = [self.positions[a] for a in original.names]
+        return any(line > where[0][0] and column == where[0][1] for line, column in where[1:])
 
     def leave_Import(self, original, updated):
         aliases = []
@@ -183,8 +174,8 @@ class _ToNamespace(cst.CSTTransformer):
         return self._converted(original, updated.with_changes(names=aliases))
 
     def _place(self, node):
-        start = self.get_metadata(metadata.PositionProvider, node).start
-        return self.path, start.line, start.column + 1
+        line, column = self.positions[node]
+        return self.path, line, column + 1
 
     def _converted(self, original, new):
         self.entries.append(report.Entry(*self._place(original), "converted",
@@ -233,18 +224,23 @@ def _dotted_node(dotted):
     return cst.parse_expression(dotted)
 
 
-def to_namespace(module, path):
-    """(module with its Keras 1 imports on the namespace, report entries); a module with
-    Keras 3 layer calls (`_Keras3Calls`) is Keras 3 code: left as it is."""
-    keras3 = _Keras3Calls()
-    module.visit(keras3)
-    if keras3.found is not None:
+def to_namespace(module, path, source=None):
+    """(module with its Keras 1 imports on the namespace, report entries); `source`: the
+    text `module` was parsed from, if known (the positions of its imports are then read
+    from Python's `ast`, not from a code generation of the whole module). A module with
+    Keras 3 layer calls (`_Reads.keras3`) is Keras 3 code: left as it is."""
+    reads = _Reads()
+    module.visit(reads)
+    if reads.keras3 is not None:
         return module, []
-    chains = _Chains()
-    module.visit(chains)
-    wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
-    transformer = _ToNamespace(chains.chains, path)
-    new = wrapper.visit(transformer)
+    known = imports.import_positions(source, module) if source is not None else None
+    if known is None:
+        wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
+        known = {node: (p.start.line, p.start.column) for node, p in wrapper.resolve(
+            metadata.PositionProvider).items() if isinstance(node, (
+                cst.Import, cst.ImportFrom, cst.ImportAlias))}
+    transformer = _ToNamespace(reads.chains, path, known)
+    new = module.visit(transformer)
     return new, transformer.entries
 
 
@@ -797,7 +793,8 @@ class _ApiRewriter(cst.CSTTransformer):
             else None
         if isinstance(statement, cst.ImportFrom) and isinstance(statement.names,
                                                                  cst.ImportStar):
-            if not (_is_keras(module) and _owned(f"{module}.x") and _module(module)):
+            if not (_is_keras(module) and _owned(f"{module}.x") and
+                    _module(module) is not None):
                 return updated
             return self._moved(original, updated.with_changes(body=[new.with_changes(
                 module=_dotted_node(NAMESPACE + module[len(KERAS):]))]))
@@ -895,7 +892,8 @@ def to_native(wrapper, path):
             fates[key] = "move" if on_namespace else None
         elif found == {"gone"}:
             fates[key] = "drop"
-    stars = [m for m, _ in resolver.stars if _is_keras(m) and _owned(f"{m}.x") and _module(m)]
+    stars = [m for m, _ in resolver.stars if _is_keras(m) and _owned(f"{m}.x") and
+             _module(m) is not None]
     if not plan.calls and not chains and not fates and not stars:
         return wrapper.module, plan.entries  # nothing moves (only reasons to report)
     rewriter = _ApiRewriter(plan, chains)

@@ -371,6 +371,7 @@ def _convert(name, config, shape, dtype, settings, target):
 
     from legacy_conv import native
     from legacy_conv.convert import model_config
+    from legacy_conv.load import fill
 
     layer_config = dict(config, name=PROBE, batch_input_shape=[None] + list(shape),
                         input_dtype=dtype)
@@ -392,7 +393,8 @@ def _convert(name, config, shape, dtype, settings, target):
         with keras.saving.custom_object_scope(ctx.custom_objects):
             built = keras.models.model_from_json(json.dumps(legacy),
                                                  custom_objects=ctx.custom_objects)
-            plan = native.weight_plan(built, keep_legacy=True)
+            with fill.filling():  # the native weights: zeros, not drawn (only configs are read)
+                plan = native.weight_plan(built, keep_legacy=True)
     except ConversionError as error:
         raise ProbeFailed(f"not a valid Keras 1 call: {error}") from None
     except (ValueError, TypeError) as error:

@@ -12,6 +12,7 @@ then adds the imports the new calls need and removes the ones left unused
 import libcst as cst
 
 from legacy_conv.migration import imports
+from legacy_conv.migration import keras3
 from legacy_conv.migration import layout
 from legacy_conv.migration import report
 from legacy_conv.migration import rules
@@ -307,5 +308,4 @@ def _keras3_modules():
 
 
 def _keras3_layer_names():
-    import keras
-    return {n for n in dir(keras.layers) if not n.startswith("_")}
+    return keras3.facts.LAYERS  # the public names of keras.layers

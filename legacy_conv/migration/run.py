@@ -129,13 +129,17 @@ def check_source(source, path="<string>"):
 
 
 def _migrate(source, options):
-    module, _, converted = _parse(source, options.path)
+    module, parsed, converted = _parse(source, options.path)
     moved, api_entries, wrapper = [], [], None
     if options.mode == "legacy":  # the mechanical step: imports onto the Keras 1 namespace
-        module, moved = namespace.to_namespace(module, options.path)
+        module, moved = namespace.to_namespace(module, options.path, parsed)
+        if not _names_legacy_conv(parsed) and not imports.reaches_keras(module):
+            return _finish(source, options, [module], converted, moved, [])
     elif options.mode == "native":  # from the original or --to legacy's output alike
         options = _stated(options, namespace.stated_settings(module))
-        wrapper = metadata.MetadataWrapper(namespace.to_keras(module), unsafe_skip_copy=True)
+        if _names_legacy_conv(parsed):  # else nothing of the namespace to take back
+            module = namespace.to_keras(module)
+        wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
         module, api_entries = namespace.to_native(wrapper, options.path)
     if wrapper is None or wrapper.module is not module:  # unchanged: its metadata kept
         wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)  # fresh: no shared nodes
@@ -147,14 +151,28 @@ def _migrate(source, options):
         new = imports.add_needed(new, sorted(plan.needs) + sorted(plan.needs_late, key=str))
     if plan.maybe_unused:
         new = imports.drop_unused(new, plan.maybe_unused)
-    if namespace.on_namespace(moved + api_entries):
+    entries, tree = plan.entries + plan.import_entries, [new]
+    del module, wrapper, plan, new  # the trees and their metadata go before a third is made
+    return _finish(source, options, tree, converted, moved + api_entries, entries)
+
+
+def _names_legacy_conv(source):
+    """Whether the text names legacy_conv anywhere (a `--to legacy` output does)."""
+    return (b"legacy_conv" if isinstance(source, bytes) else "legacy_conv") in source
+
+
+def _finish(source, options, tree, converted, moved, entries):
+    """The `Result` of the rewritten module `tree[0]` (taken out: it is let go before the
+    text is parsed again): the settings the user stated written where names moved onto the
+    namespace, the entries in order, the rewrite checked to parse."""
+    new = tree.pop()
+    if namespace.on_namespace(moved):
         new = namespace.with_settings(new, keras1_backend=options.backend_given and
                                       options.keras1_backend,
                                       image_dim_ordering=options.image_dim_ordering)
     text = new.bytes if isinstance(source, bytes) else new.code
-    entries = converted + sorted(moved + api_entries + plan.entries + plan.import_entries,
-                                 key=lambda e: (e.line, e.col))
-    del module, wrapper, plan, new  # the trees and their metadata go before a third is made
+    entries = converted + sorted(moved + entries, key=lambda e: (e.line, e.col))
+    del new
     try:
         if text != source:
             ast.parse(text)

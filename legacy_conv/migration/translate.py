@@ -21,6 +21,7 @@ from collections import namedtuple
 
 import libcst as cst
 
+from legacy_conv import _startup
 from legacy_conv.migration import arguments
 from legacy_conv.spec import keras1_signatures as k1
 from legacy_conv.spec import layers as spec
@@ -154,6 +155,7 @@ def translate(name, call, evaluator, settings, target="native"):
     with a note: left as it was, the Keras 1 call would mean something else in Keras 3.
     `target` is the mode ('legacy' or 'native'); both fall back.
     """
+    _startup.import_package()  # Keras and the converter: `--to legacy` starts without them
     name = rules.canonical(name)
     bound = bind(name, call, evaluator)
     for check in PRECHECKS:
