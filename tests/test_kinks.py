@@ -168,6 +168,8 @@ NATIVE_DIFFERS = {"Dense_relu": ("theano",), "Activation_relu": ("theano",),
                   "Activation_hard_sigmoid": ("tensorflow",), "LeakyReLU": BACKENDS,
                   "PReLU": BACKENDS, "TimeDistributedDense_relu": ("theano",),
                   "SimpleRNN_relu": ("theano",), "Highway_relu": ("theano",)}
+# ... of which these are not noted (`spec.activations.KINKS` says why)
+UNNOTED = {("Activation_hard_sigmoid", "tensorflow")}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -178,10 +180,11 @@ def test_native_forms_note_keras1s_gradients_at_kinks(backend, case):
     from legacy_conv.native import build
 
     native, plan = build.transferred(file_model(case, backend), False)
+    differs = backend in NATIVE_DIFFERS[case]
     notes = [text for name, text in plan.notes if "train otherwise" in text]
-    assert bool(notes) == (backend in NATIVE_DIFFERS[case]), notes
+    assert bool(notes) == (differs and (case, backend) not in UNNOTED), notes
     assert not any(type(l).__module__.startswith("legacy_conv") for l in native.layers)
     y, gradient = values_and_gradient(flat(native, FILE_CASES[case][1]), backend)
     np.testing.assert_allclose(y, record(backend)[case]["values"], atol=1e-6)
     same = np.allclose(gradient, record(backend)[case]["gradient"], atol=1e-6)
-    assert same != bool(notes)
+    assert same != differs

@@ -165,9 +165,8 @@ def test_inspect_reads_the_records(tmp_path, capsys):
 @pytest.mark.parametrize("line, backend, role", [
     pytest.param("x = MaxPooling2D((2, 2), strides=(1, 1), border_mode='same', "
                  "input_shape=(3, 9, 8))(x)", "theano", "edge_pad", id="edge-pad"),
-    # (on Theano: on TensorFlow the note that its gradient at -2.5 differs comes first)
-    pytest.param("x = TimeDistributedDense(4, activation='hard_sigmoid', "
-                 "input_shape=(3, 5))(x)", "theano", "hard_sigmoid", id="hard-sigmoid"),
+    pytest.param("x = Convolution2D(4, 3, 3, activation='hard_sigmoid', "
+                 "input_shape=(3, 9, 8))(x)", "tensorflow", "hard_sigmoid", id="hard-sigmoid"),
     pytest.param("x = Deconvolution2D(3, 4, 4, output_shape=(None, 3, 16, 16), "
                  "subsample=(2, 2), border_mode='same', input_shape=(3, 8, 8))(x)",
                  "tensorflow", "output_shape", id="output-shape"),

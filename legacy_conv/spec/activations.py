@@ -25,11 +25,11 @@ KINKS = {
     "PReLU": ("0 at 0", {"theano": "0.5 * (1 + alphas) at 0 (relu(x) + alphas * (x - |x|) "
                                    "/ 2, T.nnet.relu's gradient 0.5 at 0)",
                          "tensorflow": "0.5 * alphas at 0 (relu(x) + alphas * (x - |x|) / 2)"}),
-    # hard_sigmoid's native forms (none is a Keras 3 built-in of the same formula): a layer's
-    # activation becomes Rescaling(0.2, offset=0.5) then ReLU(max_value=1), the LSTM/GRU
-    # gates Keras 3's hard_sigmoid of weights scaled by 1.2 (`native.objects`).
-    "hard_sigmoid": ("0 at x = -2.5 (natively ReLU(max_value=1) of 0.2 x + 0.5)",
-                     {"tensorflow": "0.2 at x = -2.5 (clip_by_value)"}),
+    # hard_sigmoid's native form in the LSTM/GRU gates: Keras 3's hard_sigmoid of weights
+    # scaled by 1.2 (`native.objects`). (Its form after a layer, Rescaling(0.2, offset=0.5)
+    # then ReLU(max_value=1), has Keras 1's gradients but 0 at x = -2.5 where TensorFlow's
+    # clip_by_value had 0.2: not noted, as no pre-activation is exactly -2.5 in practice, and
+    # that form is several layers, which migrate and inspect say.)
     "hard_sigmoid gates": ("0 at both ends (natively Keras 3's hard_sigmoid, relu6-based)",
                            {"tensorflow": "0.2 at both ends (clip_by_value)",
                             "theano": "0.2 at x = 2.5 (T.nnet.hard_sigmoid)"}),
