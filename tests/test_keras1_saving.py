@@ -255,3 +255,17 @@ def test_load_model_reads_saves_file_back(name, backend, route, tmp_path):
                     strict=True):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(a),
                                    keras.ops.convert_to_numpy(b), **TOL)
+
+
+def test_a_model_without_a_keras1_form_is_saved_in_keras3s_format(tmp_path):
+    """A Keras 3 regularizer object has no Keras 1 config: `save` warns and writes Keras 3's
+    HDF5 file, which `load_model` reads back; nothing of Keras 1's half-written."""
+    keras.backend.clear_session(free_memory=False)
+    model = models.Sequential([keras.Input((3,)), keras.layers.Dense(
+        2, kernel_regularizer=keras.regularizers.L2(0.1), name="d")])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match="written in Keras 3's HDF5 format, not Keras 1's"):
+        model.save(tmp_path / "m.h5")
+    reloaded = models.load_model(tmp_path / "m.h5")
+    for a, b in zip(reloaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -69,15 +69,33 @@ def _keras1_backend(value, where):
     return value
 
 
+def _kernel_layout(layer, keras1_backend=None):
+    """(Keras 1 → Keras 3 kernel permutation, Theano's flip) of a ConvLSTM2D."""
+    ordering = "th" if layer.data_format == "channels_first" else "tf"
+    perm = weight_spec.permutation(*weight_spec.KERNEL_LAYOUTS[("conv", ordering)], 2)
+    backend = keras1_backend or getattr(layer, "keras1_backend", None)
+    return perm, (slice(None, None, -1),) * 2 if backend == "theano" else ()
+
+
 def conv_gates(arrays, layer):
     """[W_g, U_g, b_g for each gate g, i c f o] → [kernel, recurrent_kernel, bias]."""
-    ordering = "th" if layer.data_format == "channels_first" else "tf"
-    source, target = weight_spec.KERNEL_LAYOUTS[("conv", ordering)]
-    perm = weight_spec.permutation(source, target, 2)
-    flip = (slice(None, None, -1),) * 2 if layer.keras1_backend == "theano" else ()
+    perm, flip = _kernel_layout(layer)
     arrays = [np.asarray(a).transpose(perm)[flip] if np.ndim(a) == 4 else a for a in arrays]
     gates = [arrays[3 * g:3 * g + 3] for g in GATE_ORDER]
     return [np.concatenate([gate[k] for gate in gates], axis=-1) for k in range(3)]
+
+
+def split_conv_gates(arrays, layer, keras1_backend=None):
+    """`conv_gates`' inverse: Keras 1's W, U, b per gate, its kernels in Keras 1's layout
+    (`keras1_backend` for a Keras 3 ConvLSTM2D, which holds none)."""
+    perm, flip = _kernel_layout(layer, keras1_backend)
+    back = np.argsort(perm)
+    parts = [np.split(np.asarray(a), len(GATE_ORDER), axis=-1) for a in arrays]
+    gates = [None] * len(GATE_ORDER)
+    for position, gate in enumerate(GATE_ORDER):
+        gates[gate] = [part[position] for part in parts]
+    return [np.ascontiguousarray(w[flip].transpose(back)) if w.ndim == 4 else w
+            for gate in gates for w in gate]
 
 
 layer_rules.RULES.update(RULES)
@@ -86,3 +104,4 @@ layer_rules.POSTPROCESSORS["ConvLSTM2D"] = _per_gate
 layer_rules.SUBCLASSES["ConvLSTM2D"] = Keras1ConvLSTM2D
 values.CONVERTERS["keras1_backend"] = _keras1_backend
 weights.TRANSFORMS["Keras1ConvLSTM2D"] = conv_gates
+weights.INVERSES["Keras1ConvLSTM2D"] = split_conv_gates

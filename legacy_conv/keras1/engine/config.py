@@ -168,7 +168,8 @@ _INITIALIZERS = (
 
 def _init_name(value):
     """A Keras 3 initializer's config as Keras 1's initialization name."""
-    if value["class_name"] in ("Keras1Initializer", "Keras1GateInitializer"):
+    if value["class_name"] in ("Keras1Initializer", "Keras1GateInitializer",
+                               "Keras1ConvGateInitializer"):
         return value["config"]["init"]
     for class_name, keys, keras1 in _INITIALIZERS:
         if value["class_name"] == class_name and all(
@@ -241,8 +242,8 @@ def _from_keras3(layer, class_name):
             call[arg] = None if default == spec.REQUIRED else default
             continue
         value = keras3[target]
-        if kind == "int" and isinstance(value, (list, tuple)) and len(value) == 1:
-            value = value[0]  # Conv1D's kernel_size, strides: Keras 1's filter_length, ...
+        if kind == "int" and isinstance(value, (list, tuple)):  # one axis of kernel_size
+            value = value[spec.KERNEL_AXES.get(arg, 0)]  # (ConvLSTM2D's nb_row, ...)
         if kind in _IDENTITY or kind in _NONE_ONLY and value is None:
             call[arg] = value
         elif kind in _BACK or kind in _FROM_LAYER:
