@@ -177,6 +177,10 @@ def test_automatic_names_are_keras1s(name, backend, tmp_path):
     assert [layer.name for layer in model.layers] == record["layers"]
     assert [t.name.split(":")[0] for t in model.inputs] == \
         [n.split(":")[0] for n in record["inputs"]]
+    if "model.layers" in record:  # a Sequential's functional `model.model`
+        assert [layer.name for layer in model.model.layers] == record["model.layers"]
+        assert json.loads(model.model.to_json())["config"]["input_layers"] == \
+            record["model.input_layers"]
 
 
 SAVE_SUFFIX = """

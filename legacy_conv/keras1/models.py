@@ -36,6 +36,12 @@ class Sequential(Container, Keras1Training, keras.Sequential):
                 name=auto_name(f"{keras1_class(layer).lower()}_input")), rebuild=False)
         super().add(layer, rebuild=rebuild)
 
+    @property
+    def model(self):
+        """Keras 1's `model.model`: the functional `Model` of the same layers, its input
+        layer first, under the Sequential's name (`to_json()` gives its `input_layers`)."""
+        return Model(inputs=self.inputs, outputs=self.outputs, name=self.name)
+
     def predict_proba(self, x, batch_size=32, verbose=1):
         preds = self.predict(x, batch_size, verbose)
         if preds.min() < 0.0 or preds.max() > 1.0:
