@@ -96,8 +96,7 @@ def originals(name, variant):
 
 # Where a run does not give Keras 1's numbers yet: (script, variant, backend, route), None
 # for any, -> why. Each is an xfail(strict): a fix makes it pass, and the entry goes.
-KNOWN = {
-}
+KNOWN = {}
 
 
 def known(name, variant, backend, route):

@@ -73,8 +73,10 @@ INPUT_DIM_AT_BUILD = ("Dense", "SimpleRNN", "GRU", "LSTM")
 # (keras/layers/embeddings.py: `kwargs['input_dtype'] = 'int32'`).
 INPUT_DTYPE = {"Embedding": "int32"}
 # Arguments Keras 1.2.2's `get_config` did not save (keras/layers/normalization.py,
-# advanced_activations.py; observed: tests/fixtures/keras1_saving/).
-NOT_SAVED = {"BatchNormalization": ("beta_init", "gamma_init"), "PReLU": ("shared_axes",)}
+# advanced_activations.py, convolutional_recurrent.py; observed: tests/fixtures/keras1_saving/).
+NOT_SAVED = {"BatchNormalization": ("beta_init", "gamma_init"), "PReLU": ("shared_axes",),
+             "ConvLSTM2D": ("W_regularizer", "U_regularizer", "b_regularizer", "dropout_W",
+                            "dropout_U", "subsample")}
 # Arguments Keras 1's `__init__` set from another when None (the pooling layers).
 DEFAULTED_FROM = {"strides": "pool_size", "stride": "pool_length"}
 # The Keras 1 arguments that are one axis of Keras 3's `kernel_size`: that axis.
