@@ -228,3 +228,52 @@ def test_mutated_training_configs_compile_or_raise_conversion_error(small_model,
                                    target)
     except ConversionError as error:
         assert len(str(error)) < 5000
+
+
+# -- the command line: `legacy-conv convert IN.h5 OUT.keras` compiles as load_model does ------
+@pytest.mark.parametrize("target,name", [("legacy", "resume_rmsprop"), ("native", "resume_adam"),
+                                         ("native", "resume_rmsprop")])
+def test_cli_keras_output_is_compiled_as_load_model_compiles(tmp_path, capsys, target, name):
+    from legacy_conv import cli
+
+    out = tmp_path / "m.keras"
+    status = cli.main(["convert", str(_path("theano", name)), str(out), "--target", target,
+                       "--keras1-backend", "theano"])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    try:  # the same file through load_model is the reference
+        expected = legacy_conv.load_model(_path("theano", name), keras1_backend="theano", target=target)
+    except ConversionError as error:  # native RMSprop: written uncompiled, with a note
+        assert "not compiled" in err and error.problem in err
+        assert getattr(keras_load(out), "optimizer", None) is None
+        return
+    model = keras_load(out)
+    assert type(model.optimizer) is type(expected.optimizer)
+    assert int(model.optimizer.iterations) == int(expected.optimizer.iterations)
+    _resume(model, "theano", name)
+
+
+def keras_load(path):
+    import keras
+
+    return keras.saving.load_model(path)
+
+
+@pytest.mark.parametrize("optimizer", ["Adam", "Adamax", "Adadelta", "SGD"])
+def test_native_adam_refuses_an_embedding_s_sparse_gradient(tmp_path, optimizer):
+    """Keras 3's Adam, Adamax and Adadelta square a sparse gradient's rows before adding those
+    of a repeated index (spec.training.SPARSE_GRADIENT_RULES); SGD adds them as Keras 1."""
+    path = tmp_path / "text_cnn.h5"
+    shutil.copy(_fixtures.MODELS / "k122_theano" / "text_cnn.h5", path)
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["training_config"])
+        config["optimizer_config"] = {"class_name": optimizer, "config": {}}
+        f.attrs["training_config"] = json.dumps(config).encode()
+    load = lambda: legacy_conv.load_model(path, keras1_backend="theano",  # noqa: E731
+                                          target="native")
+    if optimizer == "SGD":
+        assert type(load().optimizer).__name__ == "SGD"
+        return
+    with pytest.raises(ConversionError) as info:
+        load()
+    assert "repeated index" in str(info.value) and "embedding" in str(info.value).lower()

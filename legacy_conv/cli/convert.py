@@ -36,7 +36,7 @@ def run(args, progress, notes):
         model, plan = reading.target_model(converted, args, progress)
         config = stages.target_config(converted.keras3_config, model, plan)
         if kind == "keras":
-            reading.compile_like_keras1(converted, model)
+            reading.compile_like_keras1(converted, model, notes)
         if kind != "config" and converted.k1file is None and converted.weights_file is None:
             notes.append(f"{args.input} holds no weights and no --weights was given: "
                          f"{destination} has freshly initialised weights")

@@ -268,17 +268,26 @@ def to_target(converted, model, args, progress):
 
 
 
-def compile_like_keras1(converted, model):
-    """Compiles `model` from IN's training config, where it has one, and builds the
-    optimizer's variables, so that a saved file loads its optimizer without a warning."""
-    if converted.training_config is None:
+def compile_like_keras1(converted, model, notes):
+    """Compiles `model` from IN's training config, where it has one, as `load_model` does
+    (`load.compile`: Keras 1's optimizers and state on the legacy target, exact Keras 3
+    built-ins on the native one), and builds the optimizer's variables, so that a saved file
+    loads its optimizer without a warning. A native model whose training Keras 3's built-ins
+    do not reproduce is written uncompiled, with a note saying why."""
+    config = converted.training_config
+    if config is None:
         return
-    from legacy_conv.convert import training
+    from legacy_conv.load import compile as compile_step
     try:
-        training.compile_from(model, converted.training_config)
+        compile_step.compile_model(model, config, converted.k1file.path, converted.ctx.target)
     except ConversionError as error:
-        raise error.located(file=converted.path) from None
-    model.optimizer.build(model.trainable_variables)
+        if converted.ctx.target != "native" or error.hint is None:  # bad input, not a refusal
+            raise error.located(file=converted.path) from None
+        notes.append(f"{converted.path}: not compiled ({error.problem}; --target legacy "
+                     "compiles it with Keras 1's optimizers)")
+        return
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
 
 
 
