@@ -35,12 +35,16 @@ def saved_keys(class_name):
                  and p not in spec.NOT_SAVED.get(class_name, ()))
 
 
-def _value(kind, value):
-    """An argument's value as Keras 1's `get_config` wrote it."""
+def _value(kind, value, built=None):
+    """An argument's value as Keras 1's `get_config` wrote it (`built`: the layer made of
+    the call: a TimeDistributed's layer is the one built there; Keras 1's Bidirectional built
+    copies, never the layer its config holds)."""
     if kind == "activation" and value is None:
         return "linear"
     if kind == "layer" and isinstance(value, keras.layers.Layer):
-        return layer_config(value)
+        wrapped = None if isinstance(built, keras.layers.Bidirectional) else getattr(
+            built, "layer", None)
+        return layer_config(value, wrapped)
     if callable(value) and hasattr(value, "__name__"):  # a function (activation, init)
         from legacy_conv.keras1 import _adapters
         return _adapters.keras1_function_name(value)
@@ -58,7 +62,11 @@ def _built_input_shape(layer):
 
 def _built_input_dim(layer):
     shape = _built_input_shape(layer)
-    return shape[-1] if shape else None
+    if shape:
+        return shape[-1]
+    # a wrapped layer (TimeDistributed's Dense) has no input of its own: its kernel's rows
+    kernel = getattr(getattr(layer, "cell", layer), "kernel", None)
+    return int(kernel.shape[0]) if kernel is not None else None
 
 
 def _merge(call):
@@ -91,13 +99,13 @@ def config_of_call(class_name, call, layer=None):
         config["input_dtype"] = spec.INPUT_DTYPE.get(class_name) or call.get("input_dtype") \
             or "float32"
     for key in saved_keys(class_name):
-        config[key] = _value(record.args.get(key, (None, None))[1], call.get(key))
+        config[key] = _value(record.args.get(key, (None, None))[1], call.get(key), layer)
     if class_name in spec.INPUT_DIM_AT_BUILD and config.get("input_dim") is None and layer:
         config["input_dim"] = _built_input_dim(layer)
     return config
 
 
-def layer_config(layer):
+def layer_config(layer, built=None):
     """{'class_name', 'config'} of a layer as Keras 1 saved it: a Keras 1 layer of the
     namespace (or this package's), else Keras 3's own config under its class name."""
     from legacy_conv.keras1 import _adapters
@@ -105,7 +113,8 @@ def layer_config(layer):
     made = _adapters.keras1_call(layer)
     if made is not None:
         class_name, call = made
-        return {"class_name": class_name, "config": config_of_call(class_name, call, layer)}
+        return {"class_name": class_name,
+                "config": config_of_call(class_name, call, built or layer)}
     if isinstance(layer, keras.layers.InputLayer):
         config = {"batch_input_shape": tuple(layer.batch_shape), "input_dtype": layer.dtype,
                   "sparse": bool(layer.sparse), "name": layer.name}
