@@ -55,11 +55,7 @@ FILE_KNOWN = {
         "one that `--to native` made from consume_less='gpu' says Keras 1's default 'cpu' "
         "(12/9 separate weights), and `save_weights` follows the JSON",
 }
-PREDICT_KNOWN = {
-    ("conv3d", "tensorflow", "native"):
-        "Keras 3.15's Conv3D with data_format='channels_first' on TensorFlow's CPU computes "
-        "other numbers than the same kernel channels-last (0.56 off on the first layer)",
-}
+PREDICT_KNOWN = {}
 
 
 def _marked(params, known):

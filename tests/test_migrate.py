@@ -262,11 +262,12 @@ NATIVE_CASES = [
         x = SeparableConvolution2D(8, 3, 3, depth_multiplier=2)(x)
         y = Convolution3D(4, 3, 3, 3, dim_ordering='th')(v)
         """, """
-        from keras.layers import Conv2DTranspose, Conv3D, SeparableConv2D
+        from keras.layers import Conv2DTranspose, SeparableConv2D
+        from legacy_conv import Convolution3D
         x = Conv2DTranspose(3, (3, 3), output_padding=(0, 0), strides=(2, 2))(x)
         x = SeparableConv2D(8, (3, 3), depth_multiplier=2)(x)
-        y = Conv3D(4, (3, 3, 3), data_format='channels_first')(v)
-        """, id="deconvolution-separable-3d"),
+        y = Convolution3D(4, 3, 3, 3, dim_ordering='th')(v)
+        """, id="deconvolution-separable-3d"),  # a 'th' Conv3D: spec.layers.CHANNELS_FIRST_DIFFERS
     pytest.param("""
         from keras.layers import ZeroPadding2D, Cropping2D, UpSampling2D, ThresholdedReLU
         from keras.layers import BatchNormalization, merge

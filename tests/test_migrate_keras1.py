@@ -191,7 +191,8 @@ def _init_entries():
     entries = results("tensorflow", "init_stats")["results"]
     return [pytest.param(entry, id=key) for key, entry in sorted(entries.items())
             if entry["error"] is None and (entry["init"] in SCALED or
-                                           key.startswith("conv2d_tf/"))]
+                                           key.startswith("conv2d_tf/"))
+            and not key.startswith("conv3d_th/")]  # stays ours: CHANNELS_FIRST_DIFFERS
 
 
 def _keras1_call(entry):

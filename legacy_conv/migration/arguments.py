@@ -22,6 +22,7 @@ from legacy_conv.migration.probe import Refusal
 from legacy_conv.migration.probe import json_default as _json
 from legacy_conv.migration.probe import literal as _literal
 from legacy_conv.migration.probe import ordering as _ordering
+from legacy_conv.spec import layers as layers_spec
 
 # layer: Keras 3 class name; args: [(keyword or None, expression node, indices of the call's
 # arguments it comes from)]; inputs: for merge(), the node the new layer is called on;
@@ -52,6 +53,9 @@ def keras3_call(name, bound, form, carried, settings):
     if len(layers) == 3 and ordering == "th" and layers[0]["class_name"] == "Permute" and \
             layers[2]["class_name"] == "Permute" and \
             layers[1]["config"].get("data_format") == "channels_last":
+        differs = layers_spec.CHANNELS_FIRST_DIFFERS.get(layers[1]["class_name"])
+        if differs:
+            raise Refusal(differs)
         core = dict(layers[1], config=dict(layers[1]["config"], data_format="channels_first"))
         offset = ("layers", 1)
     elif len(layers) == 1:

@@ -86,6 +86,14 @@ FLOAT_ARGUMENTS = ("p", "l", "l1", "l2", "m", "theta", "epsilon", "momentum", "s
                    "low", "high", "rate")
 
 # The model classes, whose configs hold layers.
+# Keras 3 layers whose channels_first form computes other numbers than the same weights
+# channels-last (Keras 3.15 on TensorFlow 2.21's CPU runs a 5-D channels_first convolution
+# through XLA, which gave other values for Keras 1.2.2's own 'th' Convolution3D weights:
+# tests/fixtures/keras1_saving conv3d): `migrate --to native` keeps a 'th' call of theirs
+# Keras 1's instead of writing data_format='channels_first'.
+CHANNELS_FIRST_DIFFERS = {
+    "Conv3D": "Keras 3's Conv3D with data_format='channels_first' computes other numbers on "
+              "TensorFlow's CPU (its XLA path) than the same kernel channels-last"}
 CONTAINERS = ("Sequential", "Model", "Container")
 # Keras 1's base classes: never in a saved model, and no layer by themselves.
 ABSTRACT = {"Layer": "the base of every layer", "Recurrent": "the base of the recurrent layers",
