@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 import keras
+import numpy as np
 import pytest
 
 from legacy_conv.migration import MigrationError
@@ -223,12 +224,14 @@ NATIVE_CASES = [
         model.add(Convolution2D(64, 3, 3,  # 3x3 kernels
                                 border_mode='same',  # keep the size
                                 dim_ordering='th',  # channels first
+                                bias=False,  # no bias (with one it stays ours)
                                 name='conv'))  # the first one
         """, """
         from keras.layers import Conv2D
         model.add(Conv2D(64, (3, 3),  # 3x3 kernels
                          padding='same',  # keep the size
                          data_format='channels_first',  # channels first
+                         use_bias=False,  # no bias (with one it stays ours)
                          name='conv'))  # the first one
         """, id="comments-in-the-call"),
     pytest.param("""
@@ -267,7 +270,7 @@ NATIVE_CASES = [
         x = Conv2DTranspose(3, (3, 3), output_padding=(0, 0), strides=(2, 2))(x)
         x = SeparableConv2D(8, (3, 3), depth_multiplier=2)(x)
         y = Convolution3D(4, 3, 3, 3, dim_ordering='th')(v)
-        """, id="deconvolution-separable-3d"),  # a 'th' Conv3D: spec.layers.CHANNELS_FIRST_DIFFERS
+        """, id="deconvolution-separable-3d"),  # a 'th' Conv3D: spec.layers.CHANNELS_FIRST_BIAS
     pytest.param("""
         from keras.layers import ZeroPadding2D, Cropping2D, UpSampling2D, ThresholdedReLU
         from keras.layers import BatchNormalization, merge
@@ -627,3 +630,25 @@ def test_the_example_migrates_a_keras1_codebase_in_two_steps(capsys):
     out = capsys.readouterr().out
     assert out.count("predictions match Keras 1") == 4
     assert "step 2: convnet.py" in out and "kept: keras.layers.Convolution1D(5, 3" in out
+
+
+# -- Keras 3 itself: why a 'th' layer with a bias stays ours under --to native ------------------
+def test_keras3_channels_first_bias_still_lands_on_the_last_axis():
+    """spec.layers.CHANNELS_FIRST_BIAS: when this fails, Keras fixed `ops.add`'s bias_add
+    shortcut, and `migrate --to native` may write channels_first layers with a bias again."""
+    import keras
+
+    x = np.zeros((1, 2, 3, 2), "float32")
+    layer = keras.layers.Conv2D(2, 1, data_format="channels_first", kernel_initializer="zeros",
+                                bias_initializer=keras.initializers.Constant([1.0, -1.0]))
+    assert np.asarray(layer(x))[0, :, 0].tolist() == [[1.0, -1.0], [1.0, -1.0]]  # Keras 1: rows
+
+
+def test_a_th_layer_with_a_bias_stays_ours_without_one_goes_native():
+    source = "from keras.layers import Convolution2D\nx = Convolution2D(4, 3, 3{})(x)\n"
+    kept = migrate_source(source.format(""), to="native", image_dim_ordering="th")
+    assert "legacy_conv" in kept.new_source and any(
+        "bias along the last axis" in (e.reason or "") for e in kept.report_entries)
+    native = migrate_source(source.format(", bias=False"), to="native", image_dim_ordering="th")
+    assert "Conv2D(4, (3, 3), use_bias=False, data_format='channels_first')" in native.new_source
+

@@ -53,9 +53,8 @@ def keras3_call(name, bound, form, carried, settings):
     if len(layers) == 3 and ordering == "th" and layers[0]["class_name"] == "Permute" and \
             layers[2]["class_name"] == "Permute" and \
             layers[1]["config"].get("data_format") == "channels_last":
-        differs = layers_spec.CHANNELS_FIRST_DIFFERS.get(layers[1]["class_name"])
-        if differs:
-            raise Refusal(differs)
+        if layers[1]["config"].get("use_bias"):
+            raise Refusal(layers_spec.CHANNELS_FIRST_BIAS)
         core = dict(layers[1], config=dict(layers[1]["config"], data_format="channels_first"))
         offset = ("layers", 1)
     elif len(layers) == 1:

@@ -86,14 +86,16 @@ FLOAT_ARGUMENTS = ("p", "l", "l1", "l2", "m", "theta", "epsilon", "momentum", "s
                    "low", "high", "rate")
 
 # The model classes, whose configs hold layers.
-# Keras 3 layers whose channels_first form computes other numbers than the same weights
-# channels-last (Keras 3.15 on TensorFlow 2.21's CPU runs a 5-D channels_first convolution
-# through XLA, which gave other values for Keras 1.2.2's own 'th' Convolution3D weights:
-# tests/fixtures/keras1_saving conv3d): `migrate --to native` keeps a 'th' call of theirs
-# Keras 1's instead of writing data_format='channels_first'.
-CHANNELS_FIRST_DIFFERS = {
-    "Conv3D": "Keras 3's Conv3D with data_format='channels_first' computes other numbers on "
-              "TensorFlow's CPU (its XLA path) than the same kernel channels-last"}
+# Why a Keras 3 layer with a bias may not compute channels-first (Keras 3.15.1 on TensorFlow):
+# `ops.add` treats a (1, n, 1, ...) bias as `tf.nn.bias_add(..., 'NHWC')` whenever the last axis
+# also has n entries (keras/src/backend/tensorflow/numpy.py `add`), so every channels_first
+# convolution adds its bias along the wrong axis at such shapes (Keras 1.2.2's own 'th'
+# Convolution3D weights: 0.56 off; tests/test_migrate.py checks that it still does).
+# `migrate --to native` keeps such a 'th' call Keras 1's instead of writing
+# data_format='channels_first'.
+CHANNELS_FIRST_BIAS = ("Keras 3's channels_first layers add their bias along the last axis "
+                       "wherever it has as many entries as the bias (keras.ops.add on "
+                       "TensorFlow), so they compute other numbers at such shapes")
 CONTAINERS = ("Sequential", "Model", "Container")
 # Keras 1's base classes: never in a saved model, and no layer by themselves.
 ABSTRACT = {"Layer": "the base of every layer", "Recurrent": "the base of the recurrent layers",
