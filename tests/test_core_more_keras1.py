@@ -268,6 +268,7 @@ def test_native_target_matches_keras1_or_refuses_naming_the_layers(folder, backe
 
 
 # -- the native target, per layer -----------------------------------------------------------------
+@pytest.mark.slow(quick=20)
 @pytest.mark.parametrize("backend, case", _params(errors=False))
 def test_native_target_matches_keras1_or_refuses(backend, case):
     record, data = _record(backend, case), _data(backend)

@@ -50,6 +50,7 @@ def _assert_same(ours, keras1, where):
         assert ours == keras1, where
 
 
+@pytest.mark.slow(quick=4)
 @pytest.mark.parametrize("backend", _fixtures.BACKENDS)
 @pytest.mark.parametrize("case", CASES.CASES, ids=lambda case: case.__name__)
 def test_case_as_keras1(case, backend, tmp_path):

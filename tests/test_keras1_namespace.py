@@ -171,6 +171,7 @@ def _model_cases():
 MODEL_CASES = list(_model_cases())
 
 
+@pytest.mark.slow(quick=10)
 @pytest.mark.parametrize("folder, backend, recorded", MODEL_CASES)
 def test_keras1_code_gives_keras1_predictions(folder, backend, recorded):
     name = recorded["name"]

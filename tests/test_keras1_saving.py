@@ -141,6 +141,7 @@ def assert_same_file(ours, theirs, same_names=True, tol=None):
                 np.testing.assert_array_equal(a[()], b[()], err_msg=f"{layer}/{weight}")
 
 
+@pytest.mark.slow(quick=8)
 @pytest.mark.parametrize("name, backend, route", _marked(PARAMS, FILE_KNOWN))
 def test_save_weights_writes_keras1s_file(name, backend, route, tmp_path):
     _run(name, backend, route, tmp_path)
@@ -149,6 +150,7 @@ def test_save_weights_writes_keras1s_file(name, backend, route, tmp_path):
         assert_same_file(ours, theirs, same_names=route == "legacy")
 
 
+@pytest.mark.slow(quick=8)
 @pytest.mark.parametrize("name, backend, route", _marked(PARAMS, PREDICT_KNOWN))
 def test_keras1s_file_gives_keras1s_predictions(name, backend, route, tmp_path):
     model, x = _run(name, backend, route, tmp_path)
@@ -156,6 +158,7 @@ def test_keras1s_file_gives_keras1s_predictions(name, backend, route, tmp_path):
     np.testing.assert_allclose(model.predict(x, verbose=0), arrays[f"{name}.pred"], **TOL)
 
 
+@pytest.mark.slow(quick=4)
 @pytest.mark.parametrize("name, backend", sorted({p.values[:2] for p in PARAMS}))
 def test_our_json_and_weights_rebuild_keras1s_model(name, backend, tmp_path):
     """What keras2cpp's dump script does with the files: `model_from_json` + `load_weights`."""
@@ -207,6 +210,7 @@ def _trained_and_saved(name, backend, route, tmp_path):
     return tmp_path / "ours_model.h5"
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("name, backend, route", SAVED)
 def test_save_writes_keras1s_model_file(name, backend, route, tmp_path):
     """`save` after a training step: Keras 1's `model_config`, `training_config`, weights
@@ -253,6 +257,7 @@ LOAD_KNOWN = {
 }
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("name, backend, route", _marked(SAVED_BOTH, LOAD_KNOWN))
 def test_load_model_reads_saves_file_back(name, backend, route, tmp_path):
     """`load_model` of `save`'s file: the same weights, compiled, the optimizer's state

@@ -85,6 +85,7 @@ def _assert_history(ours, keras1, backend):
         np.testing.assert_allclose(ours[key], values, err_msg=key, **TRAINING_TOL[backend])
 
 
+@pytest.mark.slow(quick=8)
 @pytest.mark.parametrize("backend,name", _cases("cases"))
 def test_fit_reproduces_keras1(backend, name):
     legacy_conv.set_keras1_backend(backend)
@@ -107,6 +108,7 @@ def _optimizer_weights(path):
         return [group[n][()] for n in group.attrs["weight_names"]]
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("backend,name", _cases("resume"))
 def test_training_resumes_from_a_keras1_file_with_its_optimizer_weights(backend, name):
     legacy_conv.set_keras1_backend(backend)

@@ -67,6 +67,7 @@ def _cases(names):
     return [pytest.param(b, n, id=f"{b}-{n}") for b in _fixtures.BACKENDS for n in names]
 
 
+@pytest.mark.slow(quick=2)
 @pytest.mark.parametrize("backend,name", _cases(RESUMES))
 def test_legacy_target_resumes_training_where_keras1_stopped(backend, name):
     model = legacy_conv.load_model(_path(backend, name), keras1_backend=backend)
@@ -74,6 +75,7 @@ def test_legacy_target_resumes_training_where_keras1_stopped(backend, name):
     _resume(model, backend, name)
 
 
+@pytest.mark.slow(quick=1)
 @pytest.mark.parametrize("backend,name", _cases(NATIVE))
 def test_native_target_resumes_training_with_a_keras3_optimizer(backend, name):
     model = legacy_conv.load_model(_path(backend, name), keras1_backend=backend,
