@@ -152,6 +152,7 @@ def test_native_refuses_what_keras3_computes_otherwise_legacy_compiles_it(tmp_pa
 
 def test_state_in_another_layout_warns_on_legacy_and_refuses_on_native(monkeypatch):
     monkeypatch.setattr(compile_step, "keras1_order", lambda model, path: None)
+    monkeypatch.setattr(compile_step, "_relaid_state", lambda *args: None)
     path = _path("theano", "resume_sgd")
     with pytest.warns(UserWarning, match="fresh state"):
         model = legacy_conv.load_model(path, keras1_backend="theano")

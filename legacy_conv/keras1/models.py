@@ -88,7 +88,8 @@ def compile_as_keras1(model, training_config, filepath):
         return
     record = optimizers.spec.OPTIMIZERS[type(optimizer).__name__]
     arrays, problem = compile_step.state_plan(
-        model, filepath, type(optimizer).__name__, len(record.slots), record.saves_iterations)
+        model, filepath, type(optimizer).__name__, len(record.slots), record.saves_iterations,
+        relaid=True)
     if problem is not None:
         compile_step.warn_fresh_state(problem)
     elif arrays is not None:

@@ -96,15 +96,19 @@ def keras1_order(model, path):
     return [variable for _, variable in sorted(named, key=lambda pair: pair[0])]
 
 
-def state_plan(model, path, owner, slots, saves_iterations):
+def state_plan(model, path, owner, slots, saves_iterations, relaid=False):
     """(the file's optimizer arrays in the order of the model's trainable weights (Keras 1's
     `get_weights()` order, each slot's arrays rearranged), None), or (.., why they cannot be
-    carried); arrays None where the file holds none."""
+    carried); arrays None where the file holds none. `relaid`: a legacy model, whose
+    variables the weights loader filled from the file (`_relaid_state`)."""
     arrays = optimizer_weights(path)
     if arrays is None:
         return None, None
     variables = keras1_order(model, path)
     if variables is None:
+        state = _relaid_state(model, path, arrays, slots, saves_iterations) if relaid else None
+        if state is not None:
+            return state, None
         return arrays, (
             f"{owner}'s state in the file (optimizer_weights) does not fit the model: its "
             "trainable weights are not in Keras 1's layout")
@@ -120,6 +124,38 @@ def state_plan(model, path, owner, slots, saves_iterations):
     order = [place[id(v)] for v in model.trainable_weights]
     n = len(variables)
     return head + [rest[k * n + i] for k in range(slots) for i in order], None
+
+
+def _relaid_state(model, path, arrays, slots, saves_iterations):
+    """The file's optimizer arrays for a model whose variables hold Keras 1's weights in
+    other layouts (an LSTM's gates concatenated): each slot goes through the weights'
+    own transforms (`weights.in_model_layouts`), Keras 1's order being its trainable weights
+    sorted by name (all but BatchNormalization's running statistics). None where that does
+    not fit (then a fresh state, with a warning)."""
+    from legacy_conv import backend
+    from legacy_conv.load import hdf5
+    from legacy_conv.load import weights
+
+    head, rest = arrays[:int(saves_iterations)], arrays[int(saves_iterations):]
+    with hdf5.Keras1File(path) as k1file:
+        groups = k1file.layer_groups()
+        names = sorted(n for _, datasets in groups for n, _ in datasets
+                       if not n.split(":")[0].endswith(spec.NOT_TRAINED))
+        shapes = {n: tuple(ds.shape) for _, datasets in groups for n, ds in datasets}
+        if len(rest) != slots * len(names) or any(
+                tuple(a.shape) != shapes[n] for k in range(slots)
+                for a, n in zip(rest[k * len(names):], names)):
+            return None
+        try:
+            relaid = [weights.in_model_layouts(
+                model, groups, k1file.keras_version, backend.keras1_backend(),
+                dict(zip(names, rest[k * len(names):(k + 1) * len(names)])))
+                for k in range(slots)]
+        except ConversionError:
+            return None
+    if any(id(v) not in slot for slot in relaid for v in model.trainable_weights):
+        return None
+    return head + [slot[id(v)] for slot in relaid for v in model.trainable_weights]
 
 
 def warn_fresh_state(problem):

@@ -397,6 +397,21 @@ def assign(model, groups, keras_version, ctx, wait=None):
             _fill(variable, array, layer)
 
 
+def in_model_layouts(model, groups, keras_version, keras1_backend, arrays_by_name):
+    """{id(variable): array}: arrays named as the file's weights (each of its weight's shape:
+    e.g. one slot of a Keras 1 optimizer's state) put into `model`'s layouts as `assign` puts
+    the file's weights (the same transforms, `TRANSFORMS`' gate concatenations included);
+    a weight not named gets zeros."""
+    out = {}
+    for layer, named in _plan(model, groups):
+        given = [(name, np.asarray(arrays_by_name[name]) if name in arrays_by_name
+                  else np.zeros(stored.shape, stored.dtype)) for name, stored in named]
+        for array, variable in zip(_prepared(layer, given, keras_version, keras1_backend),
+                                   layer.weights):
+            out[id(variable)] = np.asarray(array)
+    return out
+
+
 def fill_native(model, groups, keras_version, ctx, plan):
     """`assign` through `plan`, the `NativePlan` of `model` (a legacy model built without
     values): each legacy layer's weights go from the file into the native model's variables

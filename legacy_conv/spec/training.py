@@ -105,6 +105,10 @@ ACCURACY_TWINS = {"binary_crossentropy": "BinaryAccuracy",
                   "sparse_categorical_crossentropy": "SparseCategoricalAccuracy"}
 
 # -- a Keras 1 file's optimizer state in the native target's optimizer ----------------------
+# The endings of the Keras 1 weight names that no optimizer updated (BatchNormalization's
+# running statistics): the rest, sorted by name, were the optimizer's state order.
+NOT_TRAINED = ("_running_mean", "_running_std")
+
 # Keras 1 optimizer with an exact Keras 3 namesake (OPTIMIZER_RULES) -> the attributes of Keras
 # 3.15's optimizer (keras/src/optimizers/*.py `build`) holding each of Keras 1's slots
 # (`Optimizer.slots`), in that order; None: Keras 3 keeps no such state at these arguments
