@@ -210,7 +210,9 @@ def test_convert_native(capsys, tmp_path, backend):
     out = tmp_path / "seq.keras"
     status, stdout, err = run(capsys, "convert", fixture(backend, "seq.h5"), out, "--target",
                               "native", "--keras1-backend", backend)
-    assert status == 0 and err == "", err
+    # Keras 3's relu trains otherwise at 0 than Theano's (spec.activations.KINKS)
+    kink = "gradient 0.5 at 0" in err and "not exact: training" in err
+    assert status == 0 and (kink if backend == "theano" else err == ""), err
     assert "(keras.models.load_model)" in stdout  # needs nothing of ours
     with zipfile.ZipFile(out) as archive:
         assert "legacy_conv" not in archive.read("config.json").decode()
