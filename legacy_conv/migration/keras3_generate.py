@@ -100,8 +100,15 @@ def _namespace():
         root.__path__, root.__name__ + ".", onerror=lambda name: None)]
     loaded = [importlib.import_module(name) for name in modules]
     return {"keras" + m.__name__[len(root.__name__):]: tuple(sorted(
-        n for n in vars(m) if not n.startswith("_") or n.startswith("__")))
-            for m in sorted(loaded, key=lambda m: m.__name__)}
+        n for n in vars(m) if public(n))) for m in sorted(loaded, key=lambda m: m.__name__)}
+
+
+def public(name):
+    """Whether a module's name is one the namespace answers for: not its own helpers
+    (`_name`), nor what Python adds as the process runs (`__warningregistry__`, after a
+    warning there)."""
+    return (not name.startswith("_") or name.startswith("__")) and \
+        name != "__warningregistry__"
 
 
 def facts():
