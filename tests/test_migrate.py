@@ -652,3 +652,17 @@ def test_a_th_layer_with_a_bias_stays_ours_without_one_goes_native():
     native = migrate_source(source.format(", bias=False"), to="native", image_dim_ordering="th")
     assert "Conv2D(4, (3, 3), use_bias=False, data_format='channels_first')" in native.new_source
 
+
+
+def test_a_kept_builtin_call_names_the_namespace_s_class():
+    """`--to native` keeps `Dense(..., weights=...)` Keras 1's: its name then comes from
+    the namespace (Keras 3's Dense refuses weights=); a name with Keras 3 calls too is left
+    with a warning."""
+    kept = migrate_source("from keras.layers.core import Dense\nd = Dense(3, weights=[w, b])\n",
+                          to="native", image_dim_ordering="tf")
+    assert kept.new_source.startswith("from legacy_conv.keras1.layers.core import Dense\n")
+    both = migrate_source("from keras.layers import Dense\nd = Dense(3, weights=[w, b])\n"
+                          "e = Dense(4)\n", to="native", image_dim_ordering="tf")
+    assert both.new_source.startswith("from keras.layers import Dense\n")
+    assert any(e.kind == "warning" and "legacy_conv.keras1.layers" in e.reason
+               for e in both.report_entries)

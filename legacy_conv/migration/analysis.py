@@ -44,6 +44,8 @@ class Plan:
         self.added_kwargs = {}  # Call node -> [(keyword, node)]
         self.references = []
         self.converted_funcs = set()  # ids of func nodes of converted calls
+        self.refused_funcs = set()  # ids of func nodes of Keras 1 builtin calls kept Keras 1's
+        self.refused = {}  # id(import assignment) -> those calls
         self.remaining = {}  # id(import assignment) -> unconverted Keras 1 uses
         self.keras3_uses = {}  # id(import assignment) -> converted or Keras 3 calls
         self.keras3_calls = {}  # id(import assignment) -> Keras 3 calls (not converted)
@@ -99,6 +101,8 @@ def analyze(wrapper, options):
         key = id(reference.binding)
         if is_legacy_use(plan, reference):
             plan.remaining[key] = plan.remaining.get(key, 0) + 1
+            if id(reference.node) in plan.refused_funcs:
+                plan.refused[key] = plan.refused.get(key, 0) + 1
         else:
             plan.keras3_uses[key] = plan.keras3_uses.get(key, 0) + 1
             if id(reference.node) not in plan.converted_funcs:
@@ -232,6 +236,8 @@ def _plan_call(plan, call, reference, resolver, evaluator, settings, options):
     except translate.Refusal as refusal:
         if ours:
             _plan_backend(plan, call, name, options, where)
+        else:
+            plan.refused_funcs.add(id(call.func))
         plan.entries.append(entry(where, "kept", None, str(refusal)))
         return
     _accept(plan, call, reference, translation, where, resolver)

@@ -172,6 +172,17 @@ class Rewriter(cst.CSTTransformer):
             target = rules.LEGACY_HELPER_MODULES.get(module, module)
             self.plan.maybe_unused.add((target, name, alias_asname(alias)))
             return target
+        if ref.kind == "layer" and self._refused(local) and module.startswith("keras."):
+            if not keras3:  # every call stays Keras 1's (`weights=`, ...): the namespace's
+                self.plan.maybe_unused.add((imports.NAMESPACE + module[len("keras"):], name,
+                                            alias_asname(alias)))
+                return imports.NAMESPACE + module[len("keras"):]
+            self.plan.entries.append(report.Entry(
+                self.options.path, *self.plan.resolver.position(alias), "warning", None, None,
+                f"(Manual check required) {local} is called both as Keras 1 code that stays "
+                f"Keras 1's and as Keras 3 code; it still names Keras 3's layer: import the "
+                f"Keras 1 calls' class from {imports.NAMESPACE + module[len('keras'):]} under "
+                "another name"))
         if module in KERAS3_MODULES:
             return module
         if ref.kind in ("layer", "other") and name in _keras3_layer_names():
@@ -185,6 +196,11 @@ class Rewriter(cst.CSTTransformer):
                    r.node.value == local and r.binding is not None and
                    self.plan.uses.get(id(r.node)) == "keras1" and
                    id(r.node) not in self.plan.converted_funcs)
+
+    def _refused(self, local):
+        """The Keras 1 calls of the import named `local` that `--to native` kept Keras 1's."""
+        return next((self.plan.refused.get(id(r.binding), 0) for r in self.plan.references
+                     if r.binding is not None and r.binding.name == local), 0)
 
     def _uses(self, local):
         """(Keras 1 uses left, Keras 3 uses, Keras 3 calls not converted) of the
