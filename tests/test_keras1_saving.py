@@ -302,3 +302,25 @@ def test_a_keras1_lstm_file_s_optimizer_state_goes_through_the_model_and_back(ba
         for a, b in zip(names[0], names[1]):
             np.testing.assert_allclose(ours["optimizer_weights"][a][()],
                                        theirs["optimizer_weights"][b][()], **TOL)
+
+
+def test_a_failed_save_leaves_the_old_file_and_no_other(tmp_path, monkeypatch):
+    """`save_weights` and `save` write a hidden sibling and rename it: a failure midway
+    leaves the previous file as it was and nothing beside it."""
+    from legacy_conv.keras1.engine import saving
+    from legacy_conv.keras1.layers import Dense
+
+    model = models.Sequential([Dense(2, input_dim=3)])
+    path = tmp_path / "w.h5"
+    path.write_bytes(b"the previous file")
+
+    def broken(group, weights):
+        group.attrs["layer_names"] = [b"half"]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(saving, "_write_model_weights", broken)
+    for save in (model.save_weights, model.save):
+        with pytest.raises(OSError, match="disk full"):
+            save(str(path))
+        assert path.read_bytes() == b"the previous file"
+        assert [p.name for p in tmp_path.iterdir()] == ["w.h5"]

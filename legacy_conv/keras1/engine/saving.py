@@ -18,6 +18,7 @@ import h5py
 import keras
 import numpy as np
 
+from legacy_conv import _atomic
 from legacy_conv import backend as k1_backend
 from legacy_conv.errors import ConversionError
 from legacy_conv.load import hdf5
@@ -145,10 +146,12 @@ def _write_model_weights(group, weights):
         _write(group.create_group(name), named)
 
 
-def save_weights_to_group(model, group, backend=None):
-    """Keras 1's `save_weights_to_hdf5_group(f)` of `model` on `backend` (default: the
-    package's Keras 1 backend)."""
-    _write_model_weights(group, _model_weights(model, backend or k1_backend.keras1_backend()))
+def save_weights(model, filepath, backend=None):
+    """Keras 1's `save_weights(filepath)` of `model` on `backend` (default: the package's
+    Keras 1 backend); the file appears complete or not at all."""
+    weights = _model_weights(model, backend or k1_backend.keras1_backend())
+    with _atomic.written(filepath, False, replace=True) as tmp, h5py.File(tmp, "w") as f:
+        _write_model_weights(f, weights)
 
 
 def optimizer_weights(model, backend):
@@ -213,7 +216,7 @@ def save_model(model, filepath, compile_arguments=None, backend=None):
                                **{k: v for k, v in compile_arguments.items()
                                   if k != "optimizer"}}, default=_json)
         state = optimizer_weights(model, backend)
-    with h5py.File(filepath, "w") as f:
+    with _atomic.written(filepath, False, replace=True) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["keras_version"] = spec.KERAS_VERSION.encode("utf8")
         f.attrs["model_config"] = model_config.encode("utf8")
         _write_model_weights(f.create_group("model_weights"), weights)

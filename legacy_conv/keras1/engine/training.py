@@ -20,6 +20,7 @@ import h5py
 import keras
 import numpy as np
 
+from legacy_conv import _atomic
 from legacy_conv import _validation
 from legacy_conv.errors import ConversionError
 from legacy_conv.keras1.backend.common import auto_name
@@ -457,12 +458,13 @@ class Keras1Training:
             warnings.warn(f"{filepath}: written in Keras 3's HDF5 format, not Keras 1's: "
                           f"the model has no Keras 1 form ({error})", stacklevel=2)
 
-        legacy_h5_format.save_model_to_hdf5(self, str(filepath), overwrite=True,
-                                            include_optimizer=False)
-        if getattr(self, "_keras1_compile", None) is not None:
-            with h5py.File(filepath, "a") as f:
-                f.attrs[KERAS1_COMPILE] = json.dumps(self._keras1_compile)
-                self._save_optimizer_state(f)
+        with _atomic.written(filepath, False, replace=True) as tmp:
+            legacy_h5_format.save_model_to_hdf5(self, tmp, overwrite=True,
+                                                include_optimizer=False)
+            if getattr(self, "_keras1_compile", None) is not None:
+                with h5py.File(tmp, "a") as f:
+                    f.attrs[KERAS1_COMPILE] = json.dumps(self._keras1_compile)
+                    self._save_optimizer_state(f)
 
     def _save_optimizer_state(self, f):
         """Keras 1's `optimizer_weights` group: the optimizer's `get_weights()` in order."""
@@ -486,8 +488,7 @@ class Keras1Training:
             return super().save_weights(filepath)
         from legacy_conv.keras1.engine import saving
 
-        with h5py.File(filepath, "w") as f:
-            saving.save_weights_to_group(self, f)
+        saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, **kwargs):
         """Weights from `save_weights`/`save` of this class, or from a Keras 1 file (through
