@@ -252,7 +252,10 @@ def _compile_native(model, config, path):
     metrics = [[native_metric(m, loss, shape) for m in ms or []] for ms, loss, shape in
                zip(_per_output(config.get("metrics"), outputs), losses, shapes)]
     name, optimizer = native_optimizer(config.get("optimizer_config"))
-    sparse = _sparse_gradient_layer(model)
+    from legacy_conv.load import weights
+
+    sparse = next((layer for layer in weights.leaves(model)
+                   if type(layer).__name__ in spec.SPARSE_GRADIENT_LAYERS), None)
     if sparse is not None and name in spec.SPARSE_GRADIENT_RULES:
         raise _refuse("optimizer_config.class_name", name,
                       f"has no Keras 3 built-in of Keras 1's update for layer \"{sparse.name}\": "
@@ -265,19 +268,6 @@ def _compile_native(model, config, path):
                   loss_weights=_per_output(loss_weights, outputs) if isinstance(
                       loss_weights, dict) else loss_weights)
     _carry_state(model, name, optimizer, path)
-
-
-def _sparse_gradient_layer(model):
-    """The first layer of `model` (nested models included) whose weights get a sparse
-    gradient (`spec.SPARSE_GRADIENT_LAYERS`), or None."""
-    for layer in model.layers:
-        if type(layer).__name__ in spec.SPARSE_GRADIENT_LAYERS:
-            return layer
-        if isinstance(layer, keras.Model):
-            found = _sparse_gradient_layer(layer)
-            if found is not None:
-                return found
-    return None
 
 
 def _carry_state(model, name, optimizer, path):

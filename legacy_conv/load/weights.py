@@ -160,10 +160,10 @@ def stored(dataset, scratch=None):
     return Stored(dataset, scratch=scratch)
 
 
-def _leaves(layer):
+def leaves(layer):
     """The layers holding weights, nested models flattened, in order."""
     if isinstance(layer, keras.Model):
-        return [leaf for sub in layer.layers for leaf in _leaves(sub)]
+        return [leaf for sub in layer.layers for leaf in leaves(sub)]
     return [layer] if layer.weights else []
 
 
@@ -276,10 +276,10 @@ def _prepared(layer, named_arrays, keras_version, keras1_backend):
 
 def _split_nested(model, named_arrays):
     """Each leaf layer's (name, array) pairs from a nested model's group."""
-    leaves = _leaves(model)
+    nested = leaves(model)
     names = [n for n, _ in named_arrays]
     by_prefix = []
-    for leaf in leaves:
+    for leaf in nested:
         # Keras 1 named a Bidirectional's weights after its forward and backward layers.
         inner = [getattr(leaf, key, None) for key in ("forward_layer", "backward_layer")]
         prefixes = tuple(f"{layer.name}_" for layer in (leaf, *inner) if layer is not None)
@@ -287,21 +287,21 @@ def _split_nested(model, named_arrays):
         by_prefix.append(mine)
     if sum(map(len, by_prefix)) == len(names) and all(
             len(m) == len(leaf.weights) or type(leaf).__name__ in TRANSFORMS
-            for m, leaf in zip(by_prefix, leaves)):
-        return list(zip(leaves, by_prefix))
+            for m, leaf in zip(by_prefix, nested)):
+        return list(zip(nested, by_prefix))
     in_order, start = [], 0
-    for leaf in leaves:
+    for leaf in nested:
         in_order.append((leaf, named_arrays[start:start + len(leaf.weights)]))
         start += len(leaf.weights)
     if _shapes_fit(in_order):
         return in_order
-    slots = [(leaf, i) for leaf in leaves for i, v in enumerate(leaf.weights) if v.trainable]
-    slots += [(leaf, i) for leaf in leaves for i, v in enumerate(leaf.weights)
+    slots = [(leaf, i) for leaf in nested for i, v in enumerate(leaf.weights) if v.trainable]
+    slots += [(leaf, i) for leaf in nested for i, v in enumerate(leaf.weights)
               if not v.trainable]
-    grouped = {id(leaf): [None] * len(leaf.weights) for leaf in leaves}
+    grouped = {id(leaf): [None] * len(leaf.weights) for leaf in nested}
     for (leaf, i), pair in zip(slots, named_arrays):
         grouped[id(leaf)][i] = pair
-    return [(leaf, grouped[id(leaf)]) for leaf in leaves]
+    return [(leaf, grouped[id(leaf)]) for leaf in nested]
 
 
 def _shapes_fit(pairs):
