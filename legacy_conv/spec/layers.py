@@ -96,6 +96,9 @@ FLOAT_ARGUMENTS = ("p", "l", "l1", "l2", "m", "theta", "epsilon", "momentum", "s
 CHANNELS_FIRST_BIAS = ("Keras 3's channels_first layers add their bias along the last axis "
                        "wherever it has as many entries as the bias (keras.ops.add on "
                        "TensorFlow), so they compute other numbers at such shapes")
+# Keras 1's names of a recurrent layer's weights where its gates were concatenated
+# (LSTM, GRU with consume_less='gpu'; one W, U and b instead of one per gate).
+CONCATENATED_GATE_WEIGHTS = ("W", "U", "b")
 CONTAINERS = ("Sequential", "Model", "Container")
 # Keras 1's base classes: never in a saved model, and no layer by themselves.
 ABSTRACT = {"Layer": "the base of every layer", "Recurrent": "the base of the recurrent layers",

@@ -31,8 +31,6 @@ from legacy_conv.spec import training as optimizer_spec
 # The Keras 3 convolutions whose kernels Keras 1 stored in another layout (the Keras 1 class
 # each stands for, `engine.config.keras1_class_of`, says which: `spec.layers` `weights`).
 KERNELS = ("Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "SeparableConv2D")
-# Keras 1's names of a recurrent layer's weights where they were concatenated ('gpu').
-_CONCATENATED = ("W", "U", "b")
 
 
 def keras1_class(layer):
@@ -109,8 +107,8 @@ def _names(layer, count):
         return [n for sub in layer.layers for n in _names(sub, len(sub.weights))]
     record = spec.LAYERS.get(spec.canonical(keras1_class(layer)))
     own = [n for n, _ in record.weights] if record is not None else []
-    if len(own) != count and count == len(_CONCATENATED) and len(own) > count:
-        own = list(_CONCATENATED)  # LSTM, GRU with consume_less='gpu'
+    if len(own) != count and count == len(spec.CONCATENATED_GATE_WEIGHTS) and len(own) > count:
+        own = list(spec.CONCATENATED_GATE_WEIGHTS)  # LSTM, GRU with consume_less='gpu'
     if len(own) != count:  # without a bias
         own = [n for n in own if n != "b" and not n.startswith("b_")]
     if len(own) != count:  # a layer Keras 1 did not have: its weights' own names
