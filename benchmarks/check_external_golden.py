@@ -162,7 +162,7 @@ def _predict(model, x):
 def set_keras1_weights(model, arrays):
     """Keras 1's `model.set_weights` order: each layer takes the fewest arrays it accepts."""
     start = 0
-    for leaf in keras1_weights._leaves(model):
+    for leaf in keras1_weights.leaves(model):
         for count in range(1, len(arrays) - start + 1):
             named = [(f"w{i}", a) for i, a in enumerate(arrays[start:start + count])]
             try:
