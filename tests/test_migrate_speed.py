@@ -289,19 +289,24 @@ def test_without_a_temporary_folder_each_process_converts_for_itself(monkeypatch
         assert folder is None and not probe._SHARED
 
 
-def test_positions_are_computed_once_a_file(monkeypatch):
-    """`to_native`'s pass and the layer analysis share one wrapper, and with it libcst's
+def test_positions_are_computed_once_a_file_without_libcsts_provider(monkeypatch):
+    """`to_native`'s pass and the layer analysis share one wrapper, and with it the
     positions, when that pass leaves the module as it is (the fixtures' text_cnn.py:
-    layers only); the report's lines and columns are the same as before the sharing."""
+    layers only); they come from Python's `ast` (`positions.FromAst`), so libcst's
+    `PositionProvider` (a code generation with bookkeeping per node) is never run."""
     from libcst import metadata
 
-    made = []
-    gen = metadata.PositionProvider._gen_impl
-    monkeypatch.setattr(metadata.PositionProvider, "_gen_impl",
+    from legacy_conv.migration import positions
+
+    made, libcsts = [], []
+    gen = positions.FromAst._gen_impl
+    monkeypatch.setattr(positions.FromAst, "_gen_impl",
                         lambda self, module: made.append(module) or gen(self, module))
+    monkeypatch.setattr(metadata.PositionProvider, "_gen_impl",
+                        lambda self, module: libcsts.append(module))
     source = (CODE / "text_cnn.py").read_text()
     result = migrate_source(source, to="native", image_dim_ordering="th", path="m.py")
-    assert len(made) == 1
+    assert len(made) == 1 and not libcsts
     assert any(e.kind == "converted" and e.line > 1 for e in result.report_entries)
 
 
@@ -340,10 +345,10 @@ TRICKY_IMPORTS = dedent("""
 def test_import_positions_from_ast_are_libcsts(text):
     from libcst import metadata
 
-    from legacy_conv.migration import imports
+    from legacy_conv.migration import positions
 
     module = cst.parse_module(text)
-    known = imports.import_positions(text.encode(), module)
+    known = positions.import_positions(text.encode(), module)
     wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
     libcst = {node: (p.start.line, p.start.column) for node, p in wrapper.resolve(
         metadata.PositionProvider).items() if isinstance(node, (
@@ -427,3 +432,55 @@ def test_migrate_to_legacy_imports_no_tensorflow(tmp_path):
     diff, expected = io.StringIO(), io.StringIO()  # what a process with the whole package says
     assert done.returncode == migrate_cli.main(argv[1:], stdout=diff, stderr=expected) == 0
     assert (done.stdout, report) == (diff.getvalue(), expected.getvalue())
+
+
+TRICKY_CALLS = dedent("""
+    # -*- coding: utf-8 -*-
+    x = "éé"; y = f(1)(2)[0](3)
+    model.add(Convolution2D(32, 3, 3,
+                            border_mode='same', input_shape=(3, 32, 32)))
+    z = (g(a))(b); w = ((h((c)), (d, e), q(*rest, **kw)))
+    @decorate(k.attr)
+    def fn(x=l.m(1), *args, q=(n for n in o)):
+        return p(x for x in args).q.r(s=t.u)
+    v = [w(i) for i in range(3)] + {k: x.y(k) for k in ()}
+    s = Dense(10, W_regularizer=l2(0.01),
+              activation='relu')(Merge([a, b], mode='concat'))
+    if x:
+    \tmodel.fit(X, Y, nb_epoch=2,
+    \t          verbose=0)
+    lam = lambda t: K.dot(t, t.T)
+    """)
+
+
+@pytest.mark.parametrize("text", [TRICKY_CALLS, TRICKY_CALLS.replace("\n", "\r\n"),
+                                  TRICKY_IMPORTS] + [
+    path.read_text() for path in sorted(CODE.glob("*.py"))])
+def test_positions_from_ast_are_libcsts(text):
+    """Every place `positions.FromAst` gives (calls, their arguments, attribute
+    references, import statements and their lines) is the one libcst's PositionProvider
+    gives, and it places every call and attribute."""
+    from libcst import metadata
+
+    from legacy_conv.migration import positions
+
+    wrapper = metadata.MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
+    ours = wrapper.resolve(positions.FromAst)
+    libcst = wrapper.resolve(metadata.PositionProvider)
+    assert ours
+    assert all(place == (libcst[node].start.line, libcst[node].start.column)
+               for node, place in ours.items())
+    assert all(node in ours for node in wrapper.resolve(positions.Parents) if isinstance(
+        node, cst.Call))
+
+
+def test_positions_of_calls_in_f_strings_are_libcsts():
+    from libcst import metadata
+
+    from legacy_conv.migration import positions
+
+    wrapper = metadata.MetadataWrapper(cst.parse_module('x = f"{g(1)}"\n'),
+                                       unsafe_skip_copy=True)
+    call = next(n for n in wrapper.resolve(positions.Parents) if isinstance(n, cst.Call))
+    assert not wrapper.resolve(positions.FromAst)
+    assert positions.position(wrapper, call) == (1, 8)

@@ -17,8 +17,6 @@ whether a name is still used is read from the text where only module-level impor
 """
 
 import ast
-import codecs
-import re
 from collections import namedtuple
 
 import libcst as cst
@@ -28,6 +26,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.codemod.visitors._add_imports import _GatherTopImportsBeforeStatements
 
+from legacy_conv.migration import positions
 from legacy_conv.migration import rules
 
 # kind: 'layer' (a Keras 1 layer or `merge`), 'helper' (a regularizer/constraint helper),
@@ -79,35 +78,13 @@ for _provider in (metadata.ScopeProvider, metadata.ExpressionContextProvider):
     _provider.get_visitors = _visitors_by_class
 
 
-class _Parents(cst.CSTVisitor):
-    """{node: its parent} of a module (None for the module): what libcst's
-    `ParentNodeProvider` gives, from one visit instead of every node's `children`."""
-
-    @classmethod
-    def of(cls, module):
-        visitor = cls()
-        module.visit(visitor)
-        return visitor.parents
-
-    def __init__(self):
-        self.parents, self.stack = {}, [None]
-
-    def on_visit(self, node):
-        self.parents[node] = self.stack[-1]
-        self.stack.append(node)
-        return True
-
-    def on_leave(self, node):
-        self.stack.pop()
-
-
 class Resolver:
     """Qualified names of the references of one module."""
 
     def __init__(self, wrapper):
         self.wrapper = wrapper
         self.scopes = wrapper.resolve(metadata.ScopeProvider)
-        self.parents = _Parents.of(wrapper.module)
+        self.parents = wrapper.resolve(positions.Parents)
         self.module = wrapper.module
         self.stars = [(module_name(node), node) for node in _star_imports(self.module)]
         self.global_scope = self.scopes.get(self.module.body[0]) if self.module.body else None
@@ -186,19 +163,13 @@ class Resolver:
 
     @property
     def positions(self):
-        """libcst's positions of the module, computed when first asked (the wrapper keeps
-        them: `namespace.to_native`'s pass and this analysis share one wrapper when that
-        pass leaves the module as it is)."""
-        return self.wrapper.resolve(metadata.PositionProvider)
+        """The module's `positions.Positions`, made when first asked (one per wrapper:
+        `namespace.to_native`'s pass and this analysis share one wrapper when that pass
+        leaves the module as it is)."""
+        return positions.of(self.wrapper)
 
     def position(self, node):
-        return position(self.wrapper, node)
-
-
-def position(wrapper, node):
-    """(line, column from 1) where `node` of `wrapper`'s module starts."""
-    start = wrapper.resolve(metadata.PositionProvider)[node].start
-    return start.line, start.column + 1
+        return positions.position(self.wrapper, node)
 
 
 def _imported_qualified(assignment):
@@ -255,59 +226,6 @@ def classify(qualified):
     if module in rules.MODEL_MODULES and name in rules.MODELS:
         return Ref(qualified, "model", name, "keras1")
     return Ref(qualified, None, None, None)
-
-
-def import_positions(source, module):
-    """node -> (line, column from 0) of each import statement of `module` and each of its
-    names (what `PositionProvider` gives them), read from Python's `ast` of `source`, the
-    text `module` was parsed from: no code generation of the whole module. None where the
-    two do not pair one to one (the caller then asks libcst)."""
-    if isinstance(source, bytes):
-        if source.startswith(codecs.BOM_UTF8):
-            return None
-        try:
-            source = source.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    found = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))),
-                   key=lambda n: (n.lineno, n.col_offset))
-    statements = []
-
-    class Imports(cst.CSTVisitor):
-        def on_visit(self, node):
-            return not isinstance(node, cst.BaseExpression) and super().on_visit(node)
-
-        def visit_Import(self, node):
-            statements.append(node)
-
-        def visit_ImportFrom(self, node):
-            statements.append(node)
-
-    module.visit(Imports())
-    if len(found) != len(statements):
-        return None
-    lines = re.split(r"\r\n|\r|\n", source)
-
-    def place(node):
-        line = lines[node.lineno - 1]
-        return node.lineno, len(line.encode("utf-8")[:node.col_offset].decode("utf-8"))
-
-    positions = {}
-    for old, new in zip(found, statements):
-        star = isinstance(new, cst.ImportFrom) and isinstance(new.names, cst.ImportStar)
-        names = [] if star else new.names
-        if type(old).__name__ != type(new).__name__ or [a.name for a in old.names] != (
-                ["*"] if star else [dotted(a.name) for a in names]) or isinstance(
-                old, ast.ImportFrom) and (old.module, old.level) != (
-                dotted(new.module) if new.module else None, len(new.relative)):
-            return None
-        positions[new] = place(old)
-        positions.update((a, place(o)) for a, o in zip(names, old.names))
-    return positions
 
 
 def reaches_keras(module):

@@ -87,14 +87,13 @@ def aligned_shift(old, func, positions):
     """How far the continuation lines of a call aligned with its opening bracket move when
     its function becomes `func` (0: none is aligned with it)."""
     shift = len(_code(func)) - len(_code(old.func))
-    if not shift or old not in positions:
+    start = positions.get(old) if shift else None
+    if start is None:
         return 0
-    start = positions[old].start
-    bracket = start.column + len(_code(old.func)) + len(_code(old.whitespace_after_func))
+    bracket = start[1] + len(_code(old.func)) + len(_code(old.whitespace_after_func))
     for arg in old.args:
         where = positions.get(arg)
-        if where is not None and where.start.line > start.line and \
-                where.start.column == bracket + 1:
+        if where is not None and where[0] > start[0] and where[1] == bracket + 1:
             return shift
     return 0
 

@@ -21,6 +21,7 @@ from libcst import metadata
 
 from legacy_conv.migration import imports
 from legacy_conv.migration import layout
+from legacy_conv.migration import positions
 from legacy_conv.migration import report
 from legacy_conv.migration import rules
 from legacy_conv.spec import api
@@ -233,7 +234,7 @@ def to_namespace(module, path, source=None):
     module.visit(reads)
     if reads.keras3 is not None:
         return module, []
-    known = imports.import_positions(source, module) if source is not None else None
+    known = positions.import_positions(source, module) if source is not None else None
     if known is None:
         wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
         known = {node: (p.start.line, p.start.column) for node, p in wrapper.resolve(
@@ -1059,4 +1060,4 @@ class _Imports(cst.CSTVisitor):
         return self.Binding(self.bindings[node.value][1], node.value)
 
     def position(self, node):
-        return imports.position(self.wrapper, node)
+        return positions.position(self.wrapper, node)

@@ -35,13 +35,24 @@ class Rewriter(cst.CSTTransformer):
         self.moving = {id(r.node): r for r in plan.references
                        if isinstance(r.node, cst.Attribute)}
         self.reported = set()
+        self.entered = _entered(plan)
+        self.whole = 0  # > 0 inside a new call: every node entered
+
+    def on_visit(self, node):
+        """Enters only what holds something to rewrite (a node of the plan, or an import
+        statement): the rest of the module is kept as it is, unvisited."""
+        return (self.whole or node in self.entered) and super().on_visit(node)
 
     def leave_Call(self, original, updated):
         new = self.plan.calls.get(original)
         if isinstance(new, cst.Call):
             # `new` holds the call's original argument expressions: rewrite the calls
             # inside them too (e.g. merge([Convolution2D(...)(x), y])).
-            return new.visit(self)
+            self.whole += 1
+            try:
+                return new.visit(self)
+            finally:
+                self.whole -= 1
         added = self.plan.added_kwargs.get(original)
         if added:
             args = list(updated.args)
@@ -277,6 +288,22 @@ class Rewriter(cst.CSTTransformer):
             return cst.RemovalSentinel.REMOVE
         names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(body=[statement.with_changes(names=names)])
+
+
+def _entered(plan):
+    """The nodes the rewriter enters: those it may change (the plan's calls, arguments and
+    moving attributes, the import statements) and every node above them."""
+    parents = plan.resolver.parents
+    targets = [*plan.calls, *plan.added_kwargs, *plan.keyword_renames,
+               *(r.node for r in plan.references if isinstance(r.node, cst.Attribute))]
+    targets += [parents.get(node) for node in parents
+                if isinstance(node, (cst.Import, cst.ImportFrom))]
+    entered = set()
+    for node in targets:
+        while node is not None and node not in entered:
+            entered.add(node)
+            node = parents.get(node)
+    return entered
 
 
 def _with_comments(trailing, statement):
