@@ -336,11 +336,12 @@ def _build(plan, call, reference, translation, where, resolver):
                                   f"a Keras 3 call of the alias {name}: named {target}"))
         return
     new = _new_call(plan, call, reference, translation, resolver)
-    if _code(new) == _code(call):  # the call already means this in Keras 3
+    text = _code(new)
+    if text == where[3]:  # the call's own code: it already means this in Keras 3
         return
     plan.calls[call] = new
     notes = "; ".join(translation.notes)
-    plan.entries.append(entry(where, "converted", _code(new), notes or None))
+    plan.entries.append(entry(where, "converted", text, notes or None))
 
 
 def _new_call(plan, call, reference, translation, resolver):

@@ -86,7 +86,7 @@ class Resolver:
         self.scopes = wrapper.resolve(metadata.ScopeProvider)
         self.parents = wrapper.resolve(positions.Parents)
         self.module = wrapper.module
-        self.stars = [(module_name(node), node) for node in _star_imports(self.module)]
+        self.stars = [(module_name(node), node) for node in _star_imports(self.parents)]
         self.global_scope = self.scopes.get(self.module.body[0]) if self.module.body else None
         self._resolving = set()
 
@@ -183,21 +183,17 @@ def _imported_qualified(assignment):
     return None
 
 
-def _star_imports(module):
+def _star_imports(parents):
+    """The star imports of a module outside its functions and classes (where Python
+    refuses them), in order, from its `positions.Parents` map."""
     found = []
-
-    class Visitor(cst.CSTVisitor):
-        def visit_ImportFrom(self, node):
-            if isinstance(node.names, cst.ImportStar):
+    for node in parents:
+        if type(node) is cst.ImportFrom and isinstance(node.names, cst.ImportStar):
+            outer = parents[node]
+            while outer is not None and not isinstance(outer, (cst.FunctionDef, cst.ClassDef)):
+                outer = parents[outer]
+            if outer is None:
                 found.append(node)
-
-        def visit_FunctionDef(self, node):
-            return False  # star imports are module-level only
-
-        def visit_ClassDef(self, node):
-            return False
-
-    module.visit(Visitor())
     return found
 
 

@@ -103,12 +103,25 @@ def import_positions(source, module):
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    wrapper = metadata.MetadataWrapper(module, unsafe_skip_copy=True)
-    nodes = _Nodes(wrapper.resolve(Parents))
-    nodes.lines = []  # the statements and their names only
+    statements = _Statements()
+    module.visit(statements)
     positions = {}
-    return positions if _imports(_by_type(tree), nodes, _LINES.split(source), positions) \
-        else None
+    return positions if _imports(_by_type(tree), statements, _LINES.split(source),
+                                 positions) else None
+
+
+class _Statements(cst.CSTVisitor):
+    """The import statements of a module in order (`_Nodes`' `imports`; expressions not
+    entered): all `import_positions` needs, without a parent map."""
+
+    def __init__(self):
+        super().__init__()
+        self.imports, self.lines = [], []
+
+    def on_visit(self, node):
+        if type(node) in (cst.Import, cst.ImportFrom):
+            self.imports.append(node)
+        return not isinstance(node, cst.BaseExpression)
 
 
 class _Nodes:
