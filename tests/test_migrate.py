@@ -666,3 +666,16 @@ def test_a_kept_builtin_call_names_the_namespace_s_class():
     assert both.new_source.startswith("from keras.layers import Dense\n")
     assert any(e.kind == "warning" and "legacy_conv.keras1.layers" in e.reason
                for e in both.report_entries)
+
+
+def test_an_import_left_unused_by_converted_calls_goes():
+    """A Theano PReLU becomes `legacy_conv.Keras1PReLU` (Keras 1's gradient at 0): the
+    import of Keras's PReLU, read nowhere after that, goes; one still read stays."""
+    source = ("from keras.layers import Dense, PReLU\nm.add(Dense(10, input_dim=4))\n"
+              "m.add(PReLU())\n")
+    gone = migrate_source(source, to="native", keras1_backend="theano", image_dim_ordering="tf")
+    assert gone.new_source.startswith("from keras.layers import Dense\nimport legacy_conv\n")
+    assert "legacy_conv.Keras1PReLU(keras1_backend='theano')" in gone.new_source
+    kept = migrate_source(source + "p = PReLU\n", to="native", keras1_backend="theano",
+                          image_dim_ordering="tf")
+    assert kept.new_source.startswith("from keras.layers import Dense, PReLU\n")

@@ -166,7 +166,7 @@ class Resolver:
         """The module's `positions.Positions`, made when first asked (one per wrapper:
         `namespace.to_native`'s pass and this analysis share one wrapper when that pass
         leaves the module as it is)."""
-        return positions.of(self.wrapper)
+        return positions.Positions(self.wrapper)
 
     def position(self, node):
         return positions.position(self.wrapper, node)

@@ -46,13 +46,8 @@ class _ParentsVisitor(cst.CSTVisitor):
 
 def position(wrapper, node):
     """(line, column from 1) where `node` of `wrapper`'s module starts."""
-    line, column = of(wrapper).get(node)
+    line, column = Positions(wrapper).get(node)
     return line, column + 1
-
-
-def of(wrapper):
-    """The `Positions` of `wrapper`'s module."""
-    return Positions(wrapper)
 
 
 class Positions:

@@ -195,12 +195,14 @@ class Rewriter(cst.CSTTransformer):
                 f"Keras 1 calls' class from {imports.NAMESPACE + module[len('keras'):]} under "
                 "another name"))
         if module in KERAS3_MODULES:
-            return module
-        if ref.kind in ("layer", "other") and name in _keras3_layer_names():
-            return "keras.layers"
-        if ref.kind == "model":
-            return "keras.models"
-        return module
+            target = module
+        elif ref.kind in ("layer", "other") and name in _keras3_layer_names():
+            target = "keras.layers"
+        else:
+            target = "keras.models" if ref.kind == "model" else module
+        if keras3 > keras3_calls:  # calls of it were converted (`legacy_conv.Keras1PReLU`)
+            self.plan.maybe_unused.add((target, name, alias_asname(alias)))
+        return target
 
     def _keras1_calls(self, local):
         return sum(1 for r in self.plan.references if isinstance(r.node, cst.Name) and
