@@ -369,9 +369,9 @@ def _config_value(value):
 def _convert(name, config, shape, dtype, settings, target):
     import keras
 
+    from legacy_conv import initializers
     from legacy_conv import native
     from legacy_conv.convert import model_config
-    from legacy_conv.load import fill
 
     layer_config = dict(config, name=PROBE, batch_input_shape=[None] + list(shape),
                         input_dtype=dtype)
@@ -390,11 +390,10 @@ def _convert(name, config, shape, dtype, settings, target):
             return {"layers": [_strip_seeds(_essence(e["class_name"], e["config"]))
                                for e in layers], "weights": "same",
                     "names": [e["config"].get("name") for e in layers]}
-        with keras.saving.custom_object_scope(ctx.custom_objects):
-            built = keras.models.model_from_json(json.dumps(legacy),
-                                                 custom_objects=ctx.custom_objects)
-            with fill.filling():  # the native weights: zeros, not drawn (only configs are read)
-                plan = native.weight_plan(built, keep_legacy=True)
+        with keras.saving.custom_object_scope(ctx.custom_objects):  # shapes, no values
+            built = initializers.shapes_only(lambda: keras.models.model_from_json(
+                json.dumps(legacy), custom_objects=ctx.custom_objects))
+            plan = initializers.shapes_only(lambda: native.weight_plan(built, keep_legacy=True))
     except ConversionError as error:
         raise ProbeFailed(f"not a valid Keras 1 call: {error}") from None
     except (ValueError, TypeError) as error:
@@ -451,10 +450,12 @@ def _strip_seeds(entry):
 
 
 def _weights_verdict(plan):
-    """'same', 'layout' (the same numbers rearranged) or 'changed'."""
+    """'same', 'layout' (the same numbers rearranged) or 'changed': what the plan's
+    transfers make of weights whose numbers all differ."""
     verdict = "same"
     for _, legacy, fn in plan.transfers:
-        before = [np.asarray(w) for w in legacy.get_weights()]
+        before = [np.arange(np.prod(w.shape), dtype="float64").reshape(w.shape)
+                  for w in legacy.weights]
         after = [np.asarray(w) for w in fn(before)]
         for b, a in zip(before, after):
             if b.shape == a.shape and np.array_equal(a, b):
