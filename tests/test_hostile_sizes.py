@@ -105,13 +105,19 @@ CONFIG_ONLY = {
                                      "'--target', 'native']) == 0"),
     "cli-inspect": (BIG, "assert cli.main(['inspect', 'x.json', '--json']) == 0"),
     "cli-inspect-h5": (BIG, "assert cli.main(['inspect', 'big.h5', '--json']) == 0"),
+    "migrate-native": (BIG, "from legacy_conv.migration import migrate_source\n"
+                            "assert 'too many' in str(migrate_source('import keras\\nd = "
+                            "keras.layers.Dense(30000, input_dim=30000, init=\\'normal\\')"
+                            "\\n', to='native').report_entries)"),
 }
 
 
 @pytest.mark.subprocess
 def test_config_only_work_allocates_no_weights(tmp_path):
-    """Dense(30000) on 30000 inputs in a few hundred bytes of JSON, and an .h5 whose config
-    declares 75 TB of weights: no config-only path creates them (before: 49 s and 8 GB)."""
+    """Dense(30000) on 30000 inputs in a few hundred bytes of JSON (or one line of code that
+    `migrate --to native` converts: too many weights for its check of their layout, it says
+    so), and an .h5 whose config declares 75 TB of weights: no config-only path creates them
+    (before: 49 s and 8 GB)."""
     assert len(BIG) < 400
     huge_h5(tmp_path, "big.h5", 5000, 10**6)
     results, grown_mb, outcome = run_cases(CONFIG_ONLY, tmp_path)

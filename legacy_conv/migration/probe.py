@@ -406,8 +406,14 @@ def _convert(name, config, shape, dtype, settings, target):
     fix = NATIVE_FIXES.get(name)
     if fix is not None:
         layers = [fix(layer, config, len(shape) + 1) for layer in layers]
-    return {"layers": layers, "weights": _weights_verdict(plan),
-            "roles": plan.roles()}
+    try:
+        verdict = _weights_verdict(plan)
+    except MemoryError:
+        count = sum(int(np.prod(w.shape)) for _, legacy, _ in plan.transfers
+                    for w in legacy.weights)
+        raise Refusal(f"its {count:,} weights are too many for this process to check that "
+                      "Keras 3's layer keeps Keras 1's layout") from None
+    return {"layers": layers, "weights": verdict, "roles": plan.roles()}
 
 
 def _source_axis(layer, config, rank):
