@@ -167,25 +167,29 @@ def test_a_reused_translation_holds_the_nodes_of_its_own_call(cold):
 
 @pytest.mark.subprocess
 def test_worker_processes_give_the_one_process_answer(tmp_path):
-    """`migrate --jobs 2` (files in forked processes) prints what `--jobs 1` prints."""
+    """`migrate --jobs 2` in a fresh process (files in processes forked from it) prints what
+    `--jobs 1` prints (in this one)."""
+    import io
     import os
     import shutil
     import subprocess
     import sys
 
+    from legacy_conv.cli import migrate as command
     from legacy_conv.migration import run as runner
 
     copies = runner.PARALLEL_MIN_BYTES // sum(p.stat().st_size for p in CODE.glob("*.py")) + 1
     for i in range(copies):
         shutil.copytree(CODE, tmp_path / f"copy{i}")
+    argv = ["migrate", "--to", "native", "--image-dim-ordering", "th", str(tmp_path)]
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # the tool's
-    printed = [subprocess.run(
-        [sys.executable, "-m", "legacy_conv", "migrate", "--to", "native", "--jobs", jobs,
-         "--image-dim-ordering", "th", str(tmp_path)], capture_output=True, text=True,
-        timeout=300, env=env) for jobs in ("1", "2")]
-    assert printed[0].returncode == printed[1].returncode
-    assert printed[0].stdout == printed[1].stdout and printed[0].stdout
-    assert printed[0].stderr == printed[1].stderr
+    forked = subprocess.run([sys.executable, "-m", "legacy_conv", *argv, "--jobs", "2"],
+                            capture_output=True, text=True, timeout=300, env=env)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = command.main(argv + ["--jobs", "1"], stdout=stdout, stderr=stderr)
+    assert forked.returncode == status
+    assert forked.stdout == stdout.getvalue() and forked.stdout
+    assert forked.stderr == stderr.getvalue()
 
 
 # -- the Keras 3 facts that the analysis and --check read instead of importing Keras ------------
