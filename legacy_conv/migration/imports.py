@@ -458,6 +458,42 @@ def drop_unused(module, candidates):
                                            if _local(alias) in unused}))
 
 
+def as_left(entries, module):
+    """Report entries with each import statement's new text as `module` (the rewrite, after
+    `drop_unused`) has it: without the names it no longer imports ('(removed)' where none
+    is left)."""
+    aliases = _Aliases()
+    module.visit(aliases)
+    kept = {_imported(alias, statement) for alias, statement in aliases.found}
+    return [_as_left(entry, kept) for entry in entries]
+
+
+def _imported(alias, statement):
+    source = module_name(statement) if isinstance(statement, cst.ImportFrom) else None
+    return source, alias.evaluated_name, alias.evaluated_alias
+
+
+def _as_left(entry, kept):
+    try:
+        lines = cst.parse_module(entry.new or "").body
+    except cst.ParserSyntaxError:
+        return entry  # not an import statement's entry ('(removed)', a moved attribute)
+    statements = [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+                  for line in lines for s in getattr(line, "body", ())]
+    if not statements or not all(isinstance(s, (cst.Import, cst.ImportFrom)) and
+                                 not isinstance(s.names, cst.ImportStar) for s in statements):
+        return entry
+    left = []
+    for statement in statements:
+        names = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in statement.names
+                 if _imported(a, statement) in kept]
+        if names:
+            left.append(code(statement.with_changes(names=names)) if len(names) < len(
+                statement.names) else code(statement))
+    text = "; ".join(left) or "(removed)"
+    return entry if text == entry.new else entry._replace(new=text)
+
+
 def _local(alias):
     return (alias.evaluated_alias or alias.evaluated_name).split(".")[0]
 

@@ -149,9 +149,11 @@ def _migrate(source, options):
     new = wrapper.module.visit(rewrite.Rewriter(plan, options))
     if plan.needs or plan.needs_late:
         new = imports.add_needed(new, sorted(plan.needs) + sorted(plan.needs_late, key=str))
+    import_entries = plan.import_entries
     if plan.maybe_unused:
         new = imports.drop_unused(new, plan.maybe_unused)
-    entries, tree = plan.entries + plan.import_entries, [new]
+        import_entries = imports.as_left(import_entries, new)
+    entries, tree = plan.entries + import_entries, [new]
     del module, wrapper, plan, new  # the trees and their metadata go before a third is made
     return _finish(source, options, tree, converted, moved + api_entries, entries)
 
