@@ -9,14 +9,18 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-if os.environ.get("LEGACY_CONV_TEST_GRAPPLER") != "1":
-    # Grappler, TensorFlow's graph optimizer, rewrites each graph these processes trace, once
-    # (about a twelfth of the suite's time), and changes no number beyond float32 rounding.
-    # The tests that start a fresh process (the serving process, the command line, the
-    # examples) run with it, as users do; LEGACY_CONV_TEST_GRAPPLER=1 runs all with it.
-    import tensorflow as tf
 
-    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+@pytest.fixture(scope="session", autouse=True)
+def _without_grappler():
+    """Grappler, TensorFlow's graph optimizer, rewrites each graph a test process traces,
+    once (about a twelfth of the suite's time), and changes no number beyond float32
+    rounding: off in the processes that run tests (not xdist's controller). The tests that
+    start a fresh process (the serving process, the command line, the examples) run with
+    it, as users do; LEGACY_CONV_TEST_GRAPPLER=1 runs all with it."""
+    if os.environ.get("LEGACY_CONV_TEST_GRAPPLER") != "1":
+        import tensorflow as tf
+
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects
