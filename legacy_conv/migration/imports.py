@@ -163,7 +163,7 @@ class Resolver:
 
     @property
     def positions(self):
-        """The module's `positions.Positions`, made when first asked (one per wrapper:
+        """The module's `positions.Positions` (what they read, the wrapper keeps:
         `namespace.to_native`'s pass and this analysis share one wrapper when that pass
         leaves the module as it is)."""
         return positions.Positions(self.wrapper)

@@ -101,8 +101,8 @@ def import_positions(source, module):
     statements = _Statements()
     module.visit(statements)
     positions = {}
-    return positions if _imports(_by_type(tree), statements, _LINES.split(source),
-                                 positions) else None
+    found = _by_type(tree, (ast.Import, ast.ImportFrom))
+    return positions if _imports(found, statements, _LINES.split(source), positions) else None
 
 
 class _Statements(cst.CSTVisitor):
@@ -147,9 +147,9 @@ class _Nodes:
 _KINDS = (ast.Call, ast.Attribute, ast.Import, ast.ImportFrom, ast.JoinedStr)
 
 
-def _by_type(tree):
-    """{ast type: its nodes in libcst's walk order} of the kinds placed here."""
-    found = {kind: [] for kind in _KINDS}
+def _by_type(tree, kinds=_KINDS):
+    """{ast type: its nodes in libcst's walk order} of `kinds` (those placed here)."""
+    found = {kind: [] for kind in kinds}
     for node in ast.walk(tree):
         bucket = found.get(type(node))
         if bucket is not None:
